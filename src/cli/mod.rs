@@ -1,0 +1,290 @@
+//! Command-line interface (binary only): `run`, `validate`, `describe`.
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use zeromile::engine::{self, MonteCarlo, Sink};
+use zeromile::model::metrics::{MetricSet, Trajectory};
+use zeromile::output::{
+    self, AtomicFile, Manifest, ManifestScenario, MonteCarloStats, ScenarioSeries, TrajectoryWriter,
+};
+use zeromile::scenario::{self, Scenario};
+
+/// A usage error detected by the binary (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BadInput(pub String);
+
+/// zeromile: agent-based simulation of China's car price war and zero-mileage exports.
+#[derive(Parser, Debug)]
+#[command(name = "zeromile", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run Monte Carlo replicates of one or more scenarios and write summary files.
+    Run(RunArgs),
+    /// Check scenario files (and overrides) without running them.
+    Validate {
+        /// Scenario files.
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+        /// Override a key: `--set path.to.key=value` (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
+    /// List every scenario key with type, unit, default, range, meaning and source.
+    Describe {
+        /// Print a Markdown table instead of plain text.
+        #[arg(long)]
+        markdown: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
+    /// Scenario files; the first is the baseline of `deltas.csv`.
+    #[arg(required = true)]
+    scenarios: Vec<PathBuf>,
+    /// Replicates per scenario (default: the first scenario's `replicates`).
+    #[arg(long, short = 'n')]
+    replicates: Option<u64>,
+    /// Master seed (default: the first scenario's `seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Worker threads (default: all cores; `SLURM_CPUS_PER_TASK` when set).
+    #[arg(long, short = 'j')]
+    threads: Option<usize>,
+    /// Output directory.
+    #[arg(long, short = 'o', default_value = "out")]
+    out: PathBuf,
+    /// Override a key in every scenario: `--set path.to.key=value` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Also write every replicate's path to `trajectories.csv`.
+    #[arg(long)]
+    trajectories: bool,
+    /// Hide the progress bar.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+}
+
+/// Parses the command line and runs the subcommand.
+pub fn run() -> Result<()> {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = e.exit_code();
+            e.print().ok();
+            if code == 0 {
+                std::process::exit(0);
+            }
+            std::process::exit(2);
+        }
+    };
+    match cli.command {
+        Command::Run(args) => run_cmd(args),
+        Command::Validate { scenarios, set } => {
+            for path in &scenarios {
+                let s = scenario::load(path, &set)?;
+                println!("{}: ok ({} months, {} events)", path.display(), s.months(), s.events.len());
+            }
+            Ok(())
+        }
+        Command::Describe { markdown } => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(describe_text(markdown).as_bytes())?;
+            Ok(())
+        }
+    }
+}
+
+/// The `describe` listing (plain text or Markdown).
+fn describe_text(markdown: bool) -> String {
+    let mut s = String::new();
+    if markdown {
+        s.push_str("| key | type | unit | default | range | meaning | source |\n|---|---|---|---|---|---|---|\n");
+        for k in scenario::describe() {
+            s.push_str(&format!(
+                "| `{}` | {} | {} | `{}` | {} | {} | {} |\n",
+                k.path,
+                k.ty,
+                k.unit,
+                k.default,
+                k.range.replace('|', "\\|"),
+                k.meaning.replace('|', "\\|"),
+                k.source
+            ));
+        }
+    } else {
+        for k in scenario::describe() {
+            s.push_str(&format!(
+                "{}\n    {} [{}] default {}; range {}\n    {} (source: {})\n",
+                k.path, k.ty, k.unit, k.default, k.range, k.meaning, k.source
+            ));
+        }
+    }
+    s
+}
+
+struct Collect<'a> {
+    stats: MonteCarloStats,
+    traj: Option<TrajectoryWriter<AtomicFile>>,
+    bar: &'a ProgressBar,
+}
+
+impl Sink for Collect<'_> {
+    fn replicate(&mut self, _replicate: u64, trajectories: &[Trajectory]) -> zeromile::Result<()> {
+        self.stats.add_replicate(trajectories);
+        if let Some(w) = self.traj.as_mut() {
+            w.write_replicate(_replicate, trajectories)?;
+        }
+        Ok(())
+    }
+
+    fn progress(&mut self, done: u64) {
+        self.bar.set_position(done);
+    }
+}
+
+fn thread_count(requested: Option<usize>) -> usize {
+    requested.or_else(|| std::env::var("SLURM_CPUS_PER_TASK").ok().and_then(|v| v.parse().ok())).unwrap_or(0)
+}
+
+fn run_cmd(args: RunArgs) -> Result<()> {
+    let started = Instant::now();
+    let scenarios: Vec<Scenario> =
+        args.scenarios.iter().map(|p| scenario::load(p, &args.set)).collect::<zeromile::Result<_>>()?;
+    let mut names: Vec<&str> = Vec::new();
+    for s in &scenarios {
+        if names.contains(&s.name.as_str()) {
+            return Err(BadInput(format!("two scenarios are named {:?}: give each a distinct `name`", s.name)).into());
+        }
+        names.push(&s.name);
+    }
+    let first = &scenarios[0];
+    let replicates = args.replicates.unwrap_or(first.replicates);
+    if replicates == 0 {
+        return Err(BadInput("--replicates must be at least 1".into()).into());
+    }
+    let master_seed = args.seed.unwrap_or(first.seed);
+    let threads = thread_count(args.threads);
+    if args.out.exists() && !args.out.is_dir() {
+        return Err(BadInput(format!("--out {} exists and is not a directory", args.out.display())).into());
+    }
+    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    // A directory being rewritten must never look complete.
+    let manifest_path = args.out.join(output::MANIFEST_FILE);
+    if manifest_path.exists() {
+        std::fs::remove_file(&manifest_path).with_context(|| format!("removing {}", manifest_path.display()))?;
+    }
+
+    let series: Vec<ScenarioSeries> = scenarios
+        .iter()
+        .map(|s| ScenarioSeries {
+            name: s.name.clone(),
+            metrics: MetricSet::new(&s.markets.iter().map(|m| m.id.as_str()).collect::<Vec<_>>()),
+            dates: (0..s.months()).map(|i| s.start.add(i as i64)).collect(),
+        })
+        .collect();
+    let traj = if args.trajectories {
+        let path = args.out.join("trajectories.csv");
+        Some(TrajectoryWriter::new(AtomicFile::create(&path)?, &series)?.with_label(path))
+    } else {
+        let stale = args.out.join("trajectories.csv");
+        if stale.exists() {
+            std::fs::remove_file(&stale).with_context(|| format!("removing {}", stale.display()))?;
+        }
+        None
+    };
+    let bar = progress_bar(replicates, args.quiet);
+    let mut sink = Collect { stats: MonteCarloStats::new(series), traj, bar: &bar };
+    let mc = MonteCarlo { scenarios: &scenarios, master_seed, replicates, threads };
+    engine::run_monte_carlo(&mc, &mut sink)?;
+    bar.finish_and_clear();
+
+    let mut files = Vec::new();
+    if let Some(w) = sink.traj.take() {
+        w.finish()?.commit()?;
+        files.push("trajectories.csv".to_string());
+    }
+    let used_threads = if threads == 0 { rayon::current_num_threads() } else { threads };
+    let manifest = Manifest {
+        engine: "zeromile".into(),
+        engine_version: env!("CARGO_PKG_VERSION").into(),
+        master_seed,
+        replicates,
+        threads: used_threads,
+        wall_time_s: started.elapsed().as_secs_f64(),
+        started_unix_s: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+        command: std::env::args().collect(),
+        seed_derivation: engine::seed::DERIVATION.into(),
+        scenarios: scenarios
+            .iter()
+            .zip(&args.scenarios)
+            .map(|(s, p)| {
+                let text = s.canonical_text();
+                ManifestScenario {
+                    name: s.name.clone(),
+                    source: p.display().to_string(),
+                    hash: output::hash_hex(text.as_bytes()),
+                    overrides: args.set.clone(),
+                    resolved: toml_to_json(&toml::Value::Table(s.to_toml())),
+                }
+            })
+            .collect(),
+        files,
+    };
+    let written = output::write_outputs(&args.out, &sink.stats, &manifest)?;
+    if !args.quiet {
+        eprintln!(
+            "{} replicates x {} scenario(s) in {:.1}s -> {}",
+            replicates,
+            scenarios.len(),
+            started.elapsed().as_secs_f64(),
+            display_files(&args.out, &written)
+        );
+    }
+    Ok(())
+}
+
+fn display_files(dir: &Path, files: &[PathBuf]) -> String {
+    let names: Vec<String> =
+        files.iter().map(|f| f.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned())).collect();
+    format!("{}/{{{}}}", dir.display(), names.join(","))
+}
+
+fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::hidden());
+    }
+    let bar = ProgressBar::new(len);
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} replicates  {elapsed} elapsed, ETA {eta}") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// TOML → JSON for the manifest; non-finite floats become strings ("inf").
+fn toml_to_json(v: &toml::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        toml::Value::String(s) => J::String(s.clone()),
+        toml::Value::Integer(i) => J::from(*i),
+        toml::Value::Float(f) if f.is_finite() => J::from(*f),
+        toml::Value::Float(f) => J::String(f.to_string()),
+        toml::Value::Boolean(b) => J::Bool(*b),
+        toml::Value::Datetime(d) => J::String(d.to_string()),
+        toml::Value::Array(a) => J::Array(a.iter().map(toml_to_json).collect()),
+        toml::Value::Table(t) => J::Object(t.iter().map(|(k, v)| (k.clone(), toml_to_json(v))).collect()),
+    }
+}

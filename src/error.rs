@@ -1,0 +1,66 @@
+//! Library error type: every failure the library can report, each carrying what a user needs to fix it.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Where in the user's input a value came from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Location {
+    /// Scenario file, or `None` when the value came from the command line (`--set`) or a default.
+    pub file: Option<PathBuf>,
+    /// 1-based line, 0 when unknown.
+    pub line: usize,
+    /// 1-based column, 0 when unknown.
+    pub column: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.file {
+            Some(p) if self.line > 0 => write!(f, "{}:{}:{}", p.display(), self.line, self.column),
+            Some(p) => write!(f, "{}", p.display()),
+            None => write!(f, "command line"),
+        }
+    }
+}
+
+/// The kinds of library error.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A scenario file or override is invalid (bad key, type, range, date, `extends`).
+    #[error("{location}: `{key}`: {message}")]
+    Scenario {
+        /// Where the offending value was written.
+        location: Location,
+        /// Dotted key path, e.g. `consumers.agents` or `events[2].date`.
+        key: String,
+        /// What was wrong and what was expected.
+        message: String,
+    },
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file involved.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// Invalid request that is not about one scenario key (e.g. zero replicates).
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl Error {
+    /// Builds an I/O error for `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io { path: path.into(), source }
+    }
+
+    /// True when the error is the user's input (exit code 2), false for environment failures.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(self, Error::Scenario { .. } | Error::Usage(_))
+    }
+}
+
+/// Library result alias.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,25 @@
+//! zeromile: an agent-based simulation of China's car price war and its "zero-mileage"
+//! used-car exports, month by month, with deterministic parallel Monte Carlo.
+//!
+//! # Brief overview
+//! - [`scenario::Scenario`]: a validated scenario, loaded from TOML with `extends` and `--set`
+//!   overrides by [`scenario::load`]. Every parameter has a unit, default, range and source,
+//!   listed by [`scenario::describe`].
+//! - [`model::World`]: one simulated world; [`model::World::step`] advances it one month and
+//!   reports the metrics of the output contract. Pure: no I/O, threads or clock.
+//! - [`engine::run_monte_carlo`]: many replicates of one or more scenarios in parallel, seeded per
+//!   (master seed, replicate, stream), so outputs are identical at any thread count.
+//! - [`output::MonteCarloStats`]: streaming per-month statistics and the CSV/JSON writers.
+//!
+//! Layers, bottom to top: `error → scenario → model → engine → output`; the binary's `cli`
+//! sits on top. A module imports only from layers below it (checked by `tests/layers.rs`).
+#![warn(missing_docs)]
+#![deny(clippy::unwrap_used)]
+
+pub mod engine;
+pub mod error;
+pub mod model;
+pub mod output;
+pub mod scenario;
+
+pub use error::{Error, Result};

@@ -1,0 +1,351 @@
+//! Automakers (brand groups): learning-curve costs, adaptive demand expectations, production
+//! pushed toward local targets, list prices and street discounts, capacity, cash and payables.
+
+use super::rng::Rng;
+use crate::scenario::{AutomakerParams, PolicyParams};
+use rand::Rng as _;
+use rand_distr::{Distribution, LogNormal, Normal};
+
+/// Ownership of a brand group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ownership {
+    /// State-owned group.
+    State,
+    /// Private group.
+    Private,
+    /// Foreign joint venture.
+    JointVenture,
+}
+
+/// One brand group. Volumes in vehicles/month, money in yuan.
+#[derive(Debug, Clone)]
+pub struct Automaker {
+    /// Still producing.
+    pub active: bool,
+    /// Ownership.
+    pub ownership: Ownership,
+    /// Home region (index of its local government).
+    pub region: usize,
+    /// EV share of output at the start.
+    pub ev_share0: f64,
+    /// EV share of output now.
+    pub ev_share: f64,
+    /// Product quality (logit units).
+    pub quality: f64,
+    /// Base brand value (logit units).
+    pub brand_base: f64,
+    /// Current brand value.
+    pub brand: f64,
+    /// Relative propensity to export officially.
+    pub export_orientation: f64,
+    /// Production capacity (vehicles/month).
+    pub capacity: f64,
+    /// Capacity on order, by months until arrival (index 0 arrives next).
+    pub pipeline: Vec<f64>,
+    /// Initial variable cost (yuan/vehicle).
+    pub cost0: f64,
+    /// Current variable cost (yuan/vehicle).
+    pub cost: f64,
+    /// Cumulative output including initial experience.
+    pub experience: f64,
+    /// Initial experience.
+    pub experience0: f64,
+    /// Mark-up over variable cost.
+    pub markup: f64,
+    /// List price (yuan).
+    pub list_price: f64,
+    /// List price last month.
+    pub list_prev: f64,
+    /// Relative list cut this month (0 when no cut).
+    pub last_cut: f64,
+    /// Street discount (fraction of list).
+    pub discount: f64,
+    /// Year-end push discount in force this month.
+    pub push_discount: f64,
+    /// Extra rebate offered to exporters (fraction of list).
+    pub rebate: f64,
+    /// Unsold new cars (vehicles).
+    pub inventory: f64,
+    /// Expected monthly sales.
+    pub demand_exp: f64,
+    /// Base of the local output target (vehicles/month at the start).
+    pub target_base: f64,
+    /// Output this month.
+    pub production: f64,
+    /// Retail sales to households this month.
+    pub retail_sales: f64,
+    /// Sales to zero-mileage exporters (registrations) this month.
+    pub zero_mileage_sales: f64,
+    /// Official new-car exports this month.
+    pub export_sales: f64,
+    /// Market share of total sales, last two months.
+    pub share_hist: [f64; 2],
+    /// Cash (yuan, may be negative).
+    pub cash: f64,
+    /// Supplier payment days.
+    pub payment_days: f64,
+    /// Supplier payables outstanding (yuan).
+    pub payables: f64,
+    /// Exponential mean of utilisation.
+    pub utilization_ema: f64,
+    /// Consecutive months under the closure utilisation.
+    pub low_util_months: u32,
+    /// Consecutive months under the minimum share.
+    pub low_share_months: u32,
+    /// Revenue this month.
+    pub revenue: f64,
+    /// Profit this month (revenue + subsidies - cost of goods sold - fixed cost - interest).
+    pub profit: f64,
+    /// Reported sales since January (for the year-end push).
+    pub ytd_reported: f64,
+    /// Total sales last month.
+    pub sales_last: f64,
+    /// Zero-mileage registrations last month.
+    pub zm_last: f64,
+}
+
+impl Automaker {
+    /// Total sales this month (retail + zero-mileage registrations + official exports).
+    pub fn total_sales(&self) -> f64 {
+        self.retail_sales + self.zero_mileage_sales + self.export_sales
+    }
+
+    /// Total sales last month (what households see when judging zero-mileage dumping).
+    pub fn total_sales_last(&self) -> f64 {
+        self.sales_last
+    }
+
+    /// Transaction price (list less street and push discounts).
+    pub fn transaction_price(&self) -> f64 {
+        self.list_price * (1.0 - self.discount - self.push_discount).max(0.0)
+    }
+
+    /// Price exporters pay (transaction price less the exporter rebate).
+    pub fn exporter_price(&self) -> f64 {
+        self.list_price * (1.0 - self.discount - self.push_discount - self.rebate).max(0.05)
+    }
+
+    /// Fixed cost per month (yuan).
+    pub fn fixed_cost(&self, p: &AutomakerParams) -> f64 {
+        p.fixed_cost_per_capacity * self.capacity
+    }
+
+    /// Ownership multiplier of political push.
+    pub fn push_factor(&self, p: &AutomakerParams) -> f64 {
+        match self.ownership {
+            Ownership::State => 1.0,
+            Ownership::Private => p.push_private,
+            Ownership::JointVenture => p.push_jv,
+        }
+    }
+
+    /// Ownership multiplier of bailout probability and soft pricing floor ("softness").
+    pub fn softness(&self, p: &AutomakerParams) -> f64 {
+        match self.ownership {
+            Ownership::State => 1.0,
+            Ownership::Private => p.bailout_private,
+            Ownership::JointVenture => p.bailout_jv,
+        }
+    }
+}
+
+/// Creates `p.count` brand groups with Pareto capacities, split across `region_weights`.
+pub fn init(p: &AutomakerParams, region_weights: &[f64], rng: &mut Rng) -> Vec<Automaker> {
+    let n = p.count;
+    let raw: Vec<f64> = (0..n).map(|_| (1.0 - rng.random::<f64>()).powf(-1.0 / p.size_pareto_shape)).collect();
+    let total: f64 = raw.iter().sum();
+    let conc: Vec<f64> = raw.iter().map(|r| r.powf(p.demand_concentration)).collect();
+    let conc_total: f64 = conc.iter().sum();
+    let price_dist = LogNormal::new(-0.5 * p.list_price_sigma.powi(2), p.list_price_sigma).ok();
+    let orient_dist = LogNormal::new(-0.5 * p.export_orientation_sigma.powi(2), p.export_orientation_sigma).ok();
+    let normal = Normal::new(0.0, 1.0).ok();
+    let draw_n = |rng: &mut Rng| normal.map_or(0.0, |d| d.sample(rng));
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let u: f64 = rng.random();
+        let ownership = if u < p.state_share {
+            Ownership::State
+        } else if u < p.state_share + p.jv_share {
+            Ownership::JointVenture
+        } else {
+            Ownership::Private
+        };
+        let ev_mean = match ownership {
+            Ownership::State => p.ev_share_state,
+            Ownership::Private => p.ev_share_private,
+            Ownership::JointVenture => p.ev_share_jv,
+        };
+        let ev_share0 = (ev_mean * 2.0 * rng.random::<f64>()).clamp(0.0, 1.0);
+        let region = pick(region_weights, rng.random());
+        let capacity = p.initial_capacity * raw[i] / total;
+        let demand = p.initial_demand * conc[i] / conc_total;
+        let list = p.list_price_mean * price_dist.map_or(1.0, |d| d.sample(rng));
+        let tx = list * (1.0 - p.initial_discount);
+        let cost0 = tx * p.variable_cost_share;
+        let quality = p.quality_sigma * draw_n(rng);
+        let brand_base = p.brand_sigma * draw_n(rng);
+        let experience0 = p.initial_experience_months * demand.max(1.0);
+        out.push(Automaker {
+            active: true,
+            ownership,
+            region,
+            ev_share0,
+            ev_share: ev_share0,
+            quality,
+            brand_base,
+            brand: brand_base,
+            export_orientation: orient_dist.map_or(1.0, |d| d.sample(rng)),
+            capacity,
+            pipeline: vec![0.0; p.investment_lag_months as usize],
+            cost0,
+            cost: cost0,
+            experience: experience0,
+            experience0,
+            markup: list / cost0 - 1.0,
+            list_price: list,
+            list_prev: list,
+            last_cut: 0.0,
+            discount: p.initial_discount,
+            push_discount: 0.0,
+            rebate: 0.0,
+            inventory: demand * p.inventory_high_months * 0.8,
+            demand_exp: demand,
+            target_base: demand.min(capacity),
+            production: 0.0,
+            retail_sales: 0.0,
+            zero_mileage_sales: 0.0,
+            export_sales: 0.0,
+            share_hist: [demand / p.initial_demand.max(1.0); 2],
+            cash: p.initial_cash_months * demand * tx,
+            payment_days: p.payment_days_initial,
+            payables: p.payment_days_initial / 30.0 * cost0 * demand,
+            utilization_ema: demand / capacity.max(1e-9),
+            low_util_months: 0,
+            low_share_months: 0,
+            revenue: 0.0,
+            profit: 0.0,
+            ytd_reported: 0.0,
+            sales_last: demand,
+            zm_last: 0.0,
+        });
+    }
+    out
+}
+
+/// Index drawn from unnormalised `weights` with uniform `u` (last index on round-off).
+pub fn pick(weights: &[f64], u: f64) -> usize {
+    let total: f64 = weights.iter().sum();
+    let mut acc = 0.0;
+    for (i, w) in weights.iter().enumerate() {
+        acc += w / total;
+        if u < acc {
+            return i;
+        }
+    }
+    weights.len().saturating_sub(1)
+}
+
+/// What the automaker phase needs from the rest of the world this month.
+pub struct PlanContext<'a> {
+    /// Parameters.
+    pub p: &'a AutomakerParams,
+    /// National policy in force.
+    pub policy: &'a PolicyParams,
+    /// Years since the start.
+    pub years: f64,
+    /// Calendar month 1-12.
+    pub calendar_month: u32,
+    /// Yearly target growth of local governments.
+    pub target_growth: f64,
+    /// Support level of each firm's home government (0-1).
+    pub support: &'a [f64],
+    /// Largest relative list cut among the top-3 sellers last month.
+    pub top_cuts: f64,
+    /// Highest exporter rebate (fraction of list).
+    pub rebate_max: f64,
+}
+
+/// Costs, expectations, production, prices and rebates for one month (phase 3 of `step`).
+pub fn plan(a: &mut Automaker, ctx: &PlanContext<'_>, rng: &mut Rng) {
+    let p = ctx.p;
+    // Capacity on order arrives.
+    if !a.pipeline.is_empty() {
+        a.capacity += a.pipeline.remove(0);
+        a.pipeline.push(0.0);
+    }
+    // EV shift and learning curve: c = c0 (X/X0)^-b with b = -log2(1 - LR) blended by EV share.
+    let mult = match a.ownership {
+        Ownership::Private => 1.3,
+        Ownership::State => 1.0,
+        Ownership::JointVenture => 0.5,
+    };
+    a.ev_share = (a.ev_share0 + p.ev_shift_per_year * mult * ctx.years).min(1.0);
+    let lr = a.ev_share * p.learning_rate_ev + (1.0 - a.ev_share) * p.learning_rate_ice;
+    let b = -(1.0 - lr).log2();
+    a.cost = a.cost0 * (a.experience / a.experience0).powf(-b);
+
+    // Adaptive demand expectation.
+    let sales = a.sales_last;
+    a.demand_exp += p.demand_expectation_weight * (sales - a.demand_exp);
+
+    // Production pushed toward the local target.
+    let support = ctx.support[a.region];
+    let target = a.target_base * (1.0 + ctx.target_growth).powf(ctx.years);
+    let gap = (target - a.demand_exp).max(0.0);
+    let push = p.target_push * a.push_factor(p) * support;
+    let desired = (1.0 + p.inventory_buffer) * a.demand_exp - a.inventory + push * gap;
+    a.production = desired.clamp(0.0, a.capacity);
+    a.inventory += a.production;
+    a.experience += a.production;
+
+    // Mark-up responds to the change of market share (K+S rule).
+    let [s1, s2] = a.share_hist;
+    if s2 > 1e-12 {
+        a.markup *= 1.0 + p.markup_share_response * (s1 - s2) / s2;
+    }
+    a.markup = a.markup.clamp(p.markup_min, p.markup_max);
+
+    // List price: partial adjustment toward (1 + mu) c, then follow rivals' cuts.
+    a.list_prev = a.list_price;
+    let target_list = (1.0 + a.markup) * a.cost;
+    a.list_price += p.list_price_adjustment * (target_list - a.list_price);
+    if ctx.top_cuts > p.follow_threshold && rng.random::<f64>() < p.follow_probability {
+        a.list_price *= 1.0 - ctx.top_cuts;
+    }
+
+    // Street discount from inventory cover (Lengnick band rule, sticky upward).
+    let cover = a.inventory / a.demand_exp.max(1.0);
+    if cover > p.inventory_high_months {
+        a.discount += p.discount_step_max * rng.random::<f64>();
+    } else if cover < p.inventory_low_months && rng.random::<f64>() < p.discount_raise_probability {
+        a.discount -= p.discount_step_max * rng.random::<f64>();
+    }
+    a.discount = a.discount.clamp(0.0, p.max_discount);
+    a.ytd_reported = if ctx.calendar_month == 1 { 0.0 } else { a.ytd_reported };
+    let behind = a.ytd_reported < target * (ctx.calendar_month as f64 - 1.0) * 0.98;
+    a.push_discount = if ctx.calendar_month >= 11 && behind { p.year_end_discount } else { 0.0 };
+
+    // Price floor: soft-budget firms may sell below variable cost; a ban removes that.
+    let policy = ctx.policy;
+    let floor = if policy.below_cost_ban {
+        let basis = if policy.below_cost_full_cost { a.cost + a.fixed_cost(p) / a.production.max(1.0) } else { a.cost };
+        basis * (1.0 - policy.below_cost_leakage)
+    } else {
+        let omega = if policy.hard_budget { 0.0 } else { p.soft_floor_margin * a.softness(p) };
+        a.cost * (1.0 - omega)
+    };
+    if a.list_price < floor {
+        a.list_price = floor;
+    }
+    if a.transaction_price() < floor {
+        let total = 1.0 - floor / a.list_price;
+        a.push_discount = a.push_discount.min(total.max(0.0));
+        a.discount = (total - a.push_discount).max(0.0);
+    }
+    a.last_cut = ((a.list_prev - a.list_price) / a.list_prev).max(0.0);
+
+    // Exporter rebate grows with the gap to target and with excess stock.
+    let excess = (a.inventory - p.inventory_high_months * a.demand_exp).max(0.0);
+    let pressure = (gap + excess) / a.demand_exp.max(1.0);
+    a.rebate = ctx.rebate_max * pressure.clamp(0.0, 1.0);
+}

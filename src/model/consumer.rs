@@ -1,0 +1,411 @@
+//! Households: market entry (replacement and first purchase), price expectations by heuristic
+//! switching, the buy-or-wait decision and the choice of a brand. Structure-of-arrays state.
+
+use super::rng::{self, purpose, Rng};
+use crate::scenario::ConsumerParams;
+use rand::Rng as _;
+use rand_distr::{Distribution, StandardNormal};
+
+/// Consumers processed with one random stream (fixed, so results do not depend on threads).
+pub const CHUNK: usize = 4096;
+/// Number of price-sensitivity classes.
+pub const CLASSES: usize = 4;
+/// Standard-normal quantiles at the class midpoints (1/8, 3/8, 5/8, 7/8).
+const CLASS_Z: [f64; CLASSES] = [-1.150_349, -0.318_639, 0.318_639, 1.150_349];
+/// Choice code meaning "no purchase this month".
+pub const NO_CHOICE: u8 = u8::MAX;
+
+const OWNER: u8 = 1;
+const TREND: u8 = 2;
+
+/// All household agents, one vector per attribute (16 bytes per agent).
+#[derive(Debug, Clone, Default)]
+pub struct Consumers {
+    /// Willingness to pay (yuan) of a household in the market.
+    pub valuation: Vec<f32>,
+    /// Expected monthly price change (fraction).
+    pub expectation: Vec<f32>,
+    /// Months since the last purchase (car age for owners).
+    pub age: Vec<u16>,
+    /// Months in the market (0 = not in the market).
+    pub waited: Vec<u8>,
+    /// Bit 0: owns a car; bit 1: uses the trend rule.
+    pub flags: Vec<u8>,
+    /// Home region.
+    pub region: Vec<u8>,
+    /// Price-sensitivity class.
+    pub class: Vec<u8>,
+    /// Attention to expected cuts, k_h in 0..=255 / 255.
+    pub attention: Vec<u8>,
+    /// Brand demanded this month ([`NO_CHOICE`] if none).
+    pub choice: Vec<u8>,
+}
+
+impl Consumers {
+    /// Creates `p.agents` households with regions drawn from `region_weights`.
+    pub fn new(p: &ConsumerParams, region_weights: &[f64], key: u64) -> Self {
+        let n = p.agents;
+        let mut c = Consumers {
+            valuation: vec![0.0; n],
+            expectation: vec![0.0; n],
+            age: vec![0; n],
+            waited: vec![0; n],
+            flags: vec![0; n],
+            region: vec![0; n],
+            class: vec![0; n],
+            attention: vec![0; n],
+            choice: vec![NO_CHOICE; n],
+        };
+        let total: f64 = region_weights.iter().sum();
+        let cum: Vec<f64> = region_weights
+            .iter()
+            .scan(0.0, |acc, w| {
+                *acc += w / total;
+                Some(*acc)
+            })
+            .collect();
+        for (ci, start) in (0..n).step_by(CHUNK).enumerate() {
+            let mut r = rng::stream(key, purpose::INIT_CONSUMERS, ci as u64, 0);
+            for i in start..(start + CHUNK).min(n) {
+                let owner = r.random::<f64>() < p.initial_owner_share;
+                let trend = r.random::<f64>() < p.initial_trend_share;
+                c.flags[i] = (owner as u8) * OWNER | (trend as u8) * TREND;
+                // Stationary age spread over 1.5 Weibull scales.
+                c.age[i] = (r.random::<f64>() * 1.5 * p.replacement_scale_months) as u16;
+                let u: f64 = r.random();
+                c.region[i] = cum.partition_point(|&x| x <= u).min(cum.len().saturating_sub(1)) as u8;
+                c.class[i] = r.random_range(0..CLASSES as u8);
+                c.attention[i] = r.random();
+            }
+        }
+        c
+    }
+
+    /// Number of agents.
+    pub fn len(&self) -> usize {
+        self.valuation.len()
+    }
+
+    /// True with no agents.
+    pub fn is_empty(&self) -> bool {
+        self.valuation.is_empty()
+    }
+}
+
+/// Logit choice tables: for each (region, class, owner) a cumulative distribution over brands,
+/// with each brand's effective price for that buyer.
+#[derive(Debug, Clone, Default)]
+pub struct ChoiceTables {
+    /// Brands offered.
+    pub brands: usize,
+    /// Cumulative choice probabilities, `[(region * CLASSES + class) * 2 + owner][brand]`.
+    pub cum: Vec<f32>,
+    /// Effective price per brand for non-owners (index 0) and owners (index 1): `[owner][brand]`.
+    pub price: [Vec<f32>; 2],
+}
+
+impl ChoiceTables {
+    fn table(&self, region: u8, class: u8, owner: bool) -> &[f32] {
+        let t = (region as usize * CLASSES + class as usize) * 2 + owner as usize;
+        &self.cum[t * self.brands..(t + 1) * self.brands]
+    }
+}
+
+/// One brand as households see it this month.
+#[derive(Debug, Clone, Copy)]
+pub struct Offer {
+    /// Can be bought (active with stock).
+    pub available: bool,
+    /// Home region.
+    pub region: usize,
+    /// Price a non-owner pays after national subsidies and taxes (yuan).
+    pub price: f64,
+    /// Price an owner pays after the trade-in subsidy (yuan).
+    pub owner_price: f64,
+    /// Quality and brand utility (logit units).
+    pub appeal: f64,
+    /// Zero-mileage share of its sales last month.
+    pub zero_mileage_share: f64,
+}
+
+/// Builds the logit tables: U = appeal - alpha_c p / p_ref + home_bias 1[local] - stigma zm.
+pub fn build_tables(p: &ConsumerParams, offers: &[Offer], regions: usize, p_ref: f64, out: &mut ChoiceTables) {
+    let n = offers.len();
+    out.brands = n;
+    out.cum.clear();
+    out.cum.reserve(regions * CLASSES * 2 * n);
+    out.price[0] = offers.iter().map(|o| o.price as f32).collect();
+    out.price[1] = offers.iter().map(|o| o.owner_price as f32).collect();
+    let mut weights = vec![0.0f64; n];
+    for region in 0..regions {
+        for &z in &CLASS_Z {
+            let alpha = p.price_sensitivity * (p.sensitivity_spread * z).exp();
+            for owner in [false, true] {
+                let mut max_u = f64::NEG_INFINITY;
+                for (j, o) in offers.iter().enumerate() {
+                    if !o.available {
+                        weights[j] = f64::NEG_INFINITY;
+                        continue;
+                    }
+                    let price = if owner { o.owner_price } else { o.price };
+                    let u = o.appeal - alpha * price / p_ref + if o.region == region { p.home_bias } else { 0.0 }
+                        - p.zero_mileage_stigma * o.zero_mileage_share;
+                    weights[j] = u;
+                    max_u = max_u.max(u);
+                }
+                let mut acc = 0.0;
+                let start = out.cum.len();
+                for w in weights.iter_mut() {
+                    *w = if w.is_finite() { (*w - max_u).exp() } else { 0.0 };
+                    acc += *w;
+                }
+                for w in &weights {
+                    out.cum.push(if acc > 0.0 { (*w / acc) as f32 } else { 0.0 });
+                }
+                let mut run = 0.0f32;
+                for c in &mut out.cum[start..] {
+                    run += *c;
+                    *c = run;
+                }
+            }
+        }
+    }
+}
+
+/// National, public inputs of the consumer phase.
+pub struct MarketSignals {
+    /// Observed monthly price change last month (fraction).
+    pub pi_last: f64,
+    /// The one before.
+    pub pi_prev: f64,
+    /// Probability of adopting the trend rule on revision.
+    pub trend_probability: f64,
+    /// Mean valuation of an entering household (yuan).
+    pub valuation_mean: f64,
+    /// Replacement hazard by car age in months (last entry for older cars).
+    pub hazard: Vec<f32>,
+}
+
+/// Per-chunk tallies of the consumer phase.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tally {
+    /// Agents demanding each brand.
+    pub demand: Vec<u32>,
+    /// Of which owners (eligible for the trade-in subsidy).
+    pub owner_demand: Vec<u32>,
+    /// Agents in the market this month.
+    pub in_market: u64,
+    /// Agents with positive surplus who chose to wait for a cut.
+    pub waiting: u64,
+    /// Sum of expectations of agents in the market.
+    pub expectation_sum: f64,
+}
+
+impl Tally {
+    /// An empty tally over `brands`.
+    pub fn new(brands: usize) -> Self {
+        Tally { demand: vec![0; brands], owner_demand: vec![0; brands], ..Default::default() }
+    }
+
+    /// Adds another chunk's tally (fixed chunk order keeps sums reproducible).
+    pub fn merge(&mut self, o: &Tally) {
+        for (a, b) in self.demand.iter_mut().zip(&o.demand) {
+            *a += b;
+        }
+        for (a, b) in self.owner_demand.iter_mut().zip(&o.owner_demand) {
+            *a += b;
+        }
+        self.in_market += o.in_market;
+        self.waiting += o.waiting;
+        self.expectation_sum += o.expectation_sum;
+    }
+}
+
+/// Entry, expectations and buy-or-wait for agents `range` of `c` (one chunk), recording each
+/// agent's demanded brand in `c.choice`. Pure given (key, month, chunk index).
+pub fn decide_chunk(
+    p: &ConsumerParams,
+    s: &MarketSignals,
+    tables: &ChoiceTables,
+    c: &mut ConsumerSlice<'_>,
+    r: &mut Rng,
+    tally: &mut Tally,
+) {
+    let patience = p.patience_months as u8;
+    let h_last = s.hazard.len() - 1;
+    let first = p.first_purchase_hazard as f32;
+    let turnover = 1.0 - p.household_turnover as f32;
+    let ada = p.adaptive_weight as f32;
+    let pi_last = s.pi_last as f32;
+    let trend_fc = (s.pi_last + p.trend_strength * (s.pi_last - s.pi_prev)) as f32;
+    let beta = p.monthly_discount as f32;
+    let horizon = p.wait_horizon_months as f32;
+    let delay = p.delay_cost as f32;
+    let revise = p.rule_revision_rate as f32;
+    let p_trend = s.trend_probability as f32;
+    for i in 0..c.valuation.len() {
+        c.choice[i] = NO_CHOICE;
+        let owner = c.flags[i] & OWNER != 0;
+        if c.waited[i] == 0 {
+            let u: f32 = r.random();
+            let hazard = if owner { s.hazard[(c.age[i] as usize).min(h_last)] } else { first };
+            c.age[i] = c.age[i].saturating_add(1);
+            if u < hazard {
+                c.waited[i] = 1;
+                let z: f64 = StandardNormal.sample(r);
+                let v = s.valuation_mean * (p.valuation_sigma * z - 0.5 * p.valuation_sigma * p.valuation_sigma).exp();
+                c.valuation[i] = v as f32;
+                c.expectation[i] = pi_last;
+            } else {
+                if owner && u > turnover {
+                    c.flags[i] &= !OWNER;
+                    c.age[i] = 0;
+                }
+                continue;
+            }
+        }
+        tally.in_market += 1;
+        // Expectation by the agent's rule, then a possible rule revision.
+        let mut pe = c.expectation[i];
+        if c.flags[i] & TREND != 0 {
+            pe = trend_fc;
+        } else {
+            pe += ada * (pi_last - pe);
+        }
+        c.expectation[i] = pe;
+        tally.expectation_sum += pe as f64;
+        let u: f32 = r.random();
+        if u < revise {
+            // Reuse the uniform: u / revise is uniform on [0, 1) given u < revise.
+            if u / revise < p_trend {
+                c.flags[i] |= TREND;
+            } else {
+                c.flags[i] &= !TREND;
+            }
+        }
+        // Brand drawn from the logit table of the agent's segment.
+        let cum = tables.table(c.region[i], c.class[i], owner);
+        let u: f32 = r.random();
+        let total = cum.last().copied().unwrap_or(0.0);
+        if total <= 0.0 {
+            c.waited[i] = c.waited[i].saturating_add(1);
+            continue;
+        }
+        let j = cum.partition_point(|&x| x <= u * total).min(cum.len() - 1);
+        let price = tables.price[owner as usize][j];
+        let surplus = c.valuation[i] - price;
+        let k = c.attention[i] as f32 * (1.0 / 255.0);
+        let gain = k * price * (-pe).max(0.0) * horizon;
+        let waited = c.waited[i];
+        let wait_value = beta * (surplus + gain) - delay * price * waited as f32;
+        if surplus > 0.0 && (surplus >= wait_value || waited >= patience) {
+            c.choice[i] = j as u8;
+            tally.demand[j] += 1;
+            if owner {
+                tally.owner_demand[j] += 1;
+            }
+        } else if surplus > 0.0 {
+            tally.waiting += 1;
+            c.waited[i] = waited.saturating_add(1);
+        } else if waited >= patience {
+            c.waited[i] = 0;
+        } else {
+            c.waited[i] = waited.saturating_add(1);
+        }
+    }
+}
+
+/// Mutable views of one chunk of [`Consumers`].
+pub struct ConsumerSlice<'a> {
+    /// See [`Consumers::valuation`].
+    pub valuation: &'a mut [f32],
+    /// See [`Consumers::expectation`].
+    pub expectation: &'a mut [f32],
+    /// See [`Consumers::age`].
+    pub age: &'a mut [u16],
+    /// See [`Consumers::waited`].
+    pub waited: &'a mut [u8],
+    /// See [`Consumers::flags`].
+    pub flags: &'a mut [u8],
+    /// See [`Consumers::region`].
+    pub region: &'a [u8],
+    /// See [`Consumers::class`].
+    pub class: &'a [u8],
+    /// See [`Consumers::attention`].
+    pub attention: &'a [u8],
+    /// See [`Consumers::choice`].
+    pub choice: &'a mut [u8],
+}
+
+/// Runs the decision phase over all chunks in order; returns the merged tally.
+pub fn decide_all(
+    p: &ConsumerParams,
+    s: &MarketSignals,
+    tables: &ChoiceTables,
+    c: &mut Consumers,
+    key: u64,
+    month: u64,
+) -> Tally {
+    let brands = tables.brands;
+    let mut total = Tally::new(brands);
+    let mut tally = Tally::new(brands);
+    let n = c.len();
+    for (ci, start) in (0..n).step_by(CHUNK).enumerate() {
+        let end = (start + CHUNK).min(n);
+        let mut slice = ConsumerSlice {
+            valuation: &mut c.valuation[start..end],
+            expectation: &mut c.expectation[start..end],
+            age: &mut c.age[start..end],
+            waited: &mut c.waited[start..end],
+            flags: &mut c.flags[start..end],
+            region: &c.region[start..end],
+            class: &c.class[start..end],
+            attention: &c.attention[start..end],
+            choice: &mut c.choice[start..end],
+        };
+        let mut r = rng::stream(key, purpose::CONSUMERS, month, ci as u64);
+        tally.demand.iter_mut().for_each(|x| *x = 0);
+        tally.owner_demand.iter_mut().for_each(|x| *x = 0);
+        tally.in_market = 0;
+        tally.waiting = 0;
+        tally.expectation_sum = 0.0;
+        decide_chunk(p, s, tables, &mut slice, &mut r, &mut tally);
+        total.merge(&tally);
+    }
+    total
+}
+
+/// Deterministic rationing: a buyer of brand j is served iff its counter-based uniform is below
+/// the fill ratio of j. Served buyers own a new car; unserved ones stay in the market.
+/// Returns agents served per brand and, of those, owners.
+pub fn settle(c: &mut Consumers, fill: &[f64], key: u64, month: u64) -> (Vec<u32>, Vec<u32>) {
+    let mut served = vec![0u32; fill.len()];
+    let mut owners = vec![0u32; fill.len()];
+    for i in 0..c.len() {
+        let j = c.choice[i];
+        if j == NO_CHOICE {
+            continue;
+        }
+        let f = fill[j as usize];
+        let ok = f >= 1.0 || rng::hashed_uniform(key, purpose::RATIONING, month, i as u64) < f;
+        if ok {
+            served[j as usize] += 1;
+            if c.flags[i] & OWNER != 0 {
+                owners[j as usize] += 1;
+            }
+            c.flags[i] |= OWNER;
+            c.age[i] = 0;
+            c.waited[i] = 0;
+        } else {
+            c.waited[i] = c.waited[i].saturating_add(1);
+        }
+    }
+    (served, owners)
+}
+
+/// Weibull replacement hazard per month of car age: h(a) = (k/l)(a/l)^(k-1), capped at 1,
+/// tabulated up to 50 years.
+pub fn hazard_table(p: &ConsumerParams) -> Vec<f32> {
+    let (k, l) = (p.replacement_shape, p.replacement_scale_months);
+    (0..600).map(|a| ((k / l) * ((a as f64 + 0.5) / l).powf(k - 1.0)).min(1.0) as f32).collect()
+}

@@ -1,0 +1,105 @@
+//! Local governments: growth targets for local output and reported sales, a support level that
+//! rises with shortfalls (and career pressure relative to peers), a budget, and instruments.
+
+use crate::scenario::{GovernmentParams, PolicyParams};
+
+/// One hosting region's government. Money in yuan.
+#[derive(Debug, Clone)]
+pub struct Government {
+    /// Relative size (population and industry weight).
+    pub weight: f64,
+    /// Licence rank: regions are licensed for used-car exports in rank order (0 = first).
+    pub rank: usize,
+    /// Support level 0-1.
+    pub support: f64,
+    /// Budget (yuan).
+    pub budget: f64,
+    /// Local reported sales at the start (vehicles/month): the target base.
+    pub sales_base: f64,
+    /// Local output at the start (vehicles/month).
+    pub output_base: f64,
+    /// Smoothed local reported sales.
+    pub sales_ema: f64,
+    /// Smoothed local output.
+    pub output_ema: f64,
+    /// Smoothed local output a year ago (for growth comparisons), ring of 12.
+    pub output_hist: [f64; 12],
+    /// Backs zero-mileage exports this month.
+    pub participating: bool,
+    /// Per-unit production subsidy paid this month (yuan/vehicle).
+    pub production_rate: f64,
+    /// Per-car export support paid this month (yuan/vehicle).
+    pub export_rate: f64,
+    /// Spending this month (yuan).
+    pub spend: f64,
+}
+
+/// Creates `p.count` governments with Pareto weights (largest is licensed first).
+pub fn init(p: &GovernmentParams, raw_weights: &[f64]) -> Vec<Government> {
+    let total: f64 = raw_weights.iter().sum();
+    let mut order: Vec<usize> = (0..raw_weights.len()).collect();
+    order.sort_by(|&a, &b| raw_weights[b].total_cmp(&raw_weights[a]).then(a.cmp(&b)));
+    let mut rank = vec![0; raw_weights.len()];
+    for (r, &g) in order.iter().enumerate() {
+        rank[g] = r;
+    }
+    raw_weights
+        .iter()
+        .enumerate()
+        .map(|(g, w)| Government {
+            weight: w / total,
+            rank: rank[g],
+            support: p.support_initial,
+            budget: 0.0,
+            sales_base: 0.0,
+            output_base: 0.0,
+            sales_ema: 0.0,
+            output_ema: 0.0,
+            output_hist: [0.0; 12],
+            participating: false,
+            production_rate: 0.0,
+            export_rate: 0.0,
+            spend: 0.0,
+        })
+        .collect()
+}
+
+/// Updates support and instrument rates (phase 2 of `step`). `month_index` counts from 0.
+pub fn update(govs: &mut [Government], p: &GovernmentParams, policy: &PolicyParams, years: f64, month_index: usize) {
+    let n = govs.len().max(1) as f64;
+    let slot = month_index % 12;
+    let growth = |g: &Government| {
+        let past = g.output_hist[slot];
+        if past > 0.0 {
+            g.output_ema / past - 1.0
+        } else {
+            0.0
+        }
+    };
+    let peer_growth: f64 = govs.iter().map(growth).sum::<f64>() / n;
+    for g in govs.iter_mut() {
+        let factor = (1.0 + p.target_growth).powf(years);
+        let sales_target = g.sales_base * factor;
+        let output_target = g.output_base * factor;
+        let short = |target: f64, actual: f64| if target > 0.0 { ((target - actual) / target).max(0.0) } else { 0.0 };
+        let shortfall = 0.5 * (short(sales_target, g.sales_ema) + short(output_target, g.output_ema));
+        let career = p.career_weight * (peer_growth - growth(g)).max(0.0);
+        if shortfall > 0.0 {
+            g.support += p.support_raise * shortfall * (1.0 + career);
+        } else {
+            g.support -= p.support_decay * (g.support - p.support_floor);
+        }
+        g.support = g.support.clamp(p.support_floor, 1.0);
+        if month_index >= 12 || g.output_hist[slot] == 0.0 {
+            g.output_hist[slot] = g.output_ema;
+        }
+        // Budget health scales instruments: a government with no money cannot pay.
+        let budget_factor = if g.budget > 0.0 { 1.0 } else { 0.0 };
+        let level = g.support * budget_factor;
+        g.production_rate = (level * p.production_subsidy).min(policy.local_subsidy_cap);
+        let licensed = (g.rank as u32) < policy.licensed_regions;
+        g.participating = licensed && g.support > p.participation_threshold && budget_factor > 0.0;
+        g.export_rate = if g.participating { (level * p.export_support).min(policy.local_subsidy_cap) } else { 0.0 };
+        g.spend = 0.0;
+    }
+}

@@ -1,0 +1,131 @@
+//! The run manifest (`manifest.json`): what was run, with which seed and inputs, and which files
+//! it produced.
+
+use std::io::Write;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Everything needed to reproduce a run and check its outputs.
+///
+/// Written last by [`super::write_outputs`]: its presence marks an output directory as complete.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Always `"zeromile"`.
+    pub engine: String,
+    /// Crate version that produced the outputs (`CARGO_PKG_VERSION`).
+    pub engine_version: String,
+    /// Master seed from which every replicate's random stream is derived.
+    pub master_seed: u64,
+    /// Replicates run per scenario.
+    pub replicates: u64,
+    /// Worker threads used (results do not depend on it).
+    pub threads: usize,
+    /// Wall-clock duration of the run, seconds.
+    pub wall_time_s: f64,
+    /// Start of the run, seconds since the Unix epoch.
+    pub started_unix_s: u64,
+    /// The command line, program name first.
+    pub command: Vec<String>,
+    /// How a replicate's random stream follows from `master_seed` (human-readable).
+    pub seed_derivation: String,
+    /// The scenarios run, in output order (scenario 0 is the baseline of `deltas.csv`).
+    pub scenarios: Vec<ManifestScenario>,
+    /// Output files of the run, relative to the output directory (the manifest excluded).
+    pub files: Vec<String>,
+}
+
+/// One scenario of a run, as resolved after `extends` and overrides.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManifestScenario {
+    /// Scenario name (the `scenario` column of the CSVs).
+    pub name: String,
+    /// Path of the scenario file as given.
+    pub source: String,
+    /// 64-bit FNV-1a of the resolved scenario's canonical TOML text, as 16 lowercase hex digits
+    /// (see [`fnv1a64`] and [`hash_hex`]). Equal hashes mean equal inputs; not cryptographic.
+    pub hash: String,
+    /// Command-line overrides applied (`key=value`), in order.
+    pub overrides: Vec<String>,
+    /// The resolved scenario as JSON.
+    pub resolved: serde_json::Value,
+}
+
+impl Manifest {
+    /// The manifest as pretty-printed JSON with a trailing newline.
+    pub fn to_json(&self) -> Result<String> {
+        let mut text = serde_json::to_string_pretty(self)
+            .map_err(|e| Error::io("manifest.json", std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
+        text.push('\n');
+        Ok(text)
+    }
+
+    /// Writes [`Manifest::to_json`] to `w`.
+    pub fn write(&self, mut w: impl Write) -> Result<()> {
+        let text = self.to_json()?;
+        w.write_all(text.as_bytes()).and_then(|()| w.flush()).map_err(|e| Error::io("manifest.json", e))
+    }
+}
+
+/// 64-bit FNV-1a hash of `bytes` (offset basis `0xcbf29ce484222325`, prime `0x100000001b3`).
+/// Stable across platforms and versions, unlike `std`'s hashers.
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    bytes.iter().fold(OFFSET, |h, &b| (h ^ u64::from(b)).wrapping_mul(PRIME))
+}
+
+/// [`fnv1a64`] of `bytes` as 16 lowercase hex digits, the form stored in
+/// [`ManifestScenario::hash`].
+pub fn hash_hex(bytes: &[u8]) -> String {
+    format!("{:016x}", fnv1a64(bytes))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn sample() -> Manifest {
+        Manifest {
+            engine: "zeromile".into(),
+            engine_version: "0.1.0".into(),
+            master_seed: 42,
+            replicates: 3,
+            threads: 2,
+            wall_time_s: 1.5,
+            started_unix_s: 1_700_000_000,
+            command: vec!["zeromile".into(), "run".into()],
+            seed_derivation: "xoshiro256++ seeded from (master_seed, replicate)".into(),
+            scenarios: vec![ManifestScenario {
+                name: "base".into(),
+                source: "scenarios/base.toml".into(),
+                hash: hash_hex(b"name = \"base\"\n"),
+                overrides: vec!["consumers.agents=100".into()],
+                resolved: serde_json::json!({"name": "base"}),
+            }],
+            files: vec!["summary.csv".into()],
+        }
+    }
+
+    #[test]
+    fn fnv1a_known_values() {
+        // Reference values of the FNV-1a 64-bit test suite.
+        assert_eq!(fnv1a64(b""), 0xcbf29ce484222325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63dc4c8601ec8c);
+        assert_eq!(fnv1a64(b"foobar"), 0x85944171f73967e8);
+        assert_eq!(hash_hex(b""), "cbf29ce484222325");
+    }
+
+    #[test]
+    fn json_round_trips_with_trailing_newline() {
+        let m = sample();
+        let text = m.to_json().unwrap();
+        assert!(text.ends_with("}\n"));
+        assert!(text.contains("\n  \"engine\": \"zeromile\",\n"));
+        assert!(text.contains("\"hash\": \""));
+        let back: Manifest = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, m);
+    }
+}

@@ -1,0 +1,32 @@
+//! Results to files: Monte Carlo summaries, raw trajectories and the run manifest.
+//!
+//! Brief overview:
+//!
+//! - [`MonteCarloStats`] streams replicates of one or more [`ScenarioSeries`] into
+//!   per-cell [`QuantileSketch`]es and writes `summary.csv`, `annual.csv` and `deltas.csv`.
+//! - [`TrajectoryWriter`] writes raw replicates, one wide row per scenario × replicate × month.
+//! - [`Manifest`] records seed, version, command, scenario hashes and files of a run.
+//! - [`write_outputs`] writes a run directory through [`AtomicFile`]s, `manifest.json` last.
+//!
+//! Architecture invariants: this layer never runs a model or draws a random number; it only
+//! consumes [`Trajectory`](crate::model::metrics::Trajectory)s. Every output is a pure function
+//! of the replicates fed in, in order: no clock, hash-map order or thread count reaches a file
+//! (the manifest's timing fields excepted). Numbers are written in their shortest round-trip
+//! form, undefined statistics as empty fields.
+
+mod atomic;
+mod dir;
+mod manifest;
+mod number;
+mod series;
+mod sketch;
+mod summary;
+mod trajectory;
+
+pub use atomic::AtomicFile;
+pub use dir::{write_outputs, ANNUAL_FILE, DELTAS_FILE, MANIFEST_FILE, SUMMARY_FILE};
+pub use manifest::{fnv1a64, hash_hex, Manifest, ManifestScenario};
+pub use series::ScenarioSeries;
+pub use sketch::{QuantileSketch, K};
+pub use summary::{MonteCarloStats, ANNUAL_HEADER, SUMMARY_HEADER};
+pub use trajectory::TrajectoryWriter;

@@ -1,0 +1,269 @@
+//! Dated national-policy and foreign-market events: `[[events]]` tables with an `id`, a `date`,
+//! an optional `until` and a `kind` naming what changes.
+
+use super::params::{params, KeyDoc, Violation};
+use super::schema::PolicyParams;
+use super::YearMonth;
+
+params! {
+    /// `kind = "export_licensing"`: regions licensed for used-car exports from `date`.
+    pub struct ExportLicensing {
+        /// Number of licensed regions, largest first.
+        regions: u32 = 10, unit "regions", range [0, 250], source "facts.md sec. 3";
+    }
+}
+
+params! {
+    /// `kind = "zero_mileage_rule"`: holding period and documentation rule for exports of recently registered cars.
+    pub struct ZeroMileageRule {
+        /// Minimum months between registration and export.
+        min_holding_months: u32 = 0, unit "months", range [0, 60], source "policy lever";
+        /// Months after registration within which export needs a manufacturer confirmation.
+        documentation_months: u32 = 6, unit "months", range [0, 60], source "MOFCOM Notice 648 (180 days)";
+        /// Cost of obtaining the confirmation.
+        documentation_cost: f64 = 3_000.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "assumption";
+        /// Share of early exports manufacturers confirm.
+        confirmation_rate: f64 = 0.3, unit "fraction", range [0.0, 1.0], source "assumption";
+    }
+}
+
+params! {
+    /// `kind = "zero_mileage_quota"`: national cap on zero-mileage registrations for export (0 = ban).
+    pub struct ZeroMileageQuota {
+        /// Cap on registrations for export.
+        vehicles_per_month: f64 = 0.0, unit "vehicles/month", range [0.0, f64::INFINITY], source "policy lever";
+    }
+}
+
+params! {
+    /// `kind = "below_cost_ban"`: sales below cost are banned.
+    pub struct BelowCostBan {
+        /// Cost basis includes fixed cost per unit.
+        full_cost: bool = false, unit "-", range [false, true], source "draft Price Law, Jul 2025";
+        /// Share of a banned cut that leaks through hidden discounts.
+        leakage: f64 = 0.3, unit "fraction", range [0.0, 1.0], source "mechanics.md 4";
+    }
+}
+
+params! {
+    /// `kind = "payment_days_cap"`: cap on supplier payment days.
+    pub struct PaymentDaysCap {
+        /// Longest permitted payment term.
+        days: f64 = 60.0, unit "days", range [0.0, 720.0], source "17 automakers' pledge, Jun 2025";
+    }
+}
+
+params! {
+    /// `kind = "trade_in_subsidy"`: subsidy for car owners who buy a new car.
+    pub struct TradeInSubsidy {
+        /// Flat subsidy for an NEV.
+        nev_yuan: f64 = 20_000.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "facts.md sec. 3 (Jul 2024)";
+        /// Flat subsidy for an ICE car.
+        ice_yuan: f64 = 15_000.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "facts.md sec. 3 (Jul 2024)";
+        /// Subsidy as a share of price, used instead of the flat amounts when > 0.
+        price_share: f64 = 0.0, unit "fraction", range [0.0, 1.0], source "facts.md sec. 3 (2026: 12%)";
+        /// Cap of the price-share subsidy.
+        cap_yuan: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "facts.md sec. 3 (20k)";
+    }
+}
+
+params! {
+    /// `kind = "nev_purchase_subsidy"`: national purchase subsidy per EV.
+    pub struct NevPurchaseSubsidy {
+        /// Subsidy per EV bought.
+        yuan: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "facts.md sec. 2";
+    }
+}
+
+params! {
+    /// `kind = "nev_purchase_tax"`: purchase tax on NEVs.
+    pub struct NevPurchaseTax {
+        /// Tax rate.
+        rate: f64 = 0.05, unit "fraction", range [0.0, 1.0], source "facts.md sec. 3 (halved exemption 2026)";
+    }
+}
+
+params! {
+    /// `kind = "local_subsidy_cap"`: cap on local per-unit production and export support.
+    pub struct LocalSubsidyCap {
+        /// Cap per vehicle.
+        yuan_per_vehicle: f64 = 0.0, unit "yuan/vehicle", range [0.0, f64::INFINITY], source "policy lever";
+    }
+}
+
+params! {
+    /// `kind = "hard_budget"`: bailouts stop while in force.
+    pub struct HardBudget {
+        /// Whether the hard budget constraint applies.
+        enabled: bool = true, unit "-", range [false, true], source "Kornai et al. 2003";
+    }
+}
+
+params! {
+    /// `kind = "capacity_consolidation"`: one-off retirement of idle capacity at `date`.
+    pub struct CapacityConsolidation {
+        /// Firms below this utilisation (12-month mean) retire capacity.
+        utilization_threshold: f64 = 0.5, unit "fraction", range [0.0, 1.0], source "policy lever";
+        /// Share of their excess capacity retired.
+        retire_share: f64 = 0.5, unit "fraction", range [0.0, 1.0], source "policy lever";
+    }
+}
+
+params! {
+    /// `kind = "tariff"`: scheduled duty and per-car fee of one foreign market from `date`.
+    pub struct Tariff {
+        /// Market id.
+        market: String = "market".to_string(), unit "-", range [String::new(), String::new()], source "-";
+        /// Ad-valorem duty.
+        ad_valorem: f64 = 0.15, unit "fraction", range [0.0, 10.0], source "facts.md sec. 4";
+        /// Per-car fee.
+        fee: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e7], source "facts.md sec. 4";
+    }
+}
+
+params! {
+    /// `kind = "foreign_demand_shift"`: multiplies one market's demand for Chinese cars.
+    pub struct ForeignDemandShift {
+        /// Market id.
+        market: String = "market".to_string(), unit "-", range [String::new(), String::new()], source "-";
+        /// Multiplier of demand for Chinese new and zero-mileage cars.
+        factor: f64 = 2.0, unit "1", range [0.0, 1000.0], source "assumption (Western brands leave Russia, 2022)";
+    }
+}
+
+macro_rules! event_kinds {
+    ($($variant:ident($ty:ident) = $tag:literal,)*) => {
+        /// What an event changes.
+        #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+        #[serde(untagged)]
+        #[allow(missing_docs)]
+        pub enum EventKind {
+            $($variant($ty),)*
+        }
+
+        /// Every `kind` an event may name.
+        pub const EVENT_KINDS: &[&str] = &[$($tag),*];
+
+        impl EventKind {
+            /// The `kind` tag.
+            pub fn tag(&self) -> &'static str {
+                match self {
+                    $(EventKind::$variant(_) => $tag,)*
+                }
+            }
+
+            /// Deserialises the event's own keys for `tag`.
+            pub(crate) fn from_table(tag: &str, table: toml::Table) -> Option<Result<Self, (String, String)>> {
+                match tag {
+                    $($tag => Some(super::load::deserialize_section::<$ty>(table).map(EventKind::$variant)),)*
+                    _ => None,
+                }
+            }
+
+            /// Range violations of the event's keys.
+            pub fn check(&self) -> Vec<Violation> {
+                match self {
+                    $(EventKind::$variant(p) => p.check(),)*
+                }
+            }
+
+            /// Key documentation for every kind.
+            pub fn describe() -> Vec<KeyDoc> {
+                let mut out = Vec::new();
+                $(out.extend($ty::describe(concat!("events[kind=", $tag, "]."))));*;
+                out
+            }
+        }
+    };
+}
+
+event_kinds! {
+    ExportLicensing(ExportLicensing) = "export_licensing",
+    ZeroMileageRule(ZeroMileageRule) = "zero_mileage_rule",
+    ZeroMileageQuota(ZeroMileageQuota) = "zero_mileage_quota",
+    BelowCostBan(BelowCostBan) = "below_cost_ban",
+    PaymentDaysCap(PaymentDaysCap) = "payment_days_cap",
+    TradeInSubsidy(TradeInSubsidy) = "trade_in_subsidy",
+    NevPurchaseSubsidy(NevPurchaseSubsidy) = "nev_purchase_subsidy",
+    NevPurchaseTax(NevPurchaseTax) = "nev_purchase_tax",
+    LocalSubsidyCap(LocalSubsidyCap) = "local_subsidy_cap",
+    HardBudget(HardBudget) = "hard_budget",
+    CapacityConsolidation(CapacityConsolidation) = "capacity_consolidation",
+    Tariff(Tariff) = "tariff",
+    ForeignDemandShift(ForeignDemandShift) = "foreign_demand_shift",
+}
+
+/// A dated change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// Unique id; a scenario that `extends` another overrides an inherited event by its id.
+    pub id: String,
+    /// First month in force.
+    pub date: YearMonth,
+    /// First month no longer in force (`None`: stays in force).
+    pub until: Option<YearMonth>,
+    /// False switches an inherited event off (`enabled = false` in a child scenario).
+    pub enabled: bool,
+    /// What changes.
+    pub kind: EventKind,
+}
+
+impl Event {
+    /// Whether the event is in force in `month` (one-off kinds act only in their `date` month).
+    pub fn active(&self, month: YearMonth) -> bool {
+        self.enabled && month >= self.date && self.until.is_none_or(|u| month < u)
+    }
+
+    /// Applies a national-policy change to `policy` (foreign and one-off kinds do nothing here).
+    pub fn apply_policy(&self, policy: &mut PolicyParams) {
+        match &self.kind {
+            EventKind::ExportLicensing(e) => policy.licensed_regions = e.regions,
+            EventKind::ZeroMileageRule(e) => {
+                policy.min_holding_months = e.min_holding_months;
+                policy.documentation_months = e.documentation_months;
+                policy.documentation_cost = e.documentation_cost;
+                policy.confirmation_rate = e.confirmation_rate;
+            }
+            EventKind::ZeroMileageQuota(e) => policy.zero_mileage_quota = e.vehicles_per_month,
+            EventKind::BelowCostBan(e) => {
+                policy.below_cost_ban = true;
+                policy.below_cost_full_cost = e.full_cost;
+                policy.below_cost_leakage = e.leakage;
+            }
+            EventKind::PaymentDaysCap(e) => policy.payment_days_cap = e.days,
+            EventKind::TradeInSubsidy(e) => {
+                policy.trade_in_nev = e.nev_yuan;
+                policy.trade_in_ice = e.ice_yuan;
+                policy.trade_in_price_share = e.price_share;
+                policy.trade_in_cap = e.cap_yuan;
+            }
+            EventKind::NevPurchaseSubsidy(e) => policy.nev_purchase_subsidy = e.yuan,
+            EventKind::NevPurchaseTax(e) => policy.nev_purchase_tax = e.rate,
+            EventKind::LocalSubsidyCap(e) => policy.local_subsidy_cap = e.yuan_per_vehicle,
+            EventKind::HardBudget(e) => policy.hard_budget = e.enabled,
+            EventKind::CapacityConsolidation(_) | EventKind::Tariff(_) | EventKind::ForeignDemandShift(_) => {}
+        }
+    }
+
+    /// The event as a TOML table (for the resolved scenario in the manifest).
+    pub fn to_toml(&self) -> toml::Table {
+        let mut t = match toml::Table::try_from(&self.kind) {
+            Ok(t) => t,
+            Err(_) => toml::Table::new(),
+        };
+        t.insert("id".into(), self.id.clone().into());
+        t.insert("date".into(), self.date.to_string().into());
+        if let Some(u) = self.until {
+            t.insert("until".into(), u.to_string().into());
+        }
+        t.insert("kind".into(), self.tag_value());
+        if !self.enabled {
+            t.insert("enabled".into(), false.into());
+        }
+        t
+    }
+
+    fn tag_value(&self) -> toml::Value {
+        self.kind.tag().into()
+    }
+}

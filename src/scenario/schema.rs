@@ -1,0 +1,382 @@
+//! The scenario schema: every section and key a scenario file may set, with unit, default,
+//! valid range and source. Defaults are the calibrated baseline; `docs/model.md` explains each.
+
+use super::params::params;
+
+params! {
+    /// `[consumers]`: household agents deciding whether to buy a new car now or wait.
+    pub struct ConsumerParams {
+        /// Number of consumer agents simulated.
+        agents: usize = 60_000, unit "agents", range [100, 50_000_000], source "assumption";
+        /// Households each agent stands for (totals are agents x this).
+        households_per_agent: f64 = 1_650.0, unit "households/agent", range [1.0, 1.0e7], source "assumption: ~100m car-buying households";
+        /// Share of agents owning a car at the start.
+        initial_owner_share: f64 = 0.6, unit "fraction", range [0.0, 1.0], source "assumption";
+        /// Weibull scale of the replacement hazard in car age.
+        replacement_scale_months: f64 = 110.0, unit "months", range [6.0, 600.0], source "assumption, calibrated to retail sales";
+        /// Weibull shape of the replacement hazard in car age.
+        replacement_shape: f64 = 2.2, unit "1", range [0.5, 10.0], source "assumption";
+        /// Monthly probability that a household without a car enters the market.
+        first_purchase_hazard: f64 = 0.011, unit "1/month", range [0.0, 1.0], source "assumption, calibrated to retail sales";
+        /// Monthly probability that an owning household is replaced by a new household without a car.
+        household_turnover: f64 = 0.004, unit "1/month", range [0.0, 0.5], source "assumption";
+        /// Growth of household valuations (income growth).
+        income_growth: f64 = 0.02, unit "1/year", range [-0.5, 0.5], source "assumption";
+        /// Mean valuation of an entering household relative to the initial average transaction price.
+        valuation_ratio: f64 = 1.3, unit "1", range [0.1, 10.0], source "assumption";
+        /// Log-sd of valuations across households.
+        valuation_sigma: f64 = 0.45, unit "log points", range [0.0, 3.0], source "assumption";
+        /// Logit weight on price relative to the initial average price (elasticity about -alpha).
+        price_sensitivity: f64 = 4.0, unit "utils per 100% of price", range [0.0, 50.0], source "BLP 1995 range -3..-6";
+        /// Log-spread of price sensitivity across the four sensitivity classes.
+        sensitivity_spread: f64 = 0.4, unit "log points", range [0.0, 3.0], source "assumption";
+        /// Logit weight on brand value.
+        brand_weight: f64 = 1.0, unit "utils per brand unit", range [0.0, 20.0], source "assumption";
+        /// Logit weight on product quality.
+        quality_weight: f64 = 0.8, unit "utils per quality unit", range [0.0, 20.0], source "assumption";
+        /// Utility bonus for a brand made in the household's home region.
+        home_bias: f64 = 0.5, unit "utils", range [0.0, 10.0], source "Barwick, Cao & Li 2021";
+        /// Utility penalty per unit of a brand's visible zero-mileage dumping (exported share of its sales).
+        zero_mileage_stigma: f64 = 3.0, unit "utils per share", range [0.0, 100.0], source "assumption";
+        /// Weight of the adaptive (ADA) expectation rule on the last forecast error.
+        adaptive_weight: f64 = 0.65, unit "1", range [0.0, 1.0], source "Anufriev & Hommes 2012";
+        /// Extrapolation strength of the trend-following rule.
+        trend_strength: f64 = 1.0, unit "1", range [0.0, 3.0], source "Anufriev & Hommes 2012: 0.4 weak, 1.3 strong";
+        /// Intensity of choice between expectation rules (per squared percentage-point error).
+        switching_intensity: f64 = 1.0, unit "1/pp^2", range [0.0, 100.0], source "Anufriev & Hommes 2012: 0.5-5";
+        /// Memory of the rules' squared-error fitness.
+        error_memory: f64 = 0.7, unit "1", range [0.0, 0.99], source "Anufriev & Hommes 2012";
+        /// Monthly probability that a household in the market revises which rule it uses.
+        rule_revision_rate: f64 = 0.3, unit "1/month", range [0.0, 1.0], source "assumption";
+        /// Share of trend followers at the start.
+        initial_trend_share: f64 = 0.2, unit "fraction", range [0.0, 1.0], source "assumption";
+        /// Mean attention to expected price cuts (k_h drawn uniform on [0, 2 x mean], capped at 1).
+        attention_mean: f64 = 0.5, unit "1", range [0.0, 1.0], source "assumption";
+        /// Months of expected cuts a waiting household counts on (H_w).
+        wait_horizon_months: f64 = 4.0, unit "months", range [0.0, 36.0], source "Gowrisankaran & Rysman 2012, reduced form";
+        /// Monthly discount factor of a household.
+        monthly_discount: f64 = 0.99, unit "1", range [0.5, 1.0], source "assumption";
+        /// Cost of each month already waited, as a share of the price.
+        delay_cost: f64 = 0.01, unit "1/month", range [0.0, 1.0], source "assumption";
+        /// Months in the market after which a household buys if it has positive surplus, else leaves.
+        patience_months: u32 = 6, unit "months", range [1, 60], source "assumption";
+    }
+}
+
+params! {
+    /// `[automakers]`: brand groups with capacity, costs, prices, inventory and finances.
+    pub struct AutomakerParams {
+        /// Number of brand groups at the start.
+        count: usize = 48, unit "firms", range [2, 250], source "facts.md sec. 2 (129 brands 2024, grouped)";
+        /// Pareto shape of capacity sizes (lower = more concentrated).
+        size_pareto_shape: f64 = 1.1, unit "1", range [0.3, 10.0], source "assumption";
+        /// National production capacity at the start.
+        initial_capacity: f64 = 3_450_000.0, unit "vehicles/month", range [1.0, 1.0e9], source "assumption from facts.md sec. 2";
+        /// Initial national demand expectation (domestic plus exports).
+        initial_demand: f64 = 2_150_000.0, unit "vehicles/month", range [0.0, 1.0e9], source "facts.md sec. 1 (2019 sales 25.8m)";
+        /// Exponent concentrating initial demand on large firms (leaders run fuller).
+        demand_concentration: f64 = 1.25, unit "1", range [0.0, 3.0], source "facts.md sec. 2 (BYD 82%, tail idle)";
+        /// Share of state-owned groups.
+        state_share: f64 = 0.35, unit "fraction", range [0.0, 1.0], source "assumption";
+        /// Share of foreign joint ventures.
+        jv_share: f64 = 0.2, unit "fraction", range [0.0, 1.0], source "assumption";
+        /// Mean EV share of output of private groups at the start.
+        ev_share_private: f64 = 0.15, unit "fraction", range [0.0, 1.0], source "assumption";
+        /// Mean EV share of output of state groups at the start.
+        ev_share_state: f64 = 0.05, unit "fraction", range [0.0, 1.0], source "assumption";
+        /// Mean EV share of output of joint ventures at the start.
+        ev_share_jv: f64 = 0.02, unit "fraction", range [0.0, 1.0], source "assumption";
+        /// Yearly shift of each group's output toward EVs (private x1.3, state x1, JV x0.5).
+        ev_shift_per_year: f64 = 0.07, unit "1/year", range [0.0, 1.0], source "assumption";
+        /// Mean list price at the start.
+        list_price_mean: f64 = 168_000.0, unit "yuan", range [1_000.0, 1.0e7], source "facts.md sec. 2 (151k retail 2019)";
+        /// Log-sd of list prices across groups.
+        list_price_sigma: f64 = 0.35, unit "log points", range [0.0, 3.0], source "assumption";
+        /// Street discount at the start.
+        initial_discount: f64 = 0.10, unit "fraction", range [0.0, 0.9], source "facts.md sec. 2 (Dasouche, ~10% pre-2019)";
+        /// Variable cost as a share of the initial transaction price.
+        variable_cost_share: f64 = 0.80, unit "fraction", range [0.05, 2.0], source "assumption";
+        /// Fixed cost per unit of monthly capacity, per month.
+        fixed_cost_per_capacity: f64 = 13_000.0, unit "yuan/(vehicle/month)/month", range [0.0, 1.0e7], source "assumption";
+        /// Learning rate of ICE output per doubling of cumulative output.
+        learning_rate_ice: f64 = 0.05, unit "1", range [0.0, 0.5], source "mechanics.md 1.1: whole vehicle 0.05-0.10";
+        /// Learning rate of EV output per doubling of cumulative output.
+        learning_rate_ev: f64 = 0.15, unit "1", range [0.0, 0.5], source "Ziegler & Trancik 2021 (cells 0.20-0.24), diluted";
+        /// Months of output that make up initial cumulative experience.
+        initial_experience_months: f64 = 60.0, unit "months", range [1.0, 1200.0], source "assumption";
+        /// Weight of the latest demand in adaptive demand expectations (theta).
+        demand_expectation_weight: f64 = 0.5, unit "1", range [0.0, 1.0], source "mechanics.md 1.1: 0.3-0.7";
+        /// Desired inventory buffer over expected demand (iota).
+        inventory_buffer: f64 = 0.1, unit "1", range [0.0, 3.0], source "Dosi, Fagiolo & Roventini 2010";
+        /// Political volume push toward the local target (lambda_g) at full local support.
+        target_push: f64 = 0.6, unit "1", range [0.0, 2.0], source "assumption (mechanics.md 1.1)";
+        /// Push multiplier of private groups (state = 1).
+        push_private: f64 = 0.6, unit "1", range [0.0, 2.0], source "assumption";
+        /// Push multiplier of joint ventures (state = 1).
+        push_jv: f64 = 0.3, unit "1", range [0.0, 2.0], source "assumption";
+        /// Mark-up response to the change of market share (upsilon).
+        markup_share_response: f64 = 0.04, unit "1", range [0.0, 1.0], source "Dosi et al. 2010";
+        /// Lowest mark-up over variable cost.
+        markup_min: f64 = 0.0, unit "fraction", range [-0.5, 5.0], source "assumption";
+        /// Highest mark-up over variable cost.
+        markup_max: f64 = 0.8, unit "fraction", range [0.0, 10.0], source "assumption";
+        /// Monthly partial adjustment of list price toward (1 + markup) x variable cost.
+        list_price_adjustment: f64 = 0.08, unit "1/month", range [0.0, 1.0], source "assumption";
+        /// Inventory cover above which the street discount deepens.
+        inventory_high_months: f64 = 1.6, unit "months of sales", range [0.0, 24.0], source "Lengnick 2013; mechanics.md 1.5-2";
+        /// Inventory cover below which the discount may shrink.
+        inventory_low_months: f64 = 1.0, unit "months of sales", range [0.0, 24.0], source "Lengnick 2013";
+        /// Largest monthly step of the street discount (dp_max).
+        discount_step_max: f64 = 0.012, unit "1/month", range [0.0, 0.5], source "mechanics.md 1.1: 0.02-0.06 (applied to the discount)";
+        /// Probability that a low-inventory firm narrows its discount in a month (sticky upward).
+        discount_raise_probability: f64 = 0.3, unit "1/month", range [0.0, 1.0], source "Lengnick 2013";
+        /// Highest street discount.
+        max_discount: f64 = 0.45, unit "fraction", range [0.0, 0.95], source "facts.md sec. 2 (BYD up to 34%)";
+        /// Extra street discount in November and December for firms short of their annual target.
+        year_end_discount: f64 = 0.02, unit "fraction", range [0.0, 0.5], source "facts.md sec. 5 (year-end pushes)";
+        /// Probability of matching a top-3 rival's list-price cut (pi_f).
+        follow_probability: f64 = 0.5, unit "1/month", range [0.0, 1.0], source "mechanics.md 1.1: 0.3-0.8";
+        /// Smallest rival cut that is matched (x_f).
+        follow_threshold: f64 = 0.03, unit "fraction", range [0.0, 1.0], source "assumption";
+        /// Share below variable cost that soft-budget firms may price (omega).
+        soft_floor_margin: f64 = 0.10, unit "fraction", range [0.0, 1.0], source "assumption (Kornai et al. 2003)";
+        /// Supplier payment days at the start.
+        payment_days_initial: f64 = 150.0, unit "days", range [0.0, 720.0], source "facts.md sec. 3 (>170 days before 2025)";
+        /// Longest supplier payment days a distressed firm stretches to.
+        payment_days_max: f64 = 240.0, unit "days", range [0.0, 720.0], source "mechanics.md 1.1: 180-270";
+        /// Days added each month while cash is negative.
+        payment_stretch_days: f64 = 5.0, unit "days/month", range [0.0, 365.0], source "assumption";
+        /// Interest rate on negative cash.
+        interest_rate: f64 = 0.045, unit "1/year", range [0.0, 1.0], source "assumption";
+        /// Initial cash in months of revenue.
+        initial_cash_months: f64 = 3.0, unit "months of revenue", range [0.0, 120.0], source "assumption";
+        /// Distress when net worth falls below minus this many months of fixed cost.
+        distress_months: f64 = 12.0, unit "months of fixed cost", range [0.0, 240.0], source "assumption";
+        /// Market share below which a firm is marginal.
+        min_share: f64 = 0.0015, unit "fraction", range [0.0, 1.0], source "assumption";
+        /// Months of marginal share before distress.
+        min_share_months: u32 = 12, unit "months", range [1, 240], source "assumption";
+        /// Bailout probability of a distressed state group (bail_0).
+        bailout_probability: f64 = 0.85, unit "1", range [0.0, 1.0], source "Kornai, Maskin & Roland 2003";
+        /// Bailout multiplier for private groups.
+        bailout_private: f64 = 0.6, unit "1", range [0.0, 1.0], source "assumption";
+        /// Bailout multiplier for joint ventures.
+        bailout_jv: f64 = 0.3, unit "1", range [0.0, 1.0], source "assumption";
+        /// Months of fixed cost a bailout restores as net worth.
+        bailout_cover_months: f64 = 3.0, unit "months of fixed cost", range [0.0, 240.0], source "assumption";
+        /// Utilisation at which a firm plans capacity (u*).
+        target_utilization: f64 = 0.8, unit "fraction", range [0.05, 1.0], source "mechanics.md 1.1: 0.75-0.85";
+        /// Share of the capacity gap ordered each quarter.
+        investment_rate: f64 = 0.25, unit "1/quarter", range [0.0, 1.0], source "assumption";
+        /// Months from ordering capacity to its use.
+        investment_lag_months: u32 = 18, unit "months", range [1, 60], source "mechanics.md 1.1: 12-24";
+        /// Cost of one unit of monthly capacity.
+        capacity_unit_cost: f64 = 400_000.0, unit "yuan/(vehicle/month)", range [0.0, 1.0e8], source "assumption";
+        /// Utilisation below which capacity may close (u_min).
+        closure_utilization: f64 = 0.3, unit "fraction", range [0.0, 1.0], source "assumption";
+        /// Consecutive months below u_min before closure.
+        closure_months: u32 = 12, unit "months", range [1, 240], source "mechanics.md 1.1";
+        /// Share of excess capacity an unprotected firm closes per quarter.
+        closure_rate: f64 = 0.1, unit "1/quarter", range [0.0, 1.0], source "assumption";
+        /// Monthly recovery of brand value toward its base (rho).
+        brand_recovery: f64 = 0.05, unit "1/month", range [0.0, 1.0], source "assumption";
+        /// Brand erosion per unit of relative list-price cut (eta1).
+        brand_cut_erosion: f64 = 2.0, unit "brand units per fraction", range [0.0, 100.0], source "assumption";
+        /// Brand erosion per unit of zero-mileage share of sales (eta2).
+        brand_zero_mileage_erosion: f64 = 0.3, unit "brand units per share", range [0.0, 100.0], source "assumption";
+        /// Sd of base brand value across groups.
+        brand_sigma: f64 = 0.5, unit "brand units", range [0.0, 10.0], source "assumption";
+        /// Sd of product quality across groups.
+        quality_sigma: f64 = 0.5, unit "quality units", range [0.0, 10.0], source "assumption";
+        /// Log-sd of export orientation across groups.
+        export_orientation_sigma: f64 = 0.8, unit "log points", range [0.0, 5.0], source "assumption";
+    }
+}
+
+params! {
+    /// `[governments]`: local governments hosting plants, with targets, budgets and instruments.
+    pub struct GovernmentParams {
+        /// Number of hosting regions.
+        count: usize = 31, unit "regions", range [1, 250], source "31 provincial units; facts.md sec. 3";
+        /// Pareto shape of region sizes.
+        size_pareto_shape: f64 = 1.5, unit "1", range [0.3, 10.0], source "assumption";
+        /// Yearly growth target for local output and reported sales.
+        target_growth: f64 = 0.06, unit "1/year", range [-0.5, 1.0], source "assumption (Li & Zhou 2005)";
+        /// Local support level at the start.
+        support_initial: f64 = 0.2, unit "0-1", range [0.0, 1.0], source "assumption";
+        /// Raise of support per unit of relative shortfall of reported sales (sigma).
+        support_raise: f64 = 1.0, unit "1/month", range [0.0, 100.0], source "mechanics.md 1.2";
+        /// Monthly decay of support toward its floor when targets are met.
+        support_decay: f64 = 0.05, unit "1/month", range [0.0, 1.0], source "assumption";
+        /// Floor of support.
+        support_floor: f64 = 0.1, unit "0-1", range [0.0, 1.0], source "assumption";
+        /// Weight of career concerns: extra pressure per unit of growth gap to peers (b; 0 for robustness).
+        career_weight: f64 = 1.0, unit "1", range [0.0, 100.0], source "Li & Zhou 2005; Pang et al. 2023 (b=0)";
+        /// Per-unit production subsidy at full support.
+        production_subsidy: f64 = 2_500.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "assumption";
+        /// Share of capacity investment paid by the local government at full support.
+        capital_subsidy_share: f64 = 0.3, unit "fraction", range [0.0, 1.0], source "Barwick, Kalouptsidi & Zahur 2025";
+        /// Support per zero-mileage car (warehouses, logistics, promotion) at full support.
+        export_support: f64 = 4_000.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "assumption: per-car amounts unpublished (facts.md sec. 3)";
+        /// Share of the export-rebate delay cost removed by faster local rebates.
+        rebate_acceleration: f64 = 0.6, unit "fraction", range [0.0, 1.0], source "assumption";
+        /// Support level above which a licensed government backs zero-mileage exports.
+        participation_threshold: f64 = 0.3, unit "0-1", range [0.0, 1.0], source "assumption";
+        /// Budget share for production subsidies.
+        weight_production: f64 = 0.5, unit "fraction", range [0.0, 1.0], source "assumption";
+        /// Budget share for export facilitation.
+        weight_export: f64 = 0.25, unit "fraction", range [0.0, 1.0], source "assumption";
+        /// Budget share for bailouts.
+        weight_bailout: f64 = 0.25, unit "fraction", range [0.0, 1.0], source "assumption";
+        /// Local tax take on local automaker revenue.
+        tax_share: f64 = 0.03, unit "fraction", range [0.0, 1.0], source "assumption";
+        /// National land revenue available for industrial support, split by region size.
+        land_revenue: f64 = 4.0e9, unit "yuan/month", range [0.0, 1.0e13], source "assumption";
+        /// Initial budget in months of revenue.
+        budget_initial_months: f64 = 12.0, unit "months", range [0.0, 240.0], source "assumption";
+    }
+}
+
+params! {
+    /// `[exporters]`: traders who buy new cars, register them, hold and ship them abroad.
+    pub struct ExporterParams {
+        /// Potential traders (active or not).
+        pool: usize = 5_000, unit "traders", range [0, 1_000_000], source "facts.md sec. 3 (3,000-4,000 sellers)";
+        /// Mean monthly purchase scale of a trader.
+        scale_mean: f64 = 9.0, unit "vehicles/month", range [0.0, 1.0e6], source "assumption";
+        /// Log-sd of trader scales.
+        scale_sigma: f64 = 0.8, unit "log points", range [0.0, 5.0], source "assumption";
+        /// Highest monthly entry probability of a licensed inactive trader.
+        entry_rate: f64 = 0.04, unit "1/month", range [0.0, 1.0], source "assumption";
+        /// Highest monthly exit probability of an active trader.
+        exit_rate: f64 = 0.1, unit "1/month", range [0.0, 1.0], source "assumption";
+        /// Margin (share of purchase price) at which entry and exit balance (m0).
+        margin_threshold: f64 = 0.05, unit "fraction", range [-1.0, 1.0], source "assumption";
+        /// Slope of purchase, entry and exit probabilities in the margin share (beta_x).
+        margin_sensitivity: f64 = 30.0, unit "1", range [0.0, 1000.0], source "assumption";
+        /// Memory of a trader's realised-margin average.
+        margin_memory: f64 = 0.7, unit "1", range [0.0, 0.99], source "assumption";
+        /// Highest extra rebate an automaker gives exporters, at a full target gap (r_max).
+        rebate_max: f64 = 0.12, unit "fraction of list", range [0.0, 0.9], source "facts.md sec. 3 (20-30% below new)";
+        /// Sensitivity of exporters' sourcing to automakers' rebates.
+        rebate_attraction: f64 = 10.0, unit "1", range [0.0, 1000.0], source "assumption";
+        /// Registration and insurance cost per car.
+        registration_cost: f64 = 3_000.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "assumption";
+        /// Purchase tax on ICE cars paid at registration.
+        ice_purchase_tax: f64 = 0.0885, unit "fraction", range [0.0, 1.0], source "10% incl. VAT, statutory";
+        /// Export VAT rebate on the purchase price.
+        export_vat_rebate: f64 = 0.10, unit "fraction", range [0.0, 1.0], source "facts.md sec. 3 (~13%, weak)";
+        /// Share of the VAT rebate lost to slow refunds without local acceleration.
+        rebate_delay_cost: f64 = 0.4, unit "fraction", range [0.0, 1.0], source "assumption";
+        /// Financing cost of held cars.
+        financing_rate: f64 = 0.08, unit "1/year", range [0.0, 1.0], source "assumption";
+        /// Depreciation of a held car.
+        depreciation: f64 = 0.008, unit "1/month", range [0.0, 0.5], source "assumption";
+        /// Shipping months from release to sale abroad.
+        transit_months: u32 = 1, unit "months", range [0, 12], source "assumption";
+        /// Discount foreign buyers demand for a "used" zero-mileage car (zeta_f).
+        foreign_discount: f64 = 0.15, unit "fraction", range [0.0, 0.9], source "Yicai: 0.1-0.2";
+        /// Monthly probability a trader re-chooses its destination market.
+        destination_revision: f64 = 0.2, unit "1/month", range [0.0, 1.0], source "assumption";
+    }
+}
+
+params! {
+    /// `[[markets]]`: a foreign market for Chinese new cars and zero-mileage "used" cars.
+    pub struct MarketParams {
+        /// Identifier, used in metric names (`exports_<id>`) and events.
+        id: String = "market".to_string(), unit "-", range [String::new(), String::new()], source "-";
+        /// Size of the whole car market.
+        market_size: f64 = 100_000.0, unit "vehicles/month", range [0.0, 1.0e9], source "assumption";
+        /// Share of Chinese new cars at the start (at initial landed prices).
+        cn_share_initial: f64 = 0.05, unit "fraction", range [0.0, 1.0], source "assumption";
+        /// Yearly growth of acceptance of Chinese brands.
+        acceptance_growth: f64 = 0.2, unit "1/year", range [-0.9, 5.0], source "assumption";
+        /// Highest share of Chinese new cars.
+        share_cap: f64 = 0.6, unit "fraction", range [0.0, 1.0], source "facts.md sec. 4 (over half of Russia)";
+        /// Price elasticity of demand for Chinese new cars (eps_k).
+        elasticity: f64 = 3.0, unit "1", range [0.0, 20.0], source "mechanics.md 1.5: 2-5";
+        /// Price of the alternative car abroad relative to the initial Chinese mean list price.
+        alt_price_ratio: f64 = 1.4, unit "1", range [0.01, 100.0], source "assumption";
+        /// Ad-valorem duty at the start.
+        tariff: f64 = 0.15, unit "fraction", range [0.0, 10.0], source "assumption";
+        /// Per-car fee at the start (e.g. Russia's recycling fee).
+        fee: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e7], source "assumption";
+        /// Demand for zero-mileage cars at parity with the alternative price.
+        zero_mileage_demand: f64 = 5_000.0, unit "vehicles/month", range [0.0, 1.0e9], source "assumption";
+        /// Price elasticity of zero-mileage demand.
+        zero_mileage_elasticity: f64 = 5.0, unit "1", range [0.1, 50.0], source "mechanics.md 1.5: 5-10";
+        /// Shipping cost as a share of the purchase price.
+        shipping_share: f64 = 0.05, unit "fraction", range [0.0, 1.0], source "mechanics.md 1.3: 3-8%";
+        /// Tariff rise per unit of Chinese share above the threshold, per month (phi_k).
+        backlash_strength: f64 = 0.05, unit "1/month", range [0.0, 10.0], source "assumption";
+        /// Chinese share above which backlash builds (sbar_k).
+        backlash_threshold: f64 = 0.4, unit "fraction", range [0.0, 1.0], source "assumption";
+        /// Highest tariff that backlash can add.
+        backlash_max: f64 = 0.5, unit "fraction", range [0.0, 10.0], source "assumption";
+    }
+}
+
+params! {
+    /// `[policy]`: national policy in force at the start; `[[events]]` change it at dates.
+    pub struct PolicyParams {
+        /// Regions licensed for used-car exports (regions are licensed in order of size).
+        licensed_regions: u32 = 0, unit "regions", range [0, 250], source "facts.md sec. 3";
+        /// Minimum months between registration and export.
+        min_holding_months: u32 = 0, unit "months", range [0, 60], source "facts.md sec. 3";
+        /// Months after registration within which export needs a manufacturer confirmation.
+        documentation_months: u32 = 0, unit "months", range [0, 60], source "MOFCOM Notice 648";
+        /// Cost of a manufacturer confirmation.
+        documentation_cost: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "assumption";
+        /// Share of early exports for which manufacturers issue the confirmation.
+        confirmation_rate: f64 = 1.0, unit "fraction", range [0.0, 1.0], source "assumption";
+        /// National cap on zero-mileage registrations for export (0 = ban).
+        zero_mileage_quota: f64 = f64::INFINITY, unit "vehicles/month", range [0.0, f64::INFINITY], source "policy lever";
+        /// Sales below cost are banned.
+        below_cost_ban: bool = false, unit "-", range [false, true], source "draft Price Law, Jul 2025";
+        /// The ban's cost basis includes fixed cost per unit (full cost), not only variable cost.
+        below_cost_full_cost: bool = false, unit "-", range [false, true], source "policy lever";
+        /// Share of a banned cut that leaks through hidden discounts.
+        below_cost_leakage: f64 = 0.3, unit "fraction", range [0.0, 1.0], source "mechanics.md 4";
+        /// Cap on supplier payment days.
+        payment_days_cap: f64 = f64::INFINITY, unit "days", range [0.0, f64::INFINITY], source "60-day pledge, Jun 2025";
+        /// Trade-in subsidy for an NEV bought by a car owner.
+        trade_in_nev: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "facts.md sec. 3";
+        /// Trade-in subsidy for an ICE car bought by a car owner.
+        trade_in_ice: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "facts.md sec. 3";
+        /// Trade-in subsidy as a share of price (used instead of flat amounts when > 0).
+        trade_in_price_share: f64 = 0.0, unit "fraction", range [0.0, 1.0], source "facts.md sec. 3 (2026: 12%)";
+        /// Cap of the price-share trade-in subsidy.
+        trade_in_cap: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "facts.md sec. 3 (20k)";
+        /// National NEV purchase subsidy per EV.
+        nev_purchase_subsidy: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "ended Dec 2022 (facts.md sec. 2)";
+        /// Purchase tax on NEVs.
+        nev_purchase_tax: f64 = 0.0, unit "fraction", range [0.0, 1.0], source "halved exemption from 2026 (facts.md sec. 3)";
+        /// Cap on local per-unit production and export support.
+        local_subsidy_cap: f64 = f64::INFINITY, unit "yuan/vehicle", range [0.0, f64::INFINITY], source "policy lever";
+        /// No bailouts (hard budget constraint).
+        hard_budget: bool = false, unit "-", range [false, true], source "Kornai et al. 2003; policy lever";
+    }
+}
+
+/// The five default foreign markets of the baseline.
+pub fn default_markets() -> Vec<MarketParams> {
+    let m = |id: &str, size: f64, share: f64, growth: f64, alt: f64, tariff: f64, zmd: f64, ship: f64| MarketParams {
+        id: id.to_string(),
+        market_size: size,
+        cn_share_initial: share,
+        acceptance_growth: growth,
+        alt_price_ratio: alt,
+        tariff,
+        zero_mileage_demand: zmd,
+        shipping_share: ship,
+        ..MarketParams::default()
+    };
+    vec![
+        m("russia", 150_000.0, 0.06, 0.15, 1.45, 0.15, 9_000.0, 0.05),
+        m("central_asia", 40_000.0, 0.10, 0.25, 1.35, 0.10, 8_000.0, 0.04),
+        m("middle_east", 250_000.0, 0.05, 0.35, 1.30, 0.05, 12_000.0, 0.06),
+        m("africa", 120_000.0, 0.08, 0.30, 1.30, 0.20, 4_000.0, 0.07),
+        m("rest_of_world", 5_000_000.0, 0.006, 0.45, 1.20, 0.10, 2_000.0, 0.06),
+    ]
+}
