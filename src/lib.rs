@@ -15,6 +15,7 @@
 //! sits on top. A module imports only from layers below it (checked by `tests/layers.rs`).
 #![warn(missing_docs)]
 #![deny(clippy::unwrap_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod engine;
 pub mod error;

@@ -190,7 +190,7 @@ fn run_cmd(args: RunArgs) -> Result<()> {
         .map(|s| ScenarioSeries {
             name: s.name.clone(),
             metrics: MetricSet::new(&s.markets.iter().map(|m| m.id.as_str()).collect::<Vec<_>>()),
-            dates: (0..s.months()).map(|i| s.start.add(i as i64)).collect(),
+            dates: (0..s.months()).map(|i| s.start.offset(i as i64)).collect(),
         })
         .collect();
     let traj = if args.trajectories {

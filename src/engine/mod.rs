@@ -15,7 +15,7 @@ pub fn run_one(scenario: &Scenario, key: u64) -> Trajectory {
     let months = scenario.months();
     let mut traj = Trajectory::new(world.metric_set().len(), months);
     for _ in 0..months {
-        let date = scenario.start.add(world.months_done() as i64);
+        let date = scenario.start.offset(world.months_done() as i64);
         let row = world.step();
         traj.push(date, row);
     }

@@ -32,6 +32,8 @@ pub struct Automaker {
     pub ev_share: f64,
     /// Product quality (logit units).
     pub quality: f64,
+    /// Logit bonus of the group's size (breadth of its model range): concentration x ln(relative size).
+    pub size_utility: f64,
     /// Base brand value (logit units).
     pub brand_base: f64,
     /// Current brand value.
@@ -125,6 +127,11 @@ impl Automaker {
         self.list_price * (1.0 - self.discount - self.push_discount - self.rebate).max(0.05)
     }
 
+    /// Households' logit appeal of the group apart from price: quality, brand and range breadth.
+    pub fn appeal(&self, c: &crate::scenario::ConsumerParams) -> f64 {
+        c.quality_weight * self.quality + c.brand_weight * self.brand + self.size_utility
+    }
+
     /// Fixed cost per month (yuan).
     pub fn fixed_cost(&self, p: &AutomakerParams) -> f64 {
         p.fixed_cost_per_capacity * self.capacity
@@ -154,14 +161,12 @@ pub fn init(p: &AutomakerParams, region_weights: &[f64], rng: &mut Rng) -> Vec<A
     let n = p.count;
     let raw: Vec<f64> = (0..n).map(|_| (1.0 - rng.random::<f64>()).powf(-1.0 / p.size_pareto_shape)).collect();
     let total: f64 = raw.iter().sum();
-    let conc: Vec<f64> = raw.iter().map(|r| r.powf(p.demand_concentration)).collect();
-    let conc_total: f64 = conc.iter().sum();
     let price_dist = LogNormal::new(-0.5 * p.list_price_sigma.powi(2), p.list_price_sigma).ok();
     let orient_dist = LogNormal::new(-0.5 * p.export_orientation_sigma.powi(2), p.export_orientation_sigma).ok();
     let normal = Normal::new(0.0, 1.0).ok();
     let draw_n = |rng: &mut Rng| normal.map_or(0.0, |d| d.sample(rng));
     let mut out = Vec::with_capacity(n);
-    for i in 0..n {
+    for &size in &raw {
         let u: f64 = rng.random();
         let ownership = if u < p.state_share {
             Ownership::State
@@ -177,8 +182,8 @@ pub fn init(p: &AutomakerParams, region_weights: &[f64], rng: &mut Rng) -> Vec<A
         };
         let ev_share0 = (ev_mean * 2.0 * rng.random::<f64>()).clamp(0.0, 1.0);
         let region = pick(region_weights, rng.random());
-        let capacity = p.initial_capacity * raw[i] / total;
-        let demand = p.initial_demand * conc[i] / conc_total;
+        let capacity = p.initial_capacity * size / total;
+        let demand = p.initial_demand * size / total;
         let list = p.list_price_mean * price_dist.map_or(1.0, |d| d.sample(rng));
         let tx = list * (1.0 - p.initial_discount);
         let cost0 = tx * p.variable_cost_share;
@@ -192,6 +197,7 @@ pub fn init(p: &AutomakerParams, region_weights: &[f64], rng: &mut Rng) -> Vec<A
             ev_share0,
             ev_share: ev_share0,
             quality,
+            size_utility: p.demand_concentration * (size * n as f64 / total).ln(),
             brand_base,
             brand: brand_base,
             export_orientation: orient_dist.map_or(1.0, |d| d.sample(rng)),
@@ -208,7 +214,7 @@ pub fn init(p: &AutomakerParams, region_weights: &[f64], rng: &mut Rng) -> Vec<A
             discount: p.initial_discount,
             push_discount: 0.0,
             rebate: 0.0,
-            inventory: demand * p.inventory_high_months * 0.8,
+            inventory: demand * p.inventory_buffer,
             demand_exp: demand,
             target_base: demand.min(capacity),
             production: 0.0,
@@ -230,6 +236,22 @@ pub fn init(p: &AutomakerParams, region_weights: &[f64], rng: &mut Rng) -> Vec<A
         });
     }
     out
+}
+
+/// Re-bases a firm on its initial expected demand (vehicles/month): stock, target, experience,
+/// cash and payables follow it, and capacity is set so that initial utilisation is `utilization`.
+pub fn set_initial_demand(a: &mut Automaker, demand: f64, utilization: f64, p: &AutomakerParams) {
+    a.capacity = demand / utilization.clamp(0.05, 0.95);
+    a.demand_exp = demand;
+    a.sales_last = demand;
+    a.inventory = demand * p.inventory_buffer;
+    a.target_base = demand;
+    a.experience0 = p.initial_experience_months * demand.max(1.0);
+    a.experience = a.experience0;
+    a.share_hist = [demand / p.initial_demand.max(1.0); 2];
+    a.cash = p.initial_cash_months * demand * a.transaction_price();
+    a.payables = a.payment_days / 30.0 * a.cost * demand;
+    a.utilization_ema = demand / a.capacity.max(1e-9);
 }
 
 /// Index drawn from unnormalised `weights` with uniform `u` (last index on round-off).
@@ -294,6 +316,8 @@ pub fn plan(a: &mut Automaker, ctx: &PlanContext<'_>, rng: &mut Rng) {
     let gap = (target - a.demand_exp).max(0.0);
     let push = p.target_push * a.push_factor(p) * support;
     let desired = (1.0 + p.inventory_buffer) * a.demand_exp - a.inventory + push * gap;
+    // Cover of the stock carried into the month, before this month's output.
+    let cover = a.inventory / a.demand_exp.max(1.0);
     a.production = desired.clamp(0.0, a.capacity);
     a.inventory += a.production;
     a.experience += a.production;
@@ -314,11 +338,16 @@ pub fn plan(a: &mut Automaker, ctx: &PlanContext<'_>, rng: &mut Rng) {
     }
 
     // Street discount from inventory cover (Lengnick band rule, sticky upward).
-    let cover = a.inventory / a.demand_exp.max(1.0);
     if cover > p.inventory_high_months {
         a.discount += p.discount_step_max * rng.random::<f64>();
     } else if cover < p.inventory_low_months && rng.random::<f64>() < p.discount_raise_probability {
         a.discount -= p.discount_step_max * rng.random::<f64>();
+    }
+    // Volume defence (fixed-cost trap): idle capacity pushes discounts deeper.
+    let u = a.production / a.capacity.max(1e-9);
+    if u < p.target_utilization {
+        a.discount += p.volume_defence * p.discount_step_max * rng.random::<f64>() * (p.target_utilization - u)
+            / p.target_utilization;
     }
     a.discount = a.discount.clamp(0.0, p.max_discount);
     a.ytd_reported = if ctx.calendar_month == 1 { 0.0 } else { a.ytd_reported };

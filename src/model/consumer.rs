@@ -69,9 +69,15 @@ impl Consumers {
             for i in start..(start + CHUNK).min(n) {
                 let owner = r.random::<f64>() < p.initial_owner_share;
                 let trend = r.random::<f64>() < p.initial_trend_share;
-                c.flags[i] = (owner as u8) * OWNER | (trend as u8) * TREND;
-                // Stationary age spread over 1.5 Weibull scales.
-                c.age[i] = (r.random::<f64>() * 1.5 * p.replacement_scale_months) as u16;
+                c.flags[i] = ((owner as u8) * OWNER) | ((trend as u8) * TREND);
+                // Stationary car-age distribution of a renewal process: density ∝ survival
+                // S(a) = exp(-(a/l)^k), sampled by rejection on [0, 3l].
+                c.age[i] = loop {
+                    let a = r.random::<f64>() * 3.0 * p.replacement_scale_months;
+                    if r.random::<f64>() < (-(a / p.replacement_scale_months).powf(p.replacement_shape)).exp() {
+                        break a as u16;
+                    }
+                };
                 let u: f64 = r.random();
                 c.region[i] = cum.partition_point(|&x| x <= u).min(cum.len().saturating_sub(1)) as u8;
                 c.class[i] = r.random_range(0..CLASSES as u8);

@@ -2,11 +2,16 @@
 //! randomness comes from streams derived from the replicate key (see [`rng`]).
 //!
 //! Process order within a month (documented in ARCHITECTURE.md and docs/model.md):
-//! 1. policy calendar and foreign schedules; 2. local governments; 3. automakers plan (costs,
-//! expectations, production, prices, rebates); 4. domestic market (households choose, stock is
-//! rationed); 5. exporters enter/exit, buy and register, hold and ship; 6. official exports;
-//! 7. foreign zero-mileage markets clear, backlash; 8. accounting, bailouts and exits,
-//! investment, brands; 9. metrics.
+//!
+//! 1. policy calendar and foreign schedules;
+//! 2. local governments;
+//! 3. automakers plan (costs, expectations, production, prices, rebates);
+//! 4. domestic market (households choose, stock is rationed);
+//! 5. exporters enter/exit, buy and register, hold and ship;
+//! 6. official exports;
+//! 7. foreign zero-mileage markets clear, backlash;
+//! 8. accounting, bailouts and exits, investment, brands;
+//! 9. metrics.
 
 pub mod automaker;
 pub mod consumer;
@@ -104,7 +109,33 @@ impl World {
         let mut governments = government::init(&s.governments, &raw);
         let weights: Vec<f64> = governments.iter().map(|g| g.weight).collect();
         let mut ra = rng::stream(key, purpose::INIT_AUTOMAKERS, 0, 0);
-        let automakers = automaker::init(&s.automakers, &weights, &mut ra);
+        let mut automakers = automaker::init(&s.automakers, &weights, &mut ra);
+        // Initial demand follows the households' own logit shares at initial prices (mean over
+        // the sensitivity classes), so the first months start near balance.
+        let tx_mean = automakers.iter().map(|a| a.transaction_price()).sum::<f64>() / automakers.len().max(1) as f64;
+        let mut shares = vec![0.0; automakers.len()];
+        let c = &s.consumers;
+        for z in [-1.150_349, -0.318_639, 0.318_639, 1.150_349] {
+            let alpha = c.price_sensitivity * (c.sensitivity_spread * z).exp();
+            let u: Vec<f64> =
+                automakers.iter().map(|a| a.appeal(c) - alpha * a.transaction_price() / tx_mean).collect();
+            let max_u = u.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let total: f64 = u.iter().map(|x| (x - max_u).exp()).sum();
+            for (sh, x) in shares.iter_mut().zip(&u) {
+                *sh += 0.25 * (x - max_u).exp() / total;
+            }
+        }
+        // Leaders run fuller than the tail: u0 ∝ 0.3 + 0.65 sqrt(share / max share), scaled so
+        // that total capacity is `initial_capacity`.
+        let a_p = &s.automakers;
+        let max_share = shares.iter().copied().fold(0.0, f64::max).max(1e-12);
+        let mut u0: Vec<f64> = shares.iter().map(|sh| 0.3 + 0.65 * (sh / max_share).sqrt()).collect();
+        let implied: f64 = shares.iter().zip(&u0).map(|(sh, u)| a_p.initial_demand * sh / u).sum();
+        let f = implied / a_p.initial_capacity.max(1.0);
+        u0.iter_mut().for_each(|u| *u = (*u * f).clamp(0.05, 0.95));
+        for ((a, sh), u) in automakers.iter_mut().zip(&shares).zip(&u0) {
+            automaker::set_initial_demand(a, a_p.initial_demand * sh, *u, a_p);
+        }
         let consumers = Consumers::new(&s.consumers, &weights, key);
         let mut re = rng::stream(key, purpose::INIT_EXPORTERS, 0, 0);
         let exporters = exporter::init(&s.exporters, &weights, s.markets.len(), &mut re);
@@ -178,7 +209,7 @@ impl World {
     pub fn step(&mut self) -> &[f64] {
         let s = &self.scenario;
         let years = self.t as f64 / 12.0;
-        let date = s.start.add(self.t as i64);
+        let date = s.start.offset(self.t as i64);
         self.date = date;
         let month = self.t as u64;
 
@@ -295,7 +326,7 @@ impl World {
                     region: a.region,
                     price: price.max(0.0),
                     owner_price: (price - trade_in).max(0.0),
-                    appeal: c.quality_weight * a.quality + c.brand_weight * a.brand,
+                    appeal: a.appeal(c),
                     zero_mileage_share: if sales > 0.0 { a.zm_last / sales } else { 0.0 },
                 }
             })
@@ -588,6 +619,16 @@ impl World {
                     if let Some(last) = a.pipeline.last_mut() {
                         *last += order;
                     }
+                }
+                // Politically driven capacity (I_pol): local support funds extra lines.
+                let extra = a_p.political_investment * a.push_factor(a_p) * g.support * a.capacity;
+                if let Some(last) = a.pipeline.last_mut() {
+                    let cost = extra * a_p.capacity_unit_cost;
+                    let gov_share = g_p.capital_subsidy_share * g.support * if g.budget > 0.0 { 1.0 } else { 0.0 };
+                    *last += extra;
+                    g.spend += gov_share * cost;
+                    a.cash -= (1.0 - gov_share) * cost;
+                    ledger.investment += (1.0 - gov_share) * cost;
                 }
                 let protected = a.ownership == Ownership::State && g.support > g_p.participation_threshold;
                 if a.low_util_months >= a_p.closure_months && !protected {

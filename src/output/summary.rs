@@ -308,7 +308,7 @@ mod tests {
         ScenarioSeries {
             name: name.into(),
             metrics: metrics(m),
-            dates: (0..months).map(|i| start.add(i as i64)).collect(),
+            dates: (0..months).map(|i| start.offset(i as i64)).collect(),
         }
     }
 

@@ -30,7 +30,7 @@ impl YearMonth {
     }
 
     /// The month `n` months later (negative: earlier).
-    pub fn add(self, n: i64) -> Self {
+    pub fn offset(self, n: i64) -> Self {
         Self::from_index(self.index() + n)
     }
 
@@ -95,8 +95,8 @@ mod tests {
         let d: YearMonth = "2024-04".parse().unwrap();
         assert_eq!(d, YearMonth { year: 2024, month: 4 });
         assert_eq!(d.to_string(), "2024-04");
-        assert_eq!(d.add(9).to_string(), "2025-01");
-        assert_eq!(d.add(-4).to_string(), "2023-12");
+        assert_eq!(d.offset(9).to_string(), "2025-01");
+        assert_eq!(d.offset(-4).to_string(), "2023-12");
         assert_eq!(YearMonth::from_index(d.index()), d);
     }
 

@@ -289,7 +289,15 @@ pub(crate) fn deserialize_section<T: serde::de::DeserializeOwned>(
                 .split_once("expected")
                 .map(|(_, rest)| rest.split('`').skip(1).step_by(2).collect())
                 .unwrap_or_default();
-            let full = if path == "." || path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+            // serde_path_to_error already ends the path with the unknown key; older versions
+            // stopped at its parent.
+            let full = if path == "." || path.is_empty() || path == key {
+                key.clone()
+            } else if path.ends_with(&format!(".{key}")) {
+                path
+            } else {
+                format!("{path}.{key}")
+            };
             return (full, unknown_key_message(&key, &known));
         }
         let path = if path == "." { String::new() } else { path };

@@ -9,9 +9,9 @@ params! {
         /// Number of consumer agents simulated.
         agents: usize = 60_000, unit "agents", range [100, 50_000_000], source "assumption";
         /// Households each agent stands for (totals are agents x this).
-        households_per_agent: f64 = 1_650.0, unit "households/agent", range [1.0, 1.0e7], source "assumption: ~100m car-buying households";
+        households_per_agent: f64 = 4_000.0, unit "households/agent", range [1.0, 1.0e7], source "assumption: ~100m car-buying households";
         /// Share of agents owning a car at the start.
-        initial_owner_share: f64 = 0.6, unit "fraction", range [0.0, 1.0], source "assumption";
+        initial_owner_share: f64 = 0.72, unit "fraction", range [0.0, 1.0], source "assumption";
         /// Weibull scale of the replacement hazard in car age.
         replacement_scale_months: f64 = 110.0, unit "months", range [6.0, 600.0], source "assumption, calibrated to retail sales";
         /// Weibull shape of the replacement hazard in car age.
@@ -37,7 +37,7 @@ params! {
         /// Utility bonus for a brand made in the household's home region.
         home_bias: f64 = 0.5, unit "utils", range [0.0, 10.0], source "Barwick, Cao & Li 2021";
         /// Utility penalty per unit of a brand's visible zero-mileage dumping (exported share of its sales).
-        zero_mileage_stigma: f64 = 3.0, unit "utils per share", range [0.0, 100.0], source "assumption";
+        zero_mileage_stigma: f64 = 1.0, unit "utils per share", range [0.0, 100.0], source "assumption";
         /// Weight of the adaptive (ADA) expectation rule on the last forecast error.
         adaptive_weight: f64 = 0.65, unit "1", range [0.0, 1.0], source "Anufriev & Hommes 2012";
         /// Extrapolation strength of the trend-following rule.
@@ -74,8 +74,8 @@ params! {
         initial_capacity: f64 = 3_450_000.0, unit "vehicles/month", range [1.0, 1.0e9], source "assumption from facts.md sec. 2";
         /// Initial national demand expectation (domestic plus exports).
         initial_demand: f64 = 2_150_000.0, unit "vehicles/month", range [0.0, 1.0e9], source "facts.md sec. 1 (2019 sales 25.8m)";
-        /// Exponent concentrating initial demand on large firms (leaders run fuller).
-        demand_concentration: f64 = 1.25, unit "1", range [0.0, 3.0], source "facts.md sec. 2 (BYD 82%, tail idle)";
+        /// Logit weight on ln(relative size): breadth of a group's model range (1 = shares proportional to size).
+        demand_concentration: f64 = 1.1, unit "utils per log size", range [0.0, 3.0], source "assumption (facts.md sec. 2: leaders run fuller)";
         /// Share of state-owned groups.
         state_share: f64 = 0.35, unit "fraction", range [0.0, 1.0], source "assumption";
         /// Share of foreign joint ventures.
@@ -106,10 +106,10 @@ params! {
         initial_experience_months: f64 = 60.0, unit "months", range [1.0, 1200.0], source "assumption";
         /// Weight of the latest demand in adaptive demand expectations (theta).
         demand_expectation_weight: f64 = 0.5, unit "1", range [0.0, 1.0], source "mechanics.md 1.1: 0.3-0.7";
-        /// Desired inventory buffer over expected demand (iota).
-        inventory_buffer: f64 = 0.1, unit "1", range [0.0, 3.0], source "Dosi, Fagiolo & Roventini 2010";
+        /// Desired stock left after expected sales, in months of expected sales (iota).
+        inventory_buffer: f64 = 1.2, unit "months of sales", range [0.0, 12.0], source "Dosi, Fagiolo & Roventini 2010 (0.1 of a quarter); facts.md sec. 2 (57 days of stock, 2025)";
         /// Political volume push toward the local target (lambda_g) at full local support.
-        target_push: f64 = 0.6, unit "1", range [0.0, 2.0], source "assumption (mechanics.md 1.1)";
+        target_push: f64 = 0.4, unit "1", range [0.0, 2.0], source "assumption (mechanics.md 1.1)";
         /// Push multiplier of private groups (state = 1).
         push_private: f64 = 0.6, unit "1", range [0.0, 2.0], source "assumption";
         /// Push multiplier of joint ventures (state = 1).
@@ -128,6 +128,8 @@ params! {
         inventory_low_months: f64 = 1.0, unit "months of sales", range [0.0, 24.0], source "Lengnick 2013";
         /// Largest monthly step of the street discount (dp_max).
         discount_step_max: f64 = 0.012, unit "1/month", range [0.0, 0.5], source "mechanics.md 1.1: 0.02-0.06 (applied to the discount)";
+        /// Weight of volume defence: firms below target utilisation deepen discounts in proportion to the shortfall (u* - u) / u*.
+        volume_defence: f64 = 1.0, unit "1", range [0.0, 20.0], source "mechanics.md sec. 3 (L1 fixed-cost trap); assumption";
         /// Probability that a low-inventory firm narrows its discount in a month (sticky upward).
         discount_raise_probability: f64 = 0.3, unit "1/month", range [0.0, 1.0], source "Lengnick 2013";
         /// Highest street discount.
@@ -153,7 +155,7 @@ params! {
         /// Distress when net worth falls below minus this many months of fixed cost.
         distress_months: f64 = 12.0, unit "months of fixed cost", range [0.0, 240.0], source "assumption";
         /// Market share below which a firm is marginal.
-        min_share: f64 = 0.0015, unit "fraction", range [0.0, 1.0], source "assumption";
+        min_share: f64 = 0.0002, unit "fraction", range [0.0, 1.0], source "assumption";
         /// Months of marginal share before distress.
         min_share_months: u32 = 12, unit "months", range [1, 240], source "assumption";
         /// Bailout probability of a distressed state group (bail_0).
@@ -170,6 +172,8 @@ params! {
         investment_rate: f64 = 0.25, unit "1/quarter", range [0.0, 1.0], source "assumption";
         /// Months from ordering capacity to its use.
         investment_lag_months: u32 = 18, unit "months", range [1, 60], source "mechanics.md 1.1: 12-24";
+        /// Capacity added per quarter at full local support by a state group (x push multiplier), beyond market needs (I_pol).
+        political_investment: f64 = 0.04, unit "fraction of capacity/quarter", range [0.0, 1.0], source "mechanics.md 1.1 (I_pol = kappa x capital subsidy); assumption";
         /// Cost of one unit of monthly capacity.
         capacity_unit_cost: f64 = 400_000.0, unit "yuan/(vehicle/month)", range [0.0, 1.0e8], source "assumption";
         /// Utilisation below which capacity may close (u_min).
@@ -372,11 +376,13 @@ pub fn default_markets() -> Vec<MarketParams> {
         shipping_share: ship,
         ..MarketParams::default()
     };
-    vec![
-        m("russia", 150_000.0, 0.06, 0.15, 1.45, 0.15, 9_000.0, 0.05),
-        m("central_asia", 40_000.0, 0.10, 0.25, 1.35, 0.10, 8_000.0, 0.04),
-        m("middle_east", 250_000.0, 0.05, 0.35, 1.30, 0.05, 12_000.0, 0.06),
-        m("africa", 120_000.0, 0.08, 0.30, 1.30, 0.20, 4_000.0, 0.07),
-        m("rest_of_world", 5_000_000.0, 0.006, 0.45, 1.20, 0.10, 2_000.0, 0.06),
-    ]
+    let mut markets = vec![
+        m("russia", 150_000.0, 0.07, 0.15, 1.45, 0.15, 1_200.0, 0.05),
+        m("central_asia", 40_000.0, 0.10, 0.25, 1.35, 0.10, 600.0, 0.04),
+        m("middle_east", 250_000.0, 0.06, 0.35, 1.30, 0.05, 1_500.0, 0.06),
+        m("africa", 120_000.0, 0.10, 0.30, 1.30, 0.20, 500.0, 0.07),
+        m("rest_of_world", 5_000_000.0, 0.01, 0.45, 1.20, 0.10, 300.0, 0.06),
+    ];
+    markets[4].share_cap = 0.08;
+    markets
 }

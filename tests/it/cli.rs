@@ -1,0 +1,207 @@
+use crate::util::*;
+use std::collections::BTreeSet;
+use std::path::Path;
+use zeromile::scenario;
+
+#[test]
+fn run_writes_summary_annual_and_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    run_scenarios(&[&scenario_path("smoke.toml")], &out, &[]);
+
+    let smoke = scenario::load(&scenario_path("smoke.toml"), &[]).unwrap();
+    assert_eq!(header(&out.join("summary.csv")), SUMMARY_HEADER);
+    assert_eq!(header(&out.join("annual.csv")), ANNUAL_HEADER);
+    assert!(!out.join("deltas.csv").exists(), "deltas.csv needs two scenarios");
+    assert!(!out.join("trajectories.csv").exists(), "trajectories.csv needs --trajectories");
+
+    // One row per month and metric, each over all replicates.
+    let summary = rows(&out.join("summary.csv"));
+    let metrics: BTreeSet<String> = summary.iter().map(|r| r[3].to_string()).collect();
+    assert_eq!(summary.len(), smoke.months() * metrics.len());
+    for r in &summary {
+        assert_eq!(&r[0], "smoke");
+        assert_eq!(r[11].parse::<u64>().unwrap(), smoke.replicates, "row {r:?}");
+    }
+
+    let manifest: serde_json::Value = serde_json::from_str(&read(&out.join("manifest.json"))).unwrap();
+    assert!(!manifest["engine_version"].as_str().unwrap().is_empty());
+    assert_eq!(manifest["master_seed"].as_u64(), Some(smoke.seed));
+    let s0 = &manifest["scenarios"][0];
+    assert_eq!(s0["hash"].as_str(), Some(zeromile::output::hash_hex(smoke.canonical_text().as_bytes()).as_str()));
+    let resolved = s0["resolved"].as_object().expect("resolved scenario is an object");
+    assert_eq!(resolved["name"].as_str(), Some("smoke"));
+    assert_eq!(resolved["consumers"]["agents"].as_u64(), Some(smoke.consumers.agents as u64));
+}
+
+#[test]
+fn summary_has_every_contract_metric() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    run_scenarios(&[&scenario_path("smoke.toml")], &out, &["-n", "1"]);
+    let metrics: BTreeSet<String> = rows(&out.join("summary.csv")).iter().map(|r| r[3].to_string()).collect();
+    for m in CONTRACT_METRICS {
+        assert!(metrics.contains(*m), "summary.csv lacks metric {m}");
+    }
+}
+
+#[test]
+fn two_scenarios_write_deltas_and_trajectories() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let alt = smoke_variant(dir.path(), "smoke_alt", "[consumers]\nprice_sensitivity = 6.0\n");
+    run_scenarios(&[&scenario_path("smoke.toml"), &alt], &out, &["-n", "3", "--trajectories"]);
+
+    assert_eq!(header(&out.join("deltas.csv")), SUMMARY_HEADER);
+    let deltas = rows(&out.join("deltas.csv"));
+    assert!(!deltas.is_empty());
+    assert!(deltas.iter().all(|r| &r[0] == "smoke_alt"), "deltas are named after the non-baseline scenario");
+
+    let traj = out.join("trajectories.csv");
+    assert!(header(&traj).starts_with("scenario,replicate,month,date,production"), "{}", header(&traj));
+    let smoke = scenario::load(&scenario_path("smoke.toml"), &[]).unwrap();
+    assert_eq!(rows(&traj).len(), 2 * 3 * smoke.months());
+
+    let manifest: serde_json::Value = serde_json::from_str(&read(&out.join("manifest.json"))).unwrap();
+    let files: Vec<&str> = manifest["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    for f in ["summary.csv", "annual.csv", "deltas.csv", "trajectories.csv"] {
+        assert!(files.contains(&f), "manifest files {files:?} lack {f}");
+    }
+    assert_eq!(manifest["scenarios"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn validate_accepts_every_shipped_scenario() {
+    for path in scenario_files() {
+        run_ok([std::ffi::OsStr::new("validate"), path.as_os_str()]);
+    }
+}
+
+#[test]
+fn describe_lists_keys_with_units() {
+    let doc = scenario::describe().into_iter().find(|k| k.path == "consumers.agents").unwrap();
+    let text = String::from_utf8(run_ok(["describe"]).stdout).unwrap();
+    let block: Vec<&str> = text.lines().skip_while(|l| l.trim() != "consumers.agents").take(3).collect();
+    assert!(!block.is_empty(), "describe does not list consumers.agents");
+    assert!(block.join("\n").contains(doc.unit), "unit {:?} missing from {block:?}", doc.unit);
+
+    let md = String::from_utf8(run_ok(["describe", "--markdown"]).stdout).unwrap();
+    let row = md.lines().find(|l| l.starts_with("| `consumers.agents` |")).expect("markdown row");
+    assert!(row.contains(doc.unit), "{row}");
+}
+
+/// Runs `run` and `validate` on `file` (inside `dir`) with `set` overrides and asserts: exit
+/// code 2, every needle on stderr, and no output directory left behind.
+fn assert_bad_input(dir: &Path, file: &str, set: &[&str], needles: &[&str]) {
+    let out = dir.join("out");
+    let mut overrides: Vec<&str> = Vec::new();
+    for s in set {
+        overrides.extend(["--set", s]);
+    }
+    for cmd in ["run", "validate"] {
+        let mut c = zeromile();
+        c.current_dir(dir).arg(cmd).arg(file).args(&overrides);
+        if cmd == "run" {
+            c.arg("--out").arg(&out).arg("-q");
+        }
+        let o = c.output().unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{cmd} {file} {set:?}: want exit 2, stderr:\n{stderr}");
+        for n in needles {
+            assert!(stderr.contains(n), "{cmd} {file} {set:?}: stderr lacks {n:?}:\n{stderr}");
+        }
+        assert!(!out.exists(), "{cmd} {file} {set:?}: a failed run left {} behind", out.display());
+    }
+}
+
+/// Writes `text` to `bad.toml` in a fresh directory and checks it is rejected with `needles`.
+fn check_bad_file(text: &str, needles: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad.toml"), text).unwrap();
+    assert_bad_input(dir.path(), "bad.toml", &[], needles);
+}
+
+#[test]
+fn unknown_key_is_named_with_location_and_suggestion() {
+    check_bad_file(
+        "end = \"2019-03\"\n\n[consumers]\nagnets = 5\n",
+        &["bad.toml:4:1", "`consumers.agnets`", "did you mean `agents`"],
+    );
+}
+
+#[test]
+fn unknown_key_in_market_and_event_is_named_once() {
+    check_bad_file(
+        "end = \"2019-03\"\n[[markets]]\nid = \"russia\"\ntarif = 0.1\n",
+        &["bad.toml:4:1", "`markets[russia].tarif`", "did you mean `tariff`"],
+    );
+    check_bad_file(
+        "end = \"2019-03\"\n[[events]]\nid = \"e1\"\ndate = \"2019-02\"\nkind = \"hard_budget\"\nenabld = true\n",
+        &["bad.toml:6:1", "`events[e1].enabld`", "did you mean `enabled`"],
+    );
+}
+
+#[test]
+fn wrong_type_is_named_with_location() {
+    check_bad_file("end = \"2019-03\"\n[consumers]\nagents = \"many\"\n", &["bad.toml:3:1", "`consumers.agents`"]);
+}
+
+#[test]
+fn out_of_range_is_named_with_location() {
+    check_bad_file("end = \"2019-03\"\n[automakers]\ncount = 1\n", &["bad.toml:3:1", "`automakers.count`"]);
+}
+
+#[test]
+fn bad_date_is_named_with_location() {
+    check_bad_file("name = \"x\"\nstart = \"2019-13\"\n", &["bad.toml:2:1", "`start`", "YYYY-MM"]);
+}
+
+#[test]
+fn bad_event_date_is_named_with_location() {
+    check_bad_file(
+        "end = \"2019-03\"\n\n[[events]]\nid = \"e1\"\ndate = \"2019-13\"\nkind = \"hard_budget\"\n",
+        &["bad.toml:5:1", "`events[e1].date`", "YYYY-MM"],
+    );
+}
+
+#[test]
+fn unknown_event_kind_is_named_with_suggestion() {
+    check_bad_file(
+        "end = \"2019-03\"\n[[events]]\nid = \"e1\"\ndate = \"2019-02\"\nkind = \"hard_budgt\"\n",
+        &["bad.toml:5:1", "`events[e1].kind`", "did you mean `hard_budget`"],
+    );
+}
+
+#[test]
+fn missing_extends_target_is_named() {
+    check_bad_file("extends = \"missing.toml\"\n", &["bad.toml:1:1", "`extends`", "missing.toml"]);
+}
+
+#[test]
+fn cyclic_extends_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.toml"), "extends = \"b.toml\"\n").unwrap();
+    std::fs::write(dir.path().join("b.toml"), "name = \"b\"\nextends = \"a.toml\"\n").unwrap();
+    assert_bad_input(dir.path(), "a.toml", &[], &["b.toml:2:1", "`extends`", "cyclic"]);
+}
+
+#[test]
+fn unknown_set_key_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ok.toml"), "end = \"2019-03\"\n").unwrap();
+    assert_bad_input(
+        dir.path(),
+        "ok.toml",
+        &["consumers.agnts=2000"],
+        &["command line", "`consumers.agnts`", "did you mean `agents`"],
+    );
+    assert_bad_input(dir.path(), "ok.toml", &["sed=3"], &["command line", "`sed`", "did you mean `seed`"]);
+}
+
+#[test]
+fn bad_set_value_type_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ok.toml"), "end = \"2019-03\"\n").unwrap();
+    assert_bad_input(dir.path(), "ok.toml", &["consumers.agents=many"], &["command line", "`consumers.agents`"]);
+    assert_bad_input(dir.path(), "ok.toml", &["policy.hard_budget=3"], &["command line", "`policy.hard_budget`"]);
+}

@@ -1,0 +1,205 @@
+use proptest::prelude::*;
+use zeromile::model::metrics::idx;
+use zeromile::model::World;
+use zeromile::scenario::{self, Scenario, YearMonth};
+
+/// A small valid scenario, built through the loader so every range and cross-check applies.
+#[derive(Debug, Clone)]
+struct Small {
+    agents: usize,
+    automakers: usize,
+    governments: usize,
+    months: i64,
+    price_sensitivity: f64,
+    discount_step_max: f64,
+    margin_sensitivity: f64,
+    min_holding_months: u32,
+    support_raise: f64,
+    licensed_regions: u32,
+    hard_budget: bool,
+    below_cost_ban: bool,
+}
+
+impl Small {
+    fn scenario(&self) -> Scenario {
+        let end = YearMonth::new(2019, 1).unwrap().offset(self.months - 1);
+        // About 2e8 households in all, as in the shipped scenarios.
+        let households = 2.0e8 / self.agents as f64;
+        let text = format!(
+            "name = \"prop\"\nstart = \"2019-01\"\nend = \"{end}\"\n\
+             [consumers]\nagents = {}\nhouseholds_per_agent = {households:?}\nprice_sensitivity = {:?}\n\
+             [automakers]\ncount = {}\ndiscount_step_max = {:?}\n\
+             [governments]\ncount = {}\nsupport_raise = {:?}\n\
+             [exporters]\npool = 300\nscale_mean = 150.0\nmargin_sensitivity = {:?}\n\
+             [policy]\nmin_holding_months = {}\nlicensed_regions = {}\nhard_budget = {}\nbelow_cost_ban = {}\n",
+            self.agents,
+            self.price_sensitivity,
+            self.automakers,
+            self.discount_step_max,
+            self.governments,
+            self.support_raise,
+            self.margin_sensitivity,
+            self.min_holding_months,
+            self.licensed_regions,
+            self.hard_budget,
+            self.below_cost_ban,
+        );
+        scenario::from_str(&text, &[]).unwrap_or_else(|e| panic!("invalid generated scenario: {e}\n{text}"))
+    }
+}
+
+fn small() -> impl Strategy<Value = Small> {
+    (
+        (500usize..=2000, 3usize..=20, 2usize..=12, 6i64..=60),
+        (0.0f64..=50.0, 0.0f64..=0.5, 0.0f64..=1000.0),
+        (0u32..=60, 0.0f64..=100.0, 0u32..=12, any::<bool>(), any::<bool>()),
+    )
+        .prop_map(|((agents, automakers, governments, months), (ps, dsm, ms), (hold, sr, lic, hb, ban))| Small {
+            agents,
+            automakers,
+            governments,
+            months,
+            price_sensitivity: ps,
+            discount_step_max: dsm,
+            margin_sensitivity: ms,
+            min_holding_months: hold,
+            support_raise: sr,
+            licensed_regions: lic,
+            hard_budget: hb,
+            below_cost_ban: ban,
+        })
+}
+
+const COUNTS: &[(usize, &str)] = &[
+    (idx::ACTIVE_AUTOMAKERS, "active_automakers"),
+    (idx::EXITS, "exits"),
+    (idx::BAILOUTS, "bailouts"),
+    (idx::PARTICIPATING_GOVERNMENTS, "participating_governments"),
+    (idx::ACTIVE_EXPORTERS, "active_exporters"),
+];
+
+const SHARES: &[(usize, &str)] = &[
+    (idx::AVG_DISCOUNT, "avg_discount"),
+    (idx::SHARE_CUTTING_PRICE, "share_cutting_price"),
+    (idx::CONSUMERS_WAITING_SHARE, "consumers_waiting_share"),
+    (idx::ZERO_MILEAGE_EV_SHARE, "zero_mileage_ev_share"),
+];
+
+const VOLUMES: &[(usize, &str)] = &[
+    (idx::PRODUCTION, "production"),
+    (idx::CAPACITY, "capacity"),
+    (idx::DOMESTIC_RETAIL_SALES, "domestic_retail_sales"),
+    (idx::ZERO_MILEAGE_EXPORTS, "zero_mileage_exports"),
+    (idx::NEW_CAR_EXPORTS, "new_car_exports"),
+    (idx::REPORTED_DOMESTIC_SALES, "reported_domestic_sales"),
+    (idx::INVENTORY, "inventory"),
+];
+
+/// Checks every invariant after one step; `exits_so_far` includes this month's exits.
+fn check_month(world: &World, row: &[f64], month: usize, exits_so_far: f64) -> Result<(), TestCaseError> {
+    let s = world.scenario();
+    let at = |what: &str| format!("month {month}: {what}");
+
+    // Stocks of cars never go negative.
+    for (i, a) in world.automakers.iter().enumerate() {
+        prop_assert!(a.inventory >= -1e-6, "{}", at(&format!("automaker {i} inventory {}", a.inventory)));
+    }
+    for (k, pl) in world.pipelines.iter().enumerate() {
+        for age in 0..pl.qty.len() {
+            let (q, ev, v) = (pl.qty[age], pl.ev[age], pl.value[age]);
+            prop_assert!(
+                q >= -1e-6 && ev >= -1e-6 && v >= -1e-6,
+                "{}",
+                at(&format!("pipeline {k} age {age}: qty {q}, ev {ev}, value {v}"))
+            );
+            prop_assert!(
+                ev <= q + 1e-6 * q.max(1.0),
+                "{}",
+                at(&format!("pipeline {k} age {age}: {ev} EVs of {q} cars"))
+            );
+        }
+    }
+    for (k, m) in world.markets.iter().enumerate() {
+        for lot in m.transit.iter().chain(std::iter::once(&m.stock)) {
+            prop_assert!(lot.qty >= -1e-6 && lot.ev >= -1e-6, "{}", at(&format!("market {k} lot {lot:?}")));
+        }
+    }
+
+    // Cars: no more sold than were available.
+    let l = &world.ledger;
+    prop_assert!(l.sold <= l.available + 1e-6, "{}", at(&format!("sold {} > available {}", l.sold, l.available)));
+
+    // Money: the change in automaker cash is explained by the month's flows.
+    let flows = l.revenue + l.production_subsidy + l.bailouts + l.payables_change
+        - l.production_cost
+        - l.fixed_cost
+        - l.interest
+        - l.investment;
+    let change = l.cash_after - l.cash_before;
+    let scale = [
+        l.cash_before,
+        l.cash_after,
+        l.revenue,
+        l.production_subsidy,
+        l.bailouts,
+        l.payables_change,
+        l.production_cost,
+        l.fixed_cost,
+        l.interest,
+        l.investment,
+    ]
+    .iter()
+    .map(|x| x.abs())
+    .sum::<f64>()
+    .max(1.0);
+    prop_assert!(
+        (change - flows).abs() <= 1e-9 * scale,
+        "{}",
+        at(&format!("cash changed by {change} but flows sum to {flows} (gap {}); ledger {l:?}", change - flows))
+    );
+
+    // Metrics.
+    prop_assert_eq!(row.len(), world.metric_set().len());
+    for (j, v) in row.iter().enumerate() {
+        prop_assert!(v.is_finite(), "{}", at(&format!("{} = {v}", world.metric_set().names[j])));
+    }
+    for &(j, name) in COUNTS {
+        prop_assert!(row[j] >= 0.0 && row[j].fract() == 0.0, "{}", at(&format!("{name} = {}", row[j])));
+    }
+    prop_assert!(row[idx::ACTIVE_AUTOMAKERS] <= s.automakers.count as f64);
+    prop_assert!(row[idx::PARTICIPATING_GOVERNMENTS] <= s.governments.count as f64);
+    prop_assert!(row[idx::ACTIVE_EXPORTERS] <= s.exporters.pool as f64);
+    prop_assert_eq!(
+        row[idx::ACTIVE_AUTOMAKERS],
+        s.automakers.count as f64 - exits_so_far,
+        "{}",
+        at("active automakers = count - exits so far")
+    );
+    for &(j, name) in SHARES {
+        prop_assert!((0.0..=1.0 + 1e-9).contains(&row[j]), "{}", at(&format!("{name} = {}", row[j])));
+    }
+    for &(j, name) in VOLUMES {
+        prop_assert!(row[j] >= -1e-6, "{}", at(&format!("{name} = {}", row[j])));
+    }
+    for (k, m) in s.markets.iter().enumerate() {
+        let v = row[idx::FIRST_MARKET + k];
+        prop_assert!(v >= -1e-6, "{}", at(&format!("exports_{} = {v}", m.id)));
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn world_invariants_hold_every_month(small in small(), key in any::<u64>()) {
+        let s = small.scenario();
+        let mut world = World::new(&s, key);
+        let mut exits = 0.0;
+        for month in 0..s.months() {
+            let row = world.step().to_vec();
+            exits += row[idx::EXITS];
+            check_month(&world, &row, month, exits)?;
+        }
+    }
+}

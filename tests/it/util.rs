@@ -1,0 +1,120 @@
+use std::ffi::OsStr;
+use std::fmt::Debug;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The package root (the binary runs from here, so `scenarios/…` paths resolve).
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A shipped scenario file.
+pub fn scenario_path(file: &str) -> PathBuf {
+    root().join("scenarios").join(file)
+}
+
+/// Every `scenarios/*.toml`, sorted.
+pub fn scenario_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension() == Some(OsStr::new("toml")))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no scenario files found");
+    files
+}
+
+/// The built binary, run from the package root.
+pub fn zeromile() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_zeromile"));
+    c.current_dir(root());
+    c
+}
+
+/// Runs the binary with `args` and asserts it succeeds.
+pub fn run_ok<I, S>(args: I) -> Output
+where
+    I: IntoIterator<Item = S> + Debug + Clone,
+    S: AsRef<OsStr>,
+{
+    let out = zeromile().args(args.clone()).output().unwrap();
+    assert!(
+        out.status.success(),
+        "zeromile {args:?} failed ({:?}):\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Runs `zeromile run <scenarios> --out <out> -q <extra>` and asserts it succeeds.
+pub fn run_scenarios(scenarios: &[&Path], out: &Path, extra: &[&str]) {
+    let mut args: Vec<&OsStr> = vec![OsStr::new("run")];
+    args.extend(scenarios.iter().map(|p| p.as_os_str()));
+    args.extend([OsStr::new("--out"), out.as_os_str(), OsStr::new("-q")]);
+    args.extend(extra.iter().map(OsStr::new));
+    run_ok(args);
+}
+
+/// A file's text.
+pub fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+}
+
+/// A CSV file's header line.
+pub fn header(path: &Path) -> String {
+    read(path).lines().next().unwrap_or_default().to_string()
+}
+
+/// A CSV file's data rows (header excluded).
+pub fn rows(path: &Path) -> Vec<csv::StringRecord> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    r.records().map(Result::unwrap).collect()
+}
+
+/// Writes a scenario that extends `scenarios/smoke.toml` under another name, with `extra` TOML
+/// (tables only) appended; returns its path.
+pub fn smoke_variant(dir: &Path, name: &str, extra: &str) -> PathBuf {
+    let smoke = scenario_path("smoke.toml");
+    let text = format!("extends = {:?}\nname = {name:?}\n{extra}", smoke.display().to_string());
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The metric names of the output contract (ARCHITECTURE.md), for the default markets.
+pub const CONTRACT_METRICS: &[&str] = &[
+    "production",
+    "capacity",
+    "utilization",
+    "domestic_retail_sales",
+    "zero_mileage_exports",
+    "new_car_exports",
+    "reported_domestic_sales",
+    "inventory",
+    "avg_list_price",
+    "avg_transaction_price",
+    "price_index",
+    "avg_discount",
+    "share_cutting_price",
+    "active_automakers",
+    "exits",
+    "bailouts",
+    "industry_profit_margin",
+    "local_subsidy_spend",
+    "participating_governments",
+    "active_exporters",
+    "exporter_margin",
+    "consumers_waiting_share",
+    "expected_price_change",
+    "zero_mileage_ev_share",
+    "exports_russia",
+    "exports_central_asia",
+    "exports_middle_east",
+    "exports_africa",
+    "exports_rest_of_world",
+];
+
+pub const SUMMARY_HEADER: &str = "scenario,month,date,metric,mean,sd,p05,p25,p50,p75,p95,n";
+pub const ANNUAL_HEADER: &str = "scenario,year,metric,mean,p05,p50,p95";

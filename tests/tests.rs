@@ -1,0 +1,27 @@
+//! Integration tests, built as one binary. Each module tests one boundary of the crate; all are
+//! fast (small scenarios, short horizons) and assert contracts and properties, never calibrated
+//! model outputs.
+
+/// Shared helpers: paths, running the binary, reading CSV files.
+#[path = "it/util.rs"]
+mod util;
+
+/// The `zeromile` command line: output files and their headers, exit codes, error messages.
+#[path = "it/cli.rs"]
+mod cli;
+
+/// Reproducibility: thread count, seeds and common random numbers.
+#[path = "it/determinism.rs"]
+mod determinism;
+
+/// Every shipped scenario loads, runs briefly, and `extends` merges as documented.
+#[path = "it/scenarios.rs"]
+mod scenarios;
+
+/// Accounting and range invariants of the model, month by month, over random small worlds.
+#[path = "it/invariants.rs"]
+mod invariants;
+
+/// The layer rule of ARCHITECTURE.md and the purity bans on model and scenario code.
+#[path = "it/layers.rs"]
+mod layers;
