@@ -12,7 +12,7 @@
 //! - [`output::MonteCarloStats`]: streaming per-month statistics and the CSV/JSON writers.
 //!
 //! Layers, bottom to top: `error → scenario → model → engine → output`; the binary's `cli`
-//! sits on top. A module imports only from layers below it (checked by `tests/layers.rs`).
+//! sits on top. A module imports only from layers below it (checked by `tests/it/layers.rs`).
 #![warn(missing_docs)]
 #![deny(clippy::unwrap_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used))]

@@ -42,6 +42,9 @@ pub struct Automaker {
     pub export_orientation: f64,
     /// Production capacity (vehicles/month).
     pub capacity: f64,
+    /// Capacity in use this month (set when planning; kept for the month's metrics even if the
+    /// firm exits at the end of the month).
+    pub capacity_month: f64,
     /// Capacity on order, by months until arrival (index 0 arrives next).
     pub pipeline: Vec<f64>,
     /// Initial variable cost (yuan/vehicle).
@@ -202,6 +205,7 @@ pub fn init(p: &AutomakerParams, region_weights: &[f64], rng: &mut Rng) -> Vec<A
             brand: brand_base,
             export_orientation: orient_dist.map_or(1.0, |d| d.sample(rng)),
             capacity,
+            capacity_month: capacity,
             pipeline: vec![0.0; p.investment_lag_months as usize],
             cost0,
             cost: cost0,
@@ -319,6 +323,7 @@ pub fn plan(a: &mut Automaker, ctx: &PlanContext<'_>, rng: &mut Rng) {
     // Cover of the stock carried into the month, before this month's output.
     let cover = a.inventory / a.demand_exp.max(1.0);
     a.production = desired.clamp(0.0, a.capacity);
+    a.capacity_month = a.capacity;
     a.inventory += a.production;
     a.experience += a.production;
 
@@ -356,12 +361,15 @@ pub fn plan(a: &mut Automaker, ctx: &PlanContext<'_>, rng: &mut Rng) {
 
     // Price floor: soft-budget firms may sell below variable cost; a ban removes that.
     let policy = ctx.policy;
+    let omega = if policy.hard_budget { 0.0 } else { p.soft_floor_margin * a.softness(p) };
+    let soft_floor = a.cost * (1.0 - omega);
     let floor = if policy.below_cost_ban {
         let basis = if policy.below_cost_full_cost { a.cost + a.fixed_cost(p) / a.production.max(1.0) } else { a.cost };
-        basis * (1.0 - policy.below_cost_leakage)
+        // The ban lifts the floor to the cost basis; a share `leakage` of the banned cut below
+        // it still happens through hidden discounts.
+        basis - policy.below_cost_leakage * (basis - soft_floor).max(0.0)
     } else {
-        let omega = if policy.hard_budget { 0.0 } else { p.soft_floor_margin * a.softness(p) };
-        a.cost * (1.0 - omega)
+        soft_floor
     };
     if a.list_price < floor {
         a.list_price = floor;

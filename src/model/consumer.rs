@@ -81,7 +81,9 @@ impl Consumers {
                 let u: f64 = r.random();
                 c.region[i] = cum.partition_point(|&x| x <= u).min(cum.len().saturating_sub(1)) as u8;
                 c.class[i] = r.random_range(0..CLASSES as u8);
-                c.attention[i] = r.random();
+                // k_h uniform on [0, 2 x attention_mean], capped at 1.
+                let k = (r.random::<f64>() * 2.0 * p.attention_mean).min(1.0);
+                c.attention[i] = (k * 255.0).round() as u8;
             }
         }
         c

@@ -153,12 +153,14 @@ mod tests {
         let mut small = ForeignMarket::new(&p, 150_000.0, 135_000.0, 0.15);
         let mut big = small.clone();
         small.transit[0] = Lot { qty: 100.0, cost: 100.0 * 100_000.0, ev: 0.0 };
-        big.transit[0] = Lot { qty: 50_000.0, cost: 50_000.0 * 100_000.0, ev: 0.0 };
+        // A glut bought dear: the clearing price would fall below the sellers' floor.
+        big.transit[0] = Lot { qty: 500_000.0, cost: 500_000.0 * 180_000.0, ev: 0.0 };
         small.clear_zero_mileage(&p, 0.0, 0.15);
         big.clear_zero_mileage(&p, 0.0, 0.15);
-        assert!(big.zm_price < small.zm_price);
+        assert!(big.zm_price < small.zm_price, "{} vs {}", big.zm_price, small.zm_price);
         assert!(big.stock.qty > 0.0, "a glut leaves unsold stock abroad");
-        assert!((big.stock.qty + big.zm_sold - 50_000.0).abs() < 1e-6);
+        assert!((big.stock.qty + big.zm_sold - 500_000.0).abs() < 1e-6);
+        assert!((big.zm_price - 0.7 * 180_000.0).abs() < 1e-6, "the floor binds");
     }
 
     #[test]

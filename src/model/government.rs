@@ -32,6 +32,10 @@ pub struct Government {
     pub export_rate: f64,
     /// Spending this month (yuan).
     pub spend: f64,
+    /// Production subsidies paid last month (yuan), for the instrument envelope.
+    pub spend_production: f64,
+    /// Export support paid last month (yuan), for the instrument envelope.
+    pub spend_export: f64,
 }
 
 /// Creates `p.count` governments with Pareto weights (largest is licensed first).
@@ -60,6 +64,8 @@ pub fn init(p: &GovernmentParams, raw_weights: &[f64]) -> Vec<Government> {
             production_rate: 0.0,
             export_rate: 0.0,
             spend: 0.0,
+            spend_production: 0.0,
+            spend_export: 0.0,
         })
         .collect()
 }
@@ -96,10 +102,24 @@ pub fn update(govs: &mut [Government], p: &GovernmentParams, policy: &PolicyPara
         // Budget health scales instruments: a government with no money cannot pay.
         let budget_factor = if g.budget > 0.0 { 1.0 } else { 0.0 };
         let level = g.support * budget_factor;
-        g.production_rate = (level * p.production_subsidy).min(policy.local_subsidy_cap);
+        // Envelopes: an instrument may spend at most its budget weight x budget over a year;
+        // at last month's pace beyond that, its rate is scaled down.
+        let envelope = |weight: f64, last: f64| {
+            if last > 0.0 {
+                (weight * g.budget.max(0.0) / (12.0 * last)).min(1.0)
+            } else {
+                1.0
+            }
+        };
+        let prod_scale = envelope(p.weight_production, g.spend_production);
+        let export_scale = envelope(p.weight_export, g.spend_export);
+        g.production_rate = (level * prod_scale * p.production_subsidy).min(policy.local_subsidy_cap);
         let licensed = (g.rank as u32) < policy.licensed_regions;
         g.participating = licensed && g.support > p.participation_threshold && budget_factor > 0.0;
-        g.export_rate = if g.participating { (level * p.export_support).min(policy.local_subsidy_cap) } else { 0.0 };
+        g.export_rate =
+            if g.participating { (level * export_scale * p.export_support).min(policy.local_subsidy_cap) } else { 0.0 };
         g.spend = 0.0;
+        g.spend_production = 0.0;
+        g.spend_export = 0.0;
     }
 }

@@ -144,8 +144,16 @@ impl World {
         let dem: f64 = automakers.iter().map(|a| a.demand_exp).sum::<f64>().max(1e-9);
         let list_mean0 = automakers.iter().map(|a| a.list_price * a.demand_exp).sum::<f64>() / dem;
         let p_ref = automakers.iter().map(|a| a.transaction_price() * a.demand_exp).sum::<f64>() / dem;
-        let markets =
-            s.markets.iter().map(|m| ForeignMarket::new(m, list_mean0, p_ref, s.exporters.foreign_discount)).collect();
+        // The CES reference is the mean export price computed as every month (capacity x
+        // export orientation weights), so relative landed prices start at 1.
+        let cap_w: f64 = automakers.iter().map(|a| a.capacity * a.export_orientation).sum::<f64>().max(1e-9);
+        let export_price0 =
+            automakers.iter().map(|a| a.capacity * a.export_orientation * a.transaction_price()).sum::<f64>() / cap_w;
+        let markets = s
+            .markets
+            .iter()
+            .map(|m| ForeignMarket::new(m, list_mean0, export_price0, s.exporters.foreign_discount))
+            .collect();
 
         for g in governments.iter_mut() {
             g.budget = 0.0;
@@ -276,6 +284,7 @@ impl World {
             a.revenue = 0.0;
             if !a.active {
                 a.production = 0.0;
+                a.capacity_month = 0.0;
                 continue;
             }
             let mut r = rng::stream(self.key, purpose::AUTOMAKERS, month, i as u64);
@@ -439,6 +448,7 @@ impl World {
             let vat_t = e.export_vat_rebate * p_avg * (1.0 - e.rebate_delay_cost * (1.0 - accel));
             let support_t = g.export_rate;
             g.spend += support_t * t.bought;
+            g.spend_export += support_t * t.bought;
             let pl = &mut self.pipelines[t.destination];
             pl.qty[0] += t.bought;
             pl.cost[0] += t.bought * (p_avg + reg_avg - vat_t - support_t);
@@ -559,13 +569,14 @@ impl World {
         let total_sales: f64 = self.automakers.iter().map(|a| a.total_sales()).sum::<f64>().max(1e-9);
         let quarter_start = date.month % 3 == 1;
         let (mut exits, mut bailouts) = (0u32, 0u32);
-        for a in self.automakers.iter_mut() {
+        for (i, a) in self.automakers.iter_mut().enumerate() {
             if !a.active {
                 continue;
             }
             let g = &mut self.governments[a.region];
             let subsidy = g.production_rate * a.production;
             g.spend += subsidy;
+            g.spend_production += subsidy;
             let fixed = a.fixed_cost(a_p);
             let interest = (-a.cash).max(0.0) * a_p.interest_rate / 12.0;
             // Payables: stretched while cash is short, capped by policy.
@@ -642,7 +653,7 @@ impl World {
                 let amount = (a_p.bailout_cover_months * fixed - a.cash).max(0.0);
                 let affordable = g.budget * g_p.weight_bailout >= amount;
                 let prob = if policy.hard_budget { 0.0 } else { a_p.bailout_probability * a.softness(a_p) };
-                let draw = rng::hashed_uniform(self.key, purpose::AUTOMAKERS, month, 1 << 32 | a.region as u64);
+                let draw = rng::hashed_uniform(self.key, purpose::AUTOMAKERS, month, (1 << 32) | i as u64);
                 if affordable && draw < prob {
                     a.cash += amount;
                     g.spend += amount;
@@ -681,7 +692,10 @@ impl World {
         row.iter_mut().for_each(|x| *x = 0.0);
         let active: Vec<&Automaker> = self.automakers.iter().filter(|a| a.active).collect();
         let production: f64 = self.automakers.iter().map(|a| a.production).sum();
-        let capacity: f64 = active.iter().map(|a| a.capacity).sum();
+        // Capacity this month of every firm that produced in it (exits at month end included),
+        // so that utilisation compares like with like.
+        let capacity: f64 =
+            self.automakers.iter().filter(|a| a.active || a.production > 0.0).map(|a| a.capacity_month).sum();
         let retail: f64 = self.automakers.iter().map(|a| a.retail_sales).sum();
         let zm_reg: f64 = self.automakers.iter().map(|a| a.zero_mileage_sales).sum();
         let (mut wl, mut wt, mut w) = (0.0, 0.0, 0.0);

@@ -242,6 +242,14 @@ fn apply_override(table: &mut toml::Table, text: &str, spans: &mut Spans) -> Res
                 cur = t;
             }
             Some(id) => {
+                // Built-in markets can be addressed even where no file lists `[[markets]]`.
+                if name == "markets" && !cur.contains_key("markets") {
+                    let defaults: Vec<toml::Value> = default_markets()
+                        .iter()
+                        .map(|m| toml::Value::Table(toml::Table::try_from(m).unwrap_or_default()))
+                        .collect();
+                    cur.insert("markets".into(), toml::Value::Array(defaults));
+                }
                 let arr = match cur.get_mut(name) {
                     Some(toml::Value::Array(a)) => a,
                     _ => return Err(bad(path, format!("`{name}` has no elements to address by id"))),

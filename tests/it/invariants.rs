@@ -50,9 +50,9 @@ impl Small {
 
 fn small() -> impl Strategy<Value = Small> {
     (
-        (500usize..=2000, 3usize..=20, 2usize..=12, 6i64..=60),
-        (0.0f64..=50.0, 0.0f64..=0.5, 0.0f64..=1000.0),
-        (0u32..=60, 0.0f64..=100.0, 0u32..=12, any::<bool>(), any::<bool>()),
+        (500usize..=2000, 3usize..=20, 2usize..=12, 6i64..=24),
+        (0.0f64..=20.0, 0.0f64..=0.1, 0.0f64..=200.0),
+        (0u32..=12, 0.0f64..=10.0, 0u32..=12, any::<bool>(), any::<bool>()),
     )
         .prop_map(|((agents, automakers, governments, months), (ps, dsm, ms), (hold, sr, lic, hb, ban))| Small {
             agents,
@@ -79,6 +79,7 @@ const COUNTS: &[(usize, &str)] = &[
 ];
 
 const SHARES: &[(usize, &str)] = &[
+    (idx::UTILIZATION, "utilization"),
     (idx::AVG_DISCOUNT, "avg_discount"),
     (idx::SHARE_CUTTING_PRICE, "share_cutting_price"),
     (idx::CONSUMERS_WAITING_SHARE, "consumers_waiting_share"),
@@ -189,7 +190,9 @@ fn check_month(world: &World, row: &[f64], month: usize, exits_so_far: f64) -> R
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+    // No regression file: the model is recalibrated often, so saved cases go stale; a failure
+    // prints its minimal input, which is enough to reproduce it.
+    #![proptest_config(ProptestConfig { cases: 24, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn world_invariants_hold_every_month(small in small(), key in any::<u64>()) {

@@ -78,6 +78,19 @@ fn referenced_modules(rel: &str, code: &str) -> Vec<String> {
     out
 }
 
+#[test]
+fn every_top_level_module_has_a_layer() {
+    let src = root().join("src");
+    let mut unplaced = Vec::new();
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().trim_end_matches(".rs").to_string();
+        if !["lib", "main", "cli"].contains(&name.as_str()) && !LAYERS.contains(&name.as_str()) {
+            unplaced.push(name);
+        }
+    }
+    assert!(unplaced.is_empty(), "add these modules to LAYERS (and ARCHITECTURE.md): {unplaced:?}");
+}
+
 fn first_ident(s: &str) -> String {
     s.trim_start().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect()
 }
