@@ -583,10 +583,16 @@ impl World {
             if a.cash < 0.0 {
                 a.payment_days = (a.payment_days + a_p.payment_stretch_days).min(a_p.payment_days_max);
             }
-            a.payment_days = a.payment_days.min(policy.payment_days_cap);
-            let payables = a.payment_days / 30.0 * a.cost * a.production;
-            let d_payables = payables - a.payables;
-            a.payables = payables;
+            // A cap is phased in: terms shorten by at most the same step per month.
+            if a.payment_days > policy.payment_days_cap {
+                a.payment_days = (a.payment_days - a_p.payment_stretch_days).max(policy.payment_days_cap);
+            }
+            // Payables are a stock: this month's purchases are added, and the outstanding
+            // balance is settled at the rate 30 / payment days (a PD-day average term).
+            let purchases = a.cost * a.production;
+            let payments = a.payables * (30.0 / a.payment_days.max(1.0)).min(1.0);
+            let d_payables = purchases - payments;
+            a.payables += d_payables;
             let sold = a.total_sales();
             a.cash += a.revenue + subsidy - a.cost * a.production - fixed - interest + d_payables;
             a.profit = a.revenue + subsidy - a.cost * sold - fixed - interest;

@@ -7,9 +7,9 @@ params! {
     /// `[consumers]`: household agents deciding whether to buy a new car now or wait.
     pub struct ConsumerParams {
         /// Number of consumer agents simulated.
-        agents: usize = 60_000, unit "agents", range [100, 50_000_000], source "assumption";
+        agents: usize = 500_000, unit "agents", range [100, 50_000_000], source "assumption";
         /// Households each agent stands for (totals are agents x this).
-        households_per_agent: f64 = 4_000.0, unit "households/agent", range [1.0, 1.0e7], source "assumption: ~100m car-buying households";
+        households_per_agent: f64 = 480.0, unit "households/agent", range [1.0, 1.0e7], source "assumption: ~100m car-buying households";
         /// Share of agents owning a car at the start.
         initial_owner_share: f64 = 0.72, unit "fraction", range [0.0, 1.0], source "assumption";
         /// Weibull scale of the replacement hazard in car age.
@@ -95,9 +95,9 @@ params! {
         /// Street discount at the start.
         initial_discount: f64 = 0.10, unit "fraction", range [0.0, 0.9], source "facts.md sec. 2 (Dasouche, ~10% pre-2019)";
         /// Variable cost as a share of the initial transaction price.
-        variable_cost_share: f64 = 0.80, unit "fraction", range [0.05, 2.0], source "assumption";
+        variable_cost_share: f64 = 0.78, unit "fraction", range [0.05, 2.0], source "assumption";
         /// Fixed cost per unit of monthly capacity, per month.
-        fixed_cost_per_capacity: f64 = 13_000.0, unit "yuan/(vehicle/month)/month", range [0.0, 1.0e7], source "assumption";
+        fixed_cost_per_capacity: f64 = 10_000.0, unit "yuan/(vehicle/month)/month", range [0.0, 1.0e7], source "assumption";
         /// Learning rate of ICE output per doubling of cumulative output.
         learning_rate_ice: f64 = 0.05, unit "1", range [0.0, 0.5], source "mechanics.md 1.1: whole vehicle 0.05-0.10";
         /// Learning rate of EV output per doubling of cumulative output.
@@ -105,7 +105,7 @@ params! {
         /// Months of output that make up initial cumulative experience.
         initial_experience_months: f64 = 60.0, unit "months", range [1.0, 1200.0], source "assumption";
         /// Weight of the latest demand in adaptive demand expectations (theta).
-        demand_expectation_weight: f64 = 0.5, unit "1", range [0.0, 1.0], source "mechanics.md 1.1: 0.3-0.7";
+        demand_expectation_weight: f64 = 0.3, unit "1", range [0.0, 1.0], source "mechanics.md 1.1: 0.3-0.7";
         /// Desired stock left after expected sales, in months of expected sales (iota).
         inventory_buffer: f64 = 1.2, unit "months of sales", range [0.0, 12.0], source "Dosi, Fagiolo & Roventini 2010 (0.1 of a quarter); facts.md sec. 2 (57 days of stock, 2025)";
         /// Political volume push toward the local target (lambda_g) at full local support.
@@ -146,7 +146,7 @@ params! {
         payment_days_initial: f64 = 150.0, unit "days", range [0.0, 720.0], source "facts.md sec. 3 (>170 days before 2025)";
         /// Longest supplier payment days a distressed firm stretches to.
         payment_days_max: f64 = 240.0, unit "days", range [0.0, 720.0], source "mechanics.md 1.1: 180-270";
-        /// Days added each month while cash is negative.
+        /// Days added each month while cash is negative, and the most a payment-day cap removes per month.
         payment_stretch_days: f64 = 5.0, unit "days/month", range [0.0, 365.0], source "assumption";
         /// Interest rate on negative cash.
         interest_rate: f64 = 0.045, unit "1/year", range [0.0, 1.0], source "assumption";
@@ -173,7 +173,7 @@ params! {
         /// Months from ordering capacity to its use.
         investment_lag_months: u32 = 18, unit "months", range [1, 60], source "mechanics.md 1.1: 12-24";
         /// Capacity added per quarter at full local support by a state group (x push multiplier), beyond market needs (I_pol).
-        political_investment: f64 = 0.04, unit "fraction of capacity/quarter", range [0.0, 1.0], source "mechanics.md 1.1 (I_pol = kappa x capital subsidy); assumption";
+        political_investment: f64 = 0.06, unit "fraction of capacity/quarter", range [0.0, 1.0], source "mechanics.md 1.1 (I_pol = kappa x capital subsidy); assumption";
         /// Cost of one unit of monthly capacity.
         capacity_unit_cost: f64 = 400_000.0, unit "yuan/(vehicle/month)", range [0.0, 1.0e8], source "assumption";
         /// Utilisation below which capacity may close (u_min).
@@ -251,7 +251,7 @@ params! {
         /// Log-sd of trader scales.
         scale_sigma: f64 = 0.8, unit "log points", range [0.0, 5.0], source "assumption";
         /// Highest monthly entry probability of a licensed inactive trader.
-        entry_rate: f64 = 0.04, unit "1/month", range [0.0, 1.0], source "assumption";
+        entry_rate: f64 = 0.015, unit "1/month", range [0.0, 1.0], source "assumption";
         /// Highest monthly exit probability of an active trader.
         exit_rate: f64 = 0.1, unit "1/month", range [0.0, 1.0], source "assumption";
         /// Margin (share of purchase price) at which entry and exit balance (m0).
@@ -377,11 +377,11 @@ pub fn default_markets() -> Vec<MarketParams> {
         ..MarketParams::default()
     };
     let mut markets = vec![
-        m("russia", 150_000.0, 0.05, 0.15, 1.45, 0.15, 1_200.0, 0.05),
+        m("russia", 150_000.0, 0.05, 0.15, 1.45, 0.15, 800.0, 0.05),
         m("central_asia", 40_000.0, 0.07, 0.25, 1.35, 0.10, 600.0, 0.04),
-        m("middle_east", 250_000.0, 0.04, 0.35, 1.30, 0.05, 1_500.0, 0.06),
+        m("middle_east", 250_000.0, 0.04, 0.28, 1.30, 0.05, 1_000.0, 0.06),
         m("africa", 120_000.0, 0.07, 0.30, 1.30, 0.20, 500.0, 0.07),
-        m("rest_of_world", 5_000_000.0, 0.007, 0.45, 1.20, 0.10, 300.0, 0.06),
+        m("rest_of_world", 5_000_000.0, 0.007, 0.30, 1.20, 0.10, 300.0, 0.06),
     ];
     markets[4].share_cap = 0.08;
     markets
