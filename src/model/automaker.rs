@@ -301,9 +301,9 @@ pub fn plan(a: &mut Automaker, ctx: &PlanContext<'_>, rng: &mut Rng) {
     }
     // EV shift and learning curve: c = c0 (X/X0)^-b with b = -log2(1 - LR) blended by EV share.
     let mult = match a.ownership {
-        Ownership::Private => 1.3,
+        Ownership::Private => p.ev_shift_private,
         Ownership::State => 1.0,
-        Ownership::JointVenture => 0.5,
+        Ownership::JointVenture => p.ev_shift_jv,
     };
     a.ev_share = (a.ev_share0 + p.ev_shift_per_year * mult * ctx.years).min(1.0);
     let lr = a.ev_share * p.learning_rate_ev + (1.0 - a.ev_share) * p.learning_rate_ice;

@@ -110,7 +110,7 @@ pub fn adjust_population(
                 t.destination = best.0;
             }
         } else {
-            let boost = if participating[t.region] { 2.0 } else { 1.0 };
+            let boost = if participating[t.region] { p.support_entry_boost } else { 1.0 };
             let p_enter =
                 (p.entry_rate * boost * logistic(p.margin_sensitivity * (best.1 - p.margin_threshold))).min(1.0);
             if u < p_enter {

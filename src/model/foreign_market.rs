@@ -106,8 +106,14 @@ impl ForeignMarket {
 
     /// Clears the zero-mileage market: arrivals join the stock; buyers take
     /// `D(p) = demand x accept x shift x (p / alt)^-eps_z` at a price between the sellers' floor
-    /// (70% of cost) and the used-car cap `alt (1 - zeta_f)`. Returns the EV cars sold.
-    pub fn clear_zero_mileage(&mut self, p: &MarketParams, years: f64, foreign_discount: f64) -> f64 {
+    /// (`reservation_share` of cost) and the used-car cap `alt (1 - zeta_f)`. Returns the EV cars sold.
+    pub fn clear_zero_mileage(
+        &mut self,
+        p: &MarketParams,
+        years: f64,
+        foreign_discount: f64,
+        reservation_share: f64,
+    ) -> f64 {
         let arrived = self.transit.remove(0);
         self.transit.push(Lot::default());
         self.stock.add(&arrived);
@@ -121,7 +127,7 @@ impl ForeignMarket {
         }
         let s = self.stock.qty;
         let clear = self.alt_price * (s / scale).powf(-1.0 / p.zero_mileage_elasticity);
-        let floor = 0.7 * self.stock.cost / s;
+        let floor = reservation_share * self.stock.cost / s;
         let price = clear.min(cap).max(floor.min(cap));
         let demand = scale * (price / self.alt_price).powf(-p.zero_mileage_elasticity);
         let sold = demand.min(s);
@@ -155,8 +161,8 @@ mod tests {
         small.transit[0] = Lot { qty: 100.0, cost: 100.0 * 100_000.0, ev: 0.0 };
         // A glut bought dear: the clearing price would fall below the sellers' floor.
         big.transit[0] = Lot { qty: 500_000.0, cost: 500_000.0 * 180_000.0, ev: 0.0 };
-        small.clear_zero_mileage(&p, 0.0, 0.15);
-        big.clear_zero_mileage(&p, 0.0, 0.15);
+        small.clear_zero_mileage(&p, 0.0, 0.15, 0.7);
+        big.clear_zero_mileage(&p, 0.0, 0.15, 0.7);
         assert!(big.zm_price < small.zm_price, "{} vs {}", big.zm_price, small.zm_price);
         assert!(big.stock.qty > 0.0, "a glut leaves unsold stock abroad");
         assert!((big.stock.qty + big.zm_sold - 500_000.0).abs() < 1e-6);

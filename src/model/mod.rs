@@ -125,11 +125,14 @@ impl World {
                 *sh += 0.25 * (x - max_u).exp() / total;
             }
         }
-        // Leaders run fuller than the tail: u0 ∝ 0.3 + 0.65 sqrt(share / max share), scaled so
+        // Leaders run fuller than the tail: u0 ∝ min + spread sqrt(share / max share), scaled so
         // that total capacity is `initial_capacity`.
         let a_p = &s.automakers;
         let max_share = shares.iter().copied().fold(0.0, f64::max).max(1e-12);
-        let mut u0: Vec<f64> = shares.iter().map(|sh| 0.3 + 0.65 * (sh / max_share).sqrt()).collect();
+        let mut u0: Vec<f64> = shares
+            .iter()
+            .map(|sh| a_p.initial_utilization_min + a_p.initial_utilization_spread * (sh / max_share).sqrt())
+            .collect();
         let implied: f64 = shares.iter().zip(&u0).map(|(sh, u)| a_p.initial_demand * sh / u).sum();
         let f = implied / a_p.initial_capacity.max(1.0);
         u0.iter_mut().for_each(|u| *u = (*u * f).clamp(0.05, 0.95));
@@ -550,7 +553,7 @@ impl World {
         for (m, mp) in self.markets.iter_mut().zip(&s.markets) {
             // Unsold stock abroad keeps costing finance and depreciation.
             m.stock.cost *= 1.0 + carry;
-            m.clear_zero_mileage(mp, years, e.foreign_discount);
+            m.clear_zero_mileage(mp, years, e.foreign_discount, e.reservation_share);
             zm_sold += m.zm_sold;
             zm_margin += m.zm_margin;
             m.update_backlash(mp);

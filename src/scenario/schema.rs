@@ -86,8 +86,16 @@ params! {
         ev_share_state: f64 = 0.05, unit "fraction", range [0.0, 1.0], source "assumption";
         /// Mean EV share of output of joint ventures at the start.
         ev_share_jv: f64 = 0.02, unit "fraction", range [0.0, 1.0], source "assumption";
-        /// Yearly shift of each group's output toward EVs (private x1.3, state x1, JV x0.5).
+        /// Yearly shift of a state group's output toward EVs (other ownerships scaled below).
         ev_shift_per_year: f64 = 0.07, unit "1/year", range [0.0, 1.0], source "assumption";
+        /// EV-shift multiplier of private groups.
+        ev_shift_private: f64 = 1.3, unit "1", range [0.0, 10.0], source "assumption (private groups lead on NEVs)";
+        /// EV-shift multiplier of joint ventures.
+        ev_shift_jv: f64 = 0.5, unit "1", range [0.0, 10.0], source "assumption (JVs lag on NEVs)";
+        /// Initial utilisation of the smallest seller (profile u0 = min + spread x sqrt(share / max share), rescaled to the initial capacity).
+        initial_utilization_min: f64 = 0.3, unit "fraction", range [0.0, 1.0], source "facts.md sec. 2 (tail nearly idle)";
+        /// Spread of initial utilisation from the smallest to the largest seller.
+        initial_utilization_spread: f64 = 0.65, unit "fraction", range [0.0, 1.0], source "facts.md sec. 2 (leaders 82-96%)";
         /// Mean list price at the start.
         list_price_mean: f64 = 168_000.0, unit "yuan", range [1_000.0, 1.0e7], source "facts.md sec. 2 (151k retail 2019)";
         /// Log-sd of list prices across groups.
@@ -280,6 +288,10 @@ params! {
         transit_months: u32 = 1, unit "months", range [0, 12], source "assumption";
         /// Discount foreign buyers demand for a "used" zero-mileage car (zeta_f).
         foreign_discount: f64 = 0.15, unit "fraction", range [0.0, 0.9], source "Yicai: 0.1-0.2";
+        /// Lowest price, as a share of cost basis, at which traders sell zero-mileage stock abroad (else they hold it).
+        reservation_share: f64 = 0.7, unit "fraction of cost", range [0.0, 2.0], source "assumption";
+        /// Entry-odds multiplier for traders in regions whose government backs zero-mileage exports (licences, promotion).
+        support_entry_boost: f64 = 2.0, unit "1", range [0.0, 100.0], source "facts.md sec. 3 (local licences and promotion); assumption";
         /// Monthly probability a trader re-chooses its destination market.
         destination_revision: f64 = 0.2, unit "1/month", range [0.0, 1.0], source "assumption";
     }
