@@ -285,14 +285,13 @@ pub struct PlanContext<'a> {
     pub target_growth: f64,
     /// Support level of each firm's home government (0-1).
     pub support: &'a [f64],
-    /// Largest relative list cut among the top-3 sellers last month.
-    pub top_cuts: f64,
     /// Highest exporter rebate (fraction of list).
     pub rebate_max: f64,
 }
 
 /// Costs, expectations, production, prices and rebates for one month (phase 3 of `step`).
-pub fn plan(a: &mut Automaker, ctx: &PlanContext<'_>, rng: &mut Rng) {
+/// `rival_cut` is the largest relative list cut last month among the three best-selling rivals.
+pub fn plan(a: &mut Automaker, ctx: &PlanContext<'_>, rival_cut: f64, rng: &mut Rng) {
     let p = ctx.p;
     // Capacity on order arrives.
     if !a.pipeline.is_empty() {
@@ -338,8 +337,8 @@ pub fn plan(a: &mut Automaker, ctx: &PlanContext<'_>, rng: &mut Rng) {
     a.list_prev = a.list_price;
     let target_list = (1.0 + a.markup) * a.cost;
     a.list_price += p.list_price_adjustment * (target_list - a.list_price);
-    if ctx.top_cuts > p.follow_threshold && rng.random::<f64>() < p.follow_probability {
-        a.list_price *= 1.0 - ctx.top_cuts;
+    if rival_cut > p.follow_threshold && rng.random::<f64>() < p.follow_probability {
+        a.list_price *= 1.0 - rival_cut;
     }
 
     // Street discount from inventory cover (Lengnick band rule, sticky upward).

@@ -266,7 +266,10 @@ impl World {
         ranked.sort_by(|&a, &b| {
             self.automakers[b].total_sales().total_cmp(&self.automakers[a].total_sales()).then(a.cmp(&b))
         });
-        let top_cuts = ranked.iter().take(3).map(|&i| self.automakers[i].last_cut).fold(0.0, f64::max);
+        // Each firm watches the three best sellers other than itself.
+        let top: Vec<(usize, f64)> = ranked.iter().take(4).map(|&i| (i, self.automakers[i].last_cut)).collect();
+        let rival_cut = |i: usize| top.iter().filter(|(j, _)| *j != i).take(3).map(|(_, c)| *c).fold(0.0, f64::max);
+        let rival_cuts: Vec<f64> = (0..self.automakers.len()).map(rival_cut).collect();
         let tx_prev: Vec<f64> = self.automakers.iter().map(|a| a.transaction_price()).collect();
         let weights_prev: Vec<f64> = self.automakers.iter().map(|a| a.retail_sales).collect();
         let ctx = automaker::PlanContext {
@@ -276,7 +279,6 @@ impl World {
             calendar_month: date.month,
             target_growth: s.governments.target_growth,
             support: &support,
-            top_cuts,
             rebate_max: s.exporters.rebate_max,
         };
         let mut ledger = Ledger { cash_before: self.automakers.iter().map(|a| a.cash).sum(), ..Ledger::default() };
@@ -291,7 +293,7 @@ impl World {
                 continue;
             }
             let mut r = rng::stream(self.key, purpose::AUTOMAKERS, month, i as u64);
-            automaker::plan(a, &ctx, &mut r);
+            automaker::plan(a, &ctx, rival_cuts[i], &mut r);
             ledger.production_cost += a.cost * a.production;
         }
         ledger.available = self.automakers.iter().filter(|a| a.active).map(|a| a.inventory).sum();
