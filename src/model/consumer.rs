@@ -199,8 +199,6 @@ pub struct MarketSignals {
 pub struct Tally {
     /// Agents demanding each brand.
     pub demand: Vec<u32>,
-    /// Of which owners (eligible for the trade-in subsidy).
-    pub owner_demand: Vec<u32>,
     /// Agents in the market this month.
     pub in_market: u64,
     /// Agents with positive surplus who chose to wait for a cut.
@@ -212,15 +210,12 @@ pub struct Tally {
 impl Tally {
     /// An empty tally over `brands`.
     pub fn new(brands: usize) -> Self {
-        Tally { demand: vec![0; brands], owner_demand: vec![0; brands], ..Default::default() }
+        Tally { demand: vec![0; brands], ..Default::default() }
     }
 
     /// Adds another chunk's tally (fixed chunk order keeps sums reproducible).
     pub fn merge(&mut self, o: &Tally) {
         for (a, b) in self.demand.iter_mut().zip(&o.demand) {
-            *a += b;
-        }
-        for (a, b) in self.owner_demand.iter_mut().zip(&o.owner_demand) {
             *a += b;
         }
         self.in_market += o.in_market;
@@ -309,9 +304,6 @@ pub fn decide_chunk(
         if surplus > 0.0 && (surplus >= wait_value || waited >= patience) {
             c.choice[i] = j as u8;
             tally.demand[j] += 1;
-            if owner {
-                tally.owner_demand[j] += 1;
-            }
         } else if surplus > 0.0 {
             tally.waiting += 1;
             c.waited[i] = waited.saturating_add(1);
@@ -345,7 +337,86 @@ pub struct ConsumerSlice<'a> {
     pub choice: &'a mut [u8],
 }
 
-/// Runs the decision phase over all chunks in order; returns the merged tally.
+/// One chunk of households with its own results: the unit of work of the consumer phase.
+pub struct ChunkJob<'a> {
+    /// Chunk number (also selects the chunk's random stream).
+    pub index: usize,
+    /// Index of the chunk's first agent.
+    pub start: usize,
+    /// The chunk's agents.
+    pub slice: ConsumerSlice<'a>,
+    /// Decision tallies of this chunk.
+    pub tally: Tally,
+    /// Agents served per brand in this chunk (rationing).
+    pub served: Vec<u32>,
+}
+
+/// Runs chunk jobs. The model runs them in order ([`Sequential`]); the engine may run them on
+/// threads. Each job touches only its own chunk and results are merged in chunk order, so the
+/// outcome is identical either way.
+pub trait Executor: Sync {
+    /// Calls `f` once on every job.
+    fn for_each(&self, jobs: &mut [ChunkJob<'_>], f: &(dyn Fn(&mut ChunkJob<'_>) + Sync));
+}
+
+/// Runs chunk jobs one after another on the calling thread.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sequential;
+
+impl Executor for Sequential {
+    fn for_each(&self, jobs: &mut [ChunkJob<'_>], f: &(dyn Fn(&mut ChunkJob<'_>) + Sync)) {
+        jobs.iter_mut().for_each(f);
+    }
+}
+
+/// Splits the households into chunk jobs of [`CHUNK`] agents.
+fn chunk_jobs(c: &mut Consumers, brands: usize) -> Vec<ChunkJob<'_>> {
+    let mut jobs = Vec::with_capacity(c.len().div_ceil(CHUNK));
+    let mut valuation = c.valuation.as_mut_slice();
+    let mut expectation = c.expectation.as_mut_slice();
+    let mut age = c.age.as_mut_slice();
+    let mut waited = c.waited.as_mut_slice();
+    let mut flags = c.flags.as_mut_slice();
+    let mut choice = c.choice.as_mut_slice();
+    let (mut region, mut class, mut attention) = (c.region.as_slice(), c.class.as_slice(), c.attention.as_slice());
+    let mut start = 0;
+    while !valuation.is_empty() {
+        let k = CHUNK.min(valuation.len());
+        let (v, v_rest) = valuation.split_at_mut(k);
+        let (e, e_rest) = expectation.split_at_mut(k);
+        let (a, a_rest) = age.split_at_mut(k);
+        let (w, w_rest) = waited.split_at_mut(k);
+        let (f, f_rest) = flags.split_at_mut(k);
+        let (ch, ch_rest) = choice.split_at_mut(k);
+        let (r, r_rest) = region.split_at(k);
+        let (cl, cl_rest) = class.split_at(k);
+        let (at, at_rest) = attention.split_at(k);
+        jobs.push(ChunkJob {
+            index: jobs.len(),
+            start,
+            slice: ConsumerSlice {
+                valuation: v,
+                expectation: e,
+                age: a,
+                waited: w,
+                flags: f,
+                region: r,
+                class: cl,
+                attention: at,
+                choice: ch,
+            },
+            tally: Tally::new(brands),
+            served: Vec::new(),
+        });
+        (valuation, expectation, age, waited, flags, choice) = (v_rest, e_rest, a_rest, w_rest, f_rest, ch_rest);
+        (region, class, attention) = (r_rest, cl_rest, at_rest);
+        start += k;
+    }
+    jobs
+}
+
+/// Runs the decision phase over all chunks (each with its own stream) and returns the tallies
+/// merged in chunk order.
 pub fn decide_all(
     p: &ConsumerParams,
     s: &MarketSignals,
@@ -353,62 +424,55 @@ pub fn decide_all(
     c: &mut Consumers,
     key: u64,
     month: u64,
+    exec: &dyn Executor,
 ) -> Tally {
     let brands = tables.brands;
+    let mut jobs = chunk_jobs(c, brands);
+    exec.for_each(&mut jobs, &|job: &mut ChunkJob<'_>| {
+        let mut r = rng::stream(key, purpose::CONSUMERS, month, job.index as u64);
+        decide_chunk(p, s, tables, &mut job.slice, &mut r, &mut job.tally);
+    });
     let mut total = Tally::new(brands);
-    let mut tally = Tally::new(brands);
-    let n = c.len();
-    for (ci, start) in (0..n).step_by(CHUNK).enumerate() {
-        let end = (start + CHUNK).min(n);
-        let mut slice = ConsumerSlice {
-            valuation: &mut c.valuation[start..end],
-            expectation: &mut c.expectation[start..end],
-            age: &mut c.age[start..end],
-            waited: &mut c.waited[start..end],
-            flags: &mut c.flags[start..end],
-            region: &c.region[start..end],
-            class: &c.class[start..end],
-            attention: &c.attention[start..end],
-            choice: &mut c.choice[start..end],
-        };
-        let mut r = rng::stream(key, purpose::CONSUMERS, month, ci as u64);
-        tally.demand.iter_mut().for_each(|x| *x = 0);
-        tally.owner_demand.iter_mut().for_each(|x| *x = 0);
-        tally.in_market = 0;
-        tally.waiting = 0;
-        tally.expectation_sum = 0.0;
-        decide_chunk(p, s, tables, &mut slice, &mut r, &mut tally);
-        total.merge(&tally);
+    for job in &jobs {
+        total.merge(&job.tally);
     }
     total
 }
 
 /// Deterministic rationing: a buyer of brand j is served iff its counter-based uniform is below
 /// the fill ratio of j. Served buyers own a new car; unserved ones stay in the market.
-/// Returns agents served per brand and, of those, owners.
-pub fn settle(c: &mut Consumers, fill: &[f64], key: u64, month: u64) -> (Vec<u32>, Vec<u32>) {
-    let mut served = vec![0u32; fill.len()];
-    let mut owners = vec![0u32; fill.len()];
-    for i in 0..c.len() {
-        let j = c.choice[i];
-        if j == NO_CHOICE {
-            continue;
-        }
-        let f = fill[j as usize];
-        let ok = f >= 1.0 || rng::hashed_uniform(key, purpose::RATIONING, month, i as u64) < f;
-        if ok {
-            served[j as usize] += 1;
-            if c.flags[i] & OWNER != 0 {
-                owners[j as usize] += 1;
+/// Returns agents served per brand.
+pub fn settle(c: &mut Consumers, fill: &[f64], key: u64, month: u64, exec: &dyn Executor) -> Vec<u32> {
+    let mut jobs = chunk_jobs(c, 0);
+    exec.for_each(&mut jobs, &|job: &mut ChunkJob<'_>| {
+        let mut served = vec![0u32; fill.len()];
+        let c = &mut job.slice;
+        for i in 0..c.choice.len() {
+            let j = c.choice[i];
+            if j == NO_CHOICE {
+                continue;
             }
-            c.flags[i] |= OWNER;
-            c.age[i] = 0;
-            c.waited[i] = 0;
-        } else {
-            c.waited[i] = c.waited[i].saturating_add(1);
+            let f = fill[j as usize];
+            let global = (job.start + i) as u64;
+            let ok = f >= 1.0 || rng::hashed_uniform(key, purpose::RATIONING, month, global) < f;
+            if ok {
+                served[j as usize] += 1;
+                c.flags[i] |= OWNER;
+                c.age[i] = 0;
+                c.waited[i] = 0;
+            } else {
+                c.waited[i] = c.waited[i].saturating_add(1);
+            }
+        }
+        job.served = served;
+    });
+    let mut served = vec![0u32; fill.len()];
+    for job in &jobs {
+        for (a, b) in served.iter_mut().zip(&job.served) {
+            *a += b;
         }
     }
-    (served, owners)
+    served
 }
 
 /// Weibull replacement hazard per month of car age: h(a) = (k/l)(a/l)^(k-1), capped at 1,

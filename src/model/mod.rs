@@ -218,6 +218,12 @@ impl World {
 
     /// Advances one month and returns its metric row (order of [`World::metric_set`]).
     pub fn step(&mut self) -> &[f64] {
+        self.step_with(&consumer::Sequential)
+    }
+
+    /// [`World::step`] with the household chunks run by `exec` (the engine passes a parallel
+    /// executor); the result is identical for every executor.
+    pub fn step_with(&mut self, exec: &dyn consumer::Executor) -> &[f64] {
         let s = &self.scenario;
         let years = self.t as f64 / 12.0;
         let date = s.start.offset(self.t as i64);
@@ -353,7 +359,7 @@ impl World {
             valuation_mean: c.valuation_ratio * self.p_ref * (1.0 + c.income_growth).powf(years),
             hazard: std::mem::take(&mut self.hazard),
         };
-        let tally = consumer::decide_all(c, &signals, &self.tables, &mut self.consumers, self.key, month);
+        let tally = consumer::decide_all(c, &signals, &self.tables, &mut self.consumers, self.key, month, exec);
         self.hazard = signals.hazard;
         let fill: Vec<f64> = self
             .automakers
@@ -368,7 +374,7 @@ impl World {
                 }
             })
             .collect();
-        let (served, _owners) = consumer::settle(&mut self.consumers, &fill, self.key, month);
+        let served = consumer::settle(&mut self.consumers, &fill, self.key, month, exec);
         for (a, &n) in self.automakers.iter_mut().zip(&served) {
             let sold = (n as f64 * scale).min(a.inventory);
             a.retail_sales = sold;

@@ -41,6 +41,29 @@ fn thread_count_does_not_change_two_scenario_outputs() {
     assert_same_outputs(&one, &two, "smoke + smoke_alt, 1 vs 2 threads");
 }
 
+/// One replicate with many household chunks: the parallel household phase (issue 6) must give
+/// the same bytes on 1 and 3 threads, and equal the sequential model step.
+#[test]
+fn parallel_household_phase_is_deterministic() {
+    let dir = tempfile::tempdir().unwrap();
+    let (one, three) = (dir.path().join("t1"), dir.path().join("t3"));
+    let smoke = scenario_path("smoke.toml");
+    let set = ["--set", "consumers.agents=40000", "--set", "consumers.households_per_agent=5250"];
+    let mut args1 = vec!["-n", "1", "--threads", "1", "--trajectories"];
+    args1.extend(set);
+    let mut args3 = vec!["-n", "1", "--threads", "3", "--trajectories"];
+    args3.extend(set);
+    run_scenarios(&[&smoke], &one, &args1);
+    run_scenarios(&[&smoke], &three, &args3);
+    assert_same_outputs(&one, &three, "one large replicate, 1 vs 3 threads");
+
+    let s = scenario::load(&smoke, &["consumers.agents=40000".into(), "end=\"2019-06\"".into()]).unwrap();
+    let key = replicate_key(s.seed, 0);
+    let sequential = zeromile::engine::run_one_with(&s, key, &zeromile::model::consumer::Sequential);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
+    assert_eq!(sequential, pool.install(|| run_one(&s, key)), "parallel chunks differ from sequential");
+}
+
 #[test]
 fn seed_decides_outputs() {
     let dir = tempfile::tempdir().unwrap();
