@@ -1,5 +1,6 @@
-//! Whole replicates: one full baseline replicate (all months, default consumer count), and a
-//! small Monte Carlo of 8 replicates at 1 and 2 worker threads (scaling across replicates).
+//! Whole replicates: one full baseline replicate (all months, default consumer count) at 1 and 2
+//! threads (household chunks in parallel within the replicate), and a small Monte Carlo of 8
+//! replicates at 1 and 2 worker threads (parallel across and within replicates).
 //!
 //! Run: `cargo bench --bench monte_carlo`.
 
@@ -36,8 +37,14 @@ fn bench_replicate(c: &mut Criterion) {
         .sampling_mode(SamplingMode::Flat)
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(10));
-    group.bench_function("baseline", |b| b.iter(|| black_box(engine::run_one(&s, KEY))));
+        .measurement_time(Duration::from_secs(8));
+    // `run_one` runs each month's household chunks on the current rayon pool.
+    for threads in [1usize, 2] {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
+        group.bench_with_input(BenchmarkId::new("threads", threads), &threads, |b, _| {
+            b.iter(|| pool.install(|| black_box(engine::run_one(&s, KEY))))
+        });
+    }
     group.finish();
 }
 

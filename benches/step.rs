@@ -6,12 +6,17 @@
 //! elements/s is consumer-months per second (1e9 / that = ns per consumer-month).
 //! National totals are held fixed: `households_per_agent × agents` equals the baseline's.
 //!
+//! Per size: `step` is `World::step` (household chunks run sequentially on this thread);
+//! `parallel/T` is `World::step_with(&ParallelChunks)` inside a T-thread rayon pool, as
+//! `engine::run_one` runs it.
+//!
 //! Run: `cargo bench --bench step`.
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;
+use zeromile::engine::ParallelChunks;
 use zeromile::model::World;
 use zeromile::scenario::{self, Scenario};
 
@@ -40,7 +45,7 @@ fn warmed_world(agents: usize) -> World {
 }
 
 fn bench_month(c: &mut Criterion) {
-    for (label, agents, measure) in [("100k", 100_000usize, 5u64), ("1M", 1_000_000, 15)] {
+    for (label, agents, measure) in [("100k", 100_000usize, 4u64), ("1M", 1_000_000, 10)] {
         let world = warmed_world(agents);
         let mut group = c.benchmark_group(format!("month/{label}"));
         group
@@ -58,6 +63,21 @@ fn bench_month(c: &mut Criterion) {
                 BatchSize::LargeInput,
             )
         });
+        for threads in [1usize, 2] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
+            group.bench_with_input(BenchmarkId::new("parallel", threads), &threads, |b, _| {
+                b.iter_batched(
+                    || world.clone(),
+                    |mut w| {
+                        pool.install(|| {
+                            black_box(w.step_with(&ParallelChunks));
+                        });
+                        w
+                    },
+                    BatchSize::LargeInput,
+                )
+            });
+        }
         group.finish();
     }
 }

@@ -10,8 +10,10 @@
 //! - [`engine::run_monte_carlo`]: many replicates of one or more scenarios in parallel, seeded per
 //!   (master seed, replicate, stream), so outputs are identical at any thread count.
 //! - [`output::MonteCarloStats`]: streaming per-month statistics and the CSV/JSON writers.
+//! - [`plot::render`]: charts (PNG and SVG) and a self-contained `report.html`, drawn from an
+//!   output directory's files.
 //!
-//! Layers, bottom to top: `error → scenario → model → engine → output`; the binary's `cli`
+//! Layers, bottom to top: `error → scenario → model → engine → output → plot`; the binary's `cli`
 //! sits on top. A module imports only from layers below it (checked by `tests/it/layers.rs`).
 #![warn(missing_docs)]
 #![deny(clippy::unwrap_used)]
@@ -21,6 +23,7 @@ pub mod engine;
 pub mod error;
 pub mod model;
 pub mod output;
+pub mod plot;
 pub mod scenario;
 
 pub use error::{Error, Result};

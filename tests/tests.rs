@@ -25,3 +25,7 @@ mod invariants;
 /// The layer rule of ARCHITECTURE.md and the purity bans on model and scenario code.
 #[path = "it/layers.rs"]
 mod layers;
+
+/// Charts and report: files, sizes, byte-identical re-plotting, self-containment, degenerate runs.
+#[path = "it/plots.rs"]
+mod plots;

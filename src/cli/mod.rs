@@ -1,4 +1,4 @@
-//! Command-line interface (binary only): `run`, `validate`, `describe`.
+//! Command-line interface (binary only): `run`, `plot`, `validate`, `describe`.
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -28,8 +28,16 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Run Monte Carlo replicates of one or more scenarios and write summary files.
+    /// Run Monte Carlo replicates of one or more scenarios and write summary files, charts and a report.
     Run(RunArgs),
+    /// Re-draw the charts (`plots/`) and `report.html` of an existing output directory.
+    Plot {
+        /// Output directory of an earlier `zeromile run`.
+        out_dir: PathBuf,
+        /// Print nothing on success.
+        #[arg(long, short = 'q')]
+        quiet: bool,
+    },
     /// Check scenario files (and overrides) without running them.
     Validate {
         /// Scenario files.
@@ -73,6 +81,9 @@ struct RunArgs {
     /// Hide the progress bar.
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// Skip the charts (`plots/`) and `report.html`; `zeromile plot DIR` draws them later.
+    #[arg(long)]
+    no_plots: bool,
 }
 
 /// Parses the command line and runs the subcommand.
@@ -90,6 +101,18 @@ pub fn run() -> Result<()> {
     };
     match cli.command {
         Command::Run(args) => run_cmd(args),
+        Command::Plot { out_dir, quiet } => {
+            let started = Instant::now();
+            let written = zeromile::plot::render(&out_dir)?;
+            if !quiet {
+                eprintln!(
+                    "plotted in {:.2}s -> {}",
+                    started.elapsed().as_secs_f64(),
+                    display_plots(&out_dir, &written)
+                );
+            }
+            Ok(())
+        }
         Command::Validate { scenarios, set } => {
             for path in &scenarios {
                 let s = scenario::load(path, &set)?;
@@ -184,6 +207,8 @@ fn run_cmd(args: RunArgs) -> Result<()> {
     if manifest_path.exists() {
         std::fs::remove_file(&manifest_path).with_context(|| format!("removing {}", manifest_path.display()))?;
     }
+    // Charts of an earlier run in this directory would describe other data.
+    zeromile::plot::remove_stale(&args.out)?;
 
     let series: Vec<ScenarioSeries> = scenarios
         .iter()
@@ -254,7 +279,30 @@ fn run_cmd(args: RunArgs) -> Result<()> {
             display_files(&args.out, &written)
         );
     }
+    // Drawn from the files just written, exactly as `zeromile plot` would.
+    if !args.no_plots {
+        let plotting = Instant::now();
+        let plots = zeromile::plot::render(&args.out).with_context(|| {
+            format!(
+                "drawing charts (the CSV files and manifest are complete; `zeromile plot {}` retries)",
+                args.out.display()
+            )
+        })?;
+        if !args.quiet {
+            eprintln!("plotted in {:.2}s -> {}", plotting.elapsed().as_secs_f64(), display_plots(&args.out, &plots));
+        }
+    }
     Ok(())
+}
+
+/// `DIR/report.html and N charts in DIR/plots/`.
+fn display_plots(dir: &Path, files: &[PathBuf]) -> String {
+    let charts = files.iter().filter(|f| f.extension().is_some_and(|e| e == "png")).count();
+    format!(
+        "{} and {charts} charts (PNG + SVG) in {}",
+        dir.join(zeromile::plot::REPORT_FILE).display(),
+        dir.join(zeromile::plot::PLOTS_DIR).display()
+    )
 }
 
 fn display_files(dir: &Path, files: &[PathBuf]) -> String {

@@ -136,7 +136,7 @@ pub struct Offer {
     pub zero_mileage_share: f64,
 }
 
-/// Builds the logit tables: U = appeal - alpha_c p / p_ref + home_bias 1[local] - stigma zm.
+/// Builds the logit tables: `U = appeal - alpha_c p / p_ref + home_bias 1[local] - stigma zm`.
 pub fn build_tables(p: &ConsumerParams, offers: &[Offer], regions: usize, p_ref: f64, out: &mut ChoiceTables) {
     let n = offers.len();
     out.brands = n;

@@ -60,17 +60,51 @@ pub struct Trace {
     pub points: Vec<Point>,
 }
 
-/// One plotting area: a title, a y axis and its traces.
+/// One legend entry: what a colour or a line pattern stands for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Key {
+    /// Legend text.
+    pub label: String,
+    /// Palette index; `None` for a grey sample (a line pattern that means a scenario).
+    pub colour: Option<usize>,
+    /// Line pattern of the sample.
+    pub stroke: Stroke,
+    /// Show the band swatch behind the sample.
+    pub bands: bool,
+    /// Show a dot with a whisker (annual values).
+    pub markers: bool,
+}
+
+/// One plotting area: a title, a y axis, its traces and their legend.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Panel {
     /// Panel title.
     pub title: String,
     /// Y axis description with unit.
     pub y_desc: String,
-    /// Traces in legend order.
+    /// Traces, drawn in order.
     pub traces: Vec<Trace>,
+    /// Legend entries, top to bottom.
+    pub legend: Vec<Key>,
     /// Draw the chart's event markers here.
     pub events: bool,
+}
+
+impl Panel {
+    /// A panel whose legend has one entry per trace.
+    fn new(title: &str, y_desc: String, traces: Vec<Trace>) -> Panel {
+        let legend = traces
+            .iter()
+            .map(|t| Key {
+                label: t.label.clone(),
+                colour: Some(t.colour),
+                stroke: t.stroke,
+                bands: !t.markers && t.points.iter().any(|p| p.outer.is_some()),
+                markers: t.markers,
+            })
+            .collect();
+        Panel { title: title.to_string(), y_desc, traces, legend, events: false }
+    }
 }
 
 /// A vertical marker for the policy events of one month.
@@ -142,7 +176,7 @@ impl<'a> Context<'a> {
         let markers = range.map(|r| markers(&data.events, data.monthly.len(), r)).unwrap_or_default();
         let n = data.manifest.replicates;
         let fan_caption = format!(
-            "Lines: median across {n} replicate{}; shaded: 50% and 90% intervals. Dashed verticals: policy events.",
+            "Lines: median across {n} replicate{}; shaded: 50% and 90% intervals. Grey verticals: policy events.",
             if n == 1 { "" } else { "s" }
         );
         Context { data, x_range: range, markers, fan_caption }
@@ -161,7 +195,14 @@ impl<'a> Context<'a> {
             .unwrap_or(0)
     }
 
-    fn chart(&self, name: &'static str, title: &str, caption: String, columns: usize, panels: Vec<Panel>) -> Option<Chart> {
+    fn chart(
+        &self,
+        name: &'static str,
+        title: &str,
+        caption: String,
+        columns: usize,
+        panels: Vec<Panel>,
+    ) -> Option<Chart> {
         let x_range = self.x_range?;
         if panels.is_empty() {
             return None;
@@ -184,9 +225,11 @@ impl<'a> Context<'a> {
     /// scenario, colours mark metrics.
     fn monthly_panel(&self, title: &str, tables: &[&ScenarioTable], metrics: &[&str], bands: bool) -> Option<Panel> {
         let several = self.data.monthly.len() > 1;
-        let present: Vec<&str> = metrics.iter().copied().filter(|m| tables.iter().any(|t| t.get(m).is_some())).collect();
+        let present: Vec<&str> =
+            metrics.iter().copied().filter(|m| tables.iter().any(|t| t.get(m).is_some())).collect();
         let unit = units::metric_unit(present.first()?);
-        let max_abs = tables.iter().flat_map(|t| present.iter().filter_map(|m| t.get(m))).map(max_abs).fold(0.0, f64::max);
+        let max_abs =
+            tables.iter().flat_map(|t| present.iter().filter_map(|m| t.get(m))).map(max_abs).fold(0.0, f64::max);
         let shown = units::display(unit, max_abs);
         let mut traces = Vec::new();
         for table in tables {
@@ -199,10 +242,56 @@ impl<'a> Context<'a> {
                     (true, false) => table.name.clone(),
                     (false, _) => units::metric_label(metric),
                 };
-                traces.push(Trace { label, colour, stroke, markers: false, points: points(series, shown.factor, bands) });
+                traces.push(Trace {
+                    label,
+                    colour,
+                    stroke,
+                    markers: false,
+                    points: points(series, shown.factor, bands),
+                });
             }
         }
-        (!traces.is_empty()).then(|| Panel { title: title.to_string(), y_desc: shown.label, traces, events: false })
+        (!traces.is_empty()).then(|| Panel::new(title, shown.label, traces))
+    }
+
+    /// Medians of many `metrics` (one colour each) for every scenario (one line pattern each),
+    /// with a legend of metrics and then scenarios, so it stays short as scenarios are added.
+    fn medians_panel(&self, title: &str, tables: &[&ScenarioTable], metrics: &[&str]) -> Option<Panel> {
+        if tables.len() < 2 {
+            return self.monthly_panel(title, tables, metrics, false);
+        }
+        let present: Vec<&str> =
+            metrics.iter().copied().filter(|m| tables.iter().any(|t| t.get(m).is_some())).collect();
+        let unit = units::metric_unit(present.first()?);
+        let max_abs =
+            tables.iter().flat_map(|t| present.iter().filter_map(|m| t.get(m))).map(max_abs).fold(0.0, f64::max);
+        let shown = units::display(unit, max_abs);
+        let mut traces = Vec::new();
+        for (s, table) in tables.iter().enumerate() {
+            for (k, metric) in present.iter().enumerate() {
+                let Some(series) = table.get(metric) else { continue };
+                traces.push(Trace {
+                    label: format!("{}: {}", table.name, units::metric_label(metric)),
+                    colour: k,
+                    stroke: Stroke::nth(s),
+                    markers: false,
+                    points: points(series, shown.factor, false),
+                });
+            }
+        }
+        let key = |label: String, colour: Option<usize>, stroke: Stroke| Key {
+            label,
+            colour,
+            stroke,
+            bands: false,
+            markers: false,
+        };
+        let mut legend: Vec<Key> =
+            present.iter().enumerate().map(|(k, m)| key(units::metric_label(m), Some(k), Stroke::Solid)).collect();
+        legend.extend(tables.iter().enumerate().map(|(s, t)| key(t.name.clone(), None, Stroke::nth(s))));
+        let mut panel = Panel::new(title, shown.label, traces);
+        panel.legend = legend;
+        Some(panel)
     }
 
     fn price_war(&self) -> Option<Chart> {
@@ -231,7 +320,7 @@ impl<'a> Context<'a> {
         let panels: Vec<Panel> = [
             self.monthly_panel("Exports per month", &s, &["zero_mileage_exports", "new_car_exports"], true)
                 .map(with_events),
-            self.monthly_panel("Exports by destination (new-car + zero-mileage), median", &s, &markets, false)
+            self.medians_panel("Exports by destination (new-car + zero-mileage), median", &s, &markets)
                 .map(with_events),
             self.annual_panel("Annual exports, median and 90% interval", &["zero_mileage_exports", "new_car_exports"]),
         ]
@@ -246,7 +335,8 @@ impl<'a> Context<'a> {
     fn annual_panel(&self, title: &str, metrics: &[&str]) -> Option<Panel> {
         let several = self.data.monthly.len() > 1;
         let tables: Vec<&AnnualTable> = self.data.annual.iter().collect();
-        let present: Vec<&str> = metrics.iter().copied().filter(|m| tables.iter().any(|t| t.get(m).is_some())).collect();
+        let present: Vec<&str> =
+            metrics.iter().copied().filter(|m| tables.iter().any(|t| t.get(m).is_some())).collect();
         let unit = units::annual_unit(units::metric_unit(present.first()?));
         let max_abs = tables
             .iter()
@@ -282,7 +372,7 @@ impl<'a> Context<'a> {
                 traces.push(Trace { label, colour, stroke, markers: true, points });
             }
         }
-        (!traces.is_empty()).then(|| Panel { title: title.to_string(), y_desc: shown.label, traces, events: false })
+        (!traces.is_empty()).then(|| Panel::new(title, shown.label, traces))
     }
 
     fn overcapacity(&self) -> Option<Chart> {
@@ -299,20 +389,25 @@ impl<'a> Context<'a> {
         .into_iter()
         .flatten()
         .collect();
-        let caption = self.fan_caption.replace(" Dashed verticals: policy events.", "");
+        let caption = self.fan_caption.replace(" Grey verticals: policy events.", "");
         self.chart("overcapacity", "Overcapacity", caption, 1, panels)
     }
 
     fn consumers(&self) -> Option<Chart> {
         let s = self.scenarios();
         let panels: Vec<Panel> = [
-            self.monthly_panel("Households in the market who wait for lower prices", &s, &["consumers_waiting_share"], true),
+            self.monthly_panel(
+                "Households in the market who wait for lower prices",
+                &s,
+                &["consumers_waiting_share"],
+                true,
+            ),
             self.monthly_panel("Households' mean expected price change", &s, &["expected_price_change"], true),
         ]
         .into_iter()
         .flatten()
         .collect();
-        let caption = self.fan_caption.replace(" Dashed verticals: policy events.", "");
+        let caption = self.fan_caption.replace(" Grey verticals: policy events.", "");
         self.chart("consumers", "Consumers: buy now or wait?", caption, 1, panels)
     }
 
@@ -327,7 +422,7 @@ impl<'a> Context<'a> {
         .into_iter()
         .flatten()
         .collect();
-        let caption = self.fan_caption.replace(" Dashed verticals: policy events.", "");
+        let caption = self.fan_caption.replace(" Grey verticals: policy events.", "");
         self.chart("industry_health", "Industry health", caption, 2, panels)
     }
 
@@ -370,7 +465,7 @@ impl<'a> Context<'a> {
                     "fraction" => "percentage points".to_string(),
                     _ => shown.label,
                 };
-                panels.push(Panel { title: format!("{title}: difference"), y_desc, traces, events: false });
+                panels.push(Panel::new(&format!("{title}: difference"), y_desc, traces));
             }
         }
         let n = self.data.manifest.replicates;

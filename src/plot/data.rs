@@ -207,7 +207,10 @@ fn number(path: &Path, line: u64, column: &str, text: &str) -> Result<Option<f64
         return Ok(None);
     }
     text.parse::<f64>().map(Some).map_err(|_| {
-        Error::Usage(format!("{}:{line}: column `{column}`: expected a number or nothing, got {text:?}", path.display()))
+        Error::Usage(format!(
+            "{}:{line}: column `{column}`: expected a number or nothing, got {text:?}",
+            path.display()
+        ))
     })
 }
 
@@ -238,9 +241,8 @@ fn read_monthly(path: &Path, order: &[String]) -> Result<Vec<ScenarioTable>> {
             tables.resize(names.len(), None);
         }
         let table = tables[s].get_or_insert_with(|| ScenarioTable { name: names[s].clone(), ..Default::default() });
-        let date: YearMonth = field(1)
-            .parse()
-            .map_err(|e| Error::Usage(format!("{}:{line}: column `date`: {e}", path.display())))?;
+        let date: YearMonth =
+            field(1).parse().map_err(|e| Error::Usage(format!("{}:{line}: column `date`: {e}", path.display())))?;
         let metric = field(2);
         let q = Quantiles {
             p05: number(path, line, COLS[3], field(3))?,
@@ -414,8 +416,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let err = RunData::read(dir.path()).unwrap_err();
         assert!(err.is_bad_input() && err.to_string().contains("summary.csv"), "{err}");
-        std::fs::write(dir.path().join(SUMMARY_FILE), "scenario,date,metric,p05,p25,p50,p75,p95\ns,2020-01,x,1,2,z,4,5\n")
-            .unwrap();
+        std::fs::write(
+            dir.path().join(SUMMARY_FILE),
+            "scenario,date,metric,p05,p25,p50,p75,p95\ns,2020-01,x,1,2,z,4,5\n",
+        )
+        .unwrap();
         let err = RunData::read(dir.path()).unwrap_err();
         assert!(err.is_bad_input() && err.to_string().contains("manifest.json"), "{err}");
         std::fs::write(dir.path().join(MANIFEST_FILE), manifest(vec![]).to_json().unwrap()).unwrap();

