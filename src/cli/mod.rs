@@ -1,4 +1,4 @@
-//! Command-line interface (binary only): `run`, `plot`, `validate`, `describe`.
+//! Command-line interface (binary only): `run`, `plot`, `validate`, `describe`, `bench`.
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -53,6 +53,8 @@ enum Command {
         #[arg(long)]
         markdown: bool,
     },
+    /// Measure ns per consumer-month (full model and roofline kernel), replicates per second and peak memory.
+    Bench(BenchArgs),
 }
 
 #[derive(Args, Debug)]
@@ -125,6 +127,7 @@ pub fn run() -> Result<()> {
             out.write_all(describe_text(markdown).as_bytes())?;
             Ok(())
         }
+        Command::Bench(args) => bench_cmd(args),
     }
 }
 
@@ -335,4 +338,195 @@ fn toml_to_json(v: &toml::Value) -> serde_json::Value {
         toml::Value::Array(a) => J::Array(a.iter().map(toml_to_json).collect()),
         toml::Value::Table(t) => J::Object(t.iter().map(|(k, v)| (k.clone(), toml_to_json(v))).collect()),
     }
+}
+
+#[derive(Args, Debug)]
+struct BenchArgs {
+    /// Consumer agents of the timed month, the roofline kernel and the replicates (national
+    /// totals are kept by rescaling `consumers.households_per_agent`).
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(100..=50_000_000))]
+    consumers: u64,
+    /// Months timed, after a 12-month warm-up.
+    #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..=120))]
+    months: u64,
+    /// Baseline replicates of the Monte Carlo throughput figures.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    replicates: u64,
+    /// Worker threads of the multi-thread throughput figure (default: all cores; `SLURM_CPUS_PER_TASK` when set).
+    #[arg(long, short = 'j')]
+    threads: Option<usize>,
+}
+
+/// Months stepped before timing (exporters, trade-in and the price war are under way).
+const BENCH_WARM_MONTHS: usize = 12;
+/// Timing repeats of the per-consumer-month figures (the median is reported).
+const BENCH_REPEATS: usize = 3;
+/// Seed of the roofline kernel.
+const ROOFLINE_SEED: u64 = 0x00C0_FFEE;
+/// Replicate key of the timed world.
+const BENCH_KEY: u64 = 0x5EED_0001;
+
+/// `scenarios/baseline.toml` (or the built-in default when the file is absent) with `agents`
+/// consumer agents, rescaled so national totals are unchanged; and where it came from.
+fn bench_scenario(agents: u64) -> Result<(Scenario, String)> {
+    let path = Path::new("scenarios/baseline.toml");
+    let (base, source) = if path.exists() {
+        (scenario::load(path, &[])?, path.display().to_string())
+    } else {
+        (Scenario::default(), "built-in default scenario".to_string())
+    };
+    let per_agent = base.consumers.households_per_agent * base.consumers.agents as f64 / agents as f64;
+    let overrides = [format!("consumers.agents={agents}"), format!("consumers.households_per_agent={per_agent:?}")];
+    let s = if path.exists() { scenario::load(path, &overrides)? } else { scenario::from_str("", &overrides)? };
+    Ok((s, source))
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// `x` with `digits` significant digits, in plain (non-exponent) notation.
+fn sig(x: f64, digits: i32) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let decimals = (digits - 1 - x.abs().log10().floor() as i32).max(0) as usize;
+    format!("{x:.decimals$}")
+}
+
+/// Peak resident set size (`VmHWM` of `/proc/self/status`), if the system reports it.
+fn peak_rss() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.trim_start_matches("VmHWM:").trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(format!("{} MiB", sig(kib / 1024.0, 3)))
+}
+
+/// Discards trajectories; counts them so the work is observable.
+struct NullSink(u64);
+
+impl Sink for NullSink {
+    fn replicate(&mut self, _replicate: u64, trajectories: &[Trajectory]) -> zeromile::Result<()> {
+        self.0 += std::hint::black_box(trajectories).len() as u64;
+        Ok(())
+    }
+}
+
+/// Replicates per second of `replicates` replicates of `s` on `threads` threads (0 = all).
+fn replicates_per_s(s: &Scenario, replicates: u64, threads: usize) -> Result<f64> {
+    let scenarios = std::slice::from_ref(s);
+    let mc = MonteCarlo { scenarios, master_seed: s.seed, replicates, threads };
+    let mut sink = NullSink(0);
+    let t = Instant::now();
+    engine::run_monte_carlo(&mc, &mut sink)?;
+    let secs = t.elapsed().as_secs_f64();
+    anyhow::ensure!(sink.0 == replicates, "expected {replicates} replicates, got {}", sink.0);
+    Ok(replicates as f64 / secs)
+}
+
+fn bench_cmd(args: BenchArgs) -> Result<()> {
+    let n = args.consumers as usize;
+    let months = args.months as usize;
+    let threads = thread_count(args.threads);
+    let threads_used = if threads == 0 { rayon::current_num_threads() } else { threads };
+    let consumer_months = (n * months) as f64;
+    let (s, source) = bench_scenario(args.consumers)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "zeromile bench: {n} consumers, {months} months timed after {BENCH_WARM_MONTHS} warm-up months, median of {BENCH_REPEATS}"
+    )?;
+    writeln!(
+        out,
+        "scenario: {source} with consumers.agents={n}, consumers.households_per_agent={}",
+        sig(s.consumers.households_per_agent, 4)
+    )?;
+    out.flush()?;
+
+    // The full model: a warmed world stepped on this thread (household chunks in order).
+    let mut warm = zeromile::model::World::new(&s, BENCH_KEY);
+    for _ in 0..BENCH_WARM_MONTHS {
+        warm.step();
+    }
+    let mut model_ns = Vec::new();
+    for _ in 0..BENCH_REPEATS {
+        let mut w = warm.clone();
+        let t = Instant::now();
+        for _ in 0..months {
+            std::hint::black_box(w.step());
+        }
+        model_ns.push(t.elapsed().as_secs_f64() * 1e9 / consumer_months);
+    }
+    drop(warm);
+    let x = median(model_ns.clone());
+    let fmt_all = |v: &[f64]| v.iter().map(|x| sig(*x, 3)).collect::<Vec<_>>().join(", ");
+    writeln!(
+        out,
+        "full model, whole month (World::step, 1 thread): {} ns per consumer-month (repeats: {})",
+        sig(x, 4),
+        fmt_all(&model_ns)
+    )?;
+    out.flush()?;
+
+    // The roofline-equivalent kernel, same consumers and months, in a 1-thread pool.
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
+    let mut kernel_ns = Vec::new();
+    let mut buyers = 0;
+    for _ in 0..BENCH_REPEATS {
+        let (ns, b) = pool.install(|| {
+            let mut k = engine::roofline::Kernel::new(n, ROOFLINE_SEED);
+            for _ in 0..BENCH_WARM_MONTHS {
+                k.step();
+            }
+            let t = Instant::now();
+            let b: u64 = (0..months).map(|_| k.step()).sum();
+            (t.elapsed().as_secs_f64() * 1e9 / consumer_months, b)
+        });
+        kernel_ns.push(ns);
+        buyers = std::hint::black_box(b);
+    }
+    drop(pool);
+    let y = median(kernel_ns.clone());
+    writeln!(
+        out,
+        "roofline kernel (engine::roofline, 1 thread): {} ns per consumer-month (repeats: {}; {buyers} buyers)",
+        sig(y, 4),
+        fmt_all(&kernel_ns)
+    )?;
+    // The ratio of the printed figures, so scripts can check it.
+    let (xs, ys) = (sig(x, 4), sig(y, 4));
+    let ratio = xs.parse::<f64>()? / ys.parse::<f64>()?;
+    writeln!(out, "ratio full month / roofline: {} (target: consumer phase <= 1.5, whole month <= 2)", sig(ratio, 4))?;
+    out.flush()?;
+
+    // Replicate throughput: whole baseline replicates through engine::run_monte_carlo.
+    writeln!(
+        out,
+        "Monte Carlo: {} replicates of {} months ({}..{}) at {n} consumers, no-op sink",
+        args.replicates,
+        s.months(),
+        s.start,
+        s.end
+    )?;
+    out.flush()?;
+    let a = replicates_per_s(&s, args.replicates, 1)?;
+    writeln!(out, "  1 thread: {} replicates/s", sig(a, 4))?;
+    out.flush()?;
+    let b = replicates_per_s(&s, args.replicates, threads)?;
+    writeln!(out, "  {threads_used} threads: {} replicates/s (scaling {}x)", sig(b, 4), sig(b / a, 3))?;
+    writeln!(out, "peak memory (VmHWM): {}", peak_rss().unwrap_or_else(|| "unknown".into()))?;
+    writeln!(
+        out,
+        "consumer_month_ns={xs} roofline_ns={ys} ratio={} replicates_per_s_1t={} replicates_per_s_nt={}",
+        sig(ratio, 4),
+        sig(a, 4),
+        sig(b, 4)
+    )?;
+    Ok(())
 }

@@ -105,6 +105,11 @@ pub struct Automaker {
     pub ytd_reported: f64,
     /// Total sales last month.
     pub sales_last: f64,
+    /// Orders this month (retail buyers before rationing, exporters' and foreign demand before
+    /// stock limits): what demand expectations learn from, so stock-outs do not hide demand.
+    pub orders: f64,
+    /// Orders last month.
+    pub orders_last: f64,
     /// Zero-mileage registrations last month.
     pub zm_last: f64,
 }
@@ -123,6 +128,11 @@ impl Automaker {
     /// Transaction price (list less street and push discounts).
     pub fn transaction_price(&self) -> f64 {
         self.list_price * (1.0 - self.discount - self.push_discount).max(0.0)
+    }
+
+    /// Regular transaction price: list less the street discount, without the year-end push.
+    pub fn regular_price(&self) -> f64 {
+        self.list_price * (1.0 - self.discount).max(0.0)
     }
 
     /// Price exporters pay (transaction price less the exporter rebate).
@@ -236,6 +246,8 @@ pub fn init(p: &AutomakerParams, region_weights: &[f64], rng: &mut Rng) -> Vec<A
             profit: 0.0,
             ytd_reported: 0.0,
             sales_last: demand,
+            orders: 0.0,
+            orders_last: demand,
             zm_last: 0.0,
         });
     }
@@ -248,6 +260,7 @@ pub fn set_initial_demand(a: &mut Automaker, demand: f64, utilization: f64, p: &
     a.capacity = demand / utilization.clamp(0.05, 0.95);
     a.demand_exp = demand;
     a.sales_last = demand;
+    a.orders_last = demand;
     a.inventory = demand * p.inventory_buffer;
     a.target_base = demand;
     a.experience0 = p.initial_experience_months * demand.max(1.0);
@@ -310,7 +323,7 @@ pub fn plan(a: &mut Automaker, ctx: &PlanContext<'_>, rival_cut: f64, rng: &mut 
     a.cost = a.cost0 * (a.experience / a.experience0).powf(-b);
 
     // Adaptive demand expectation.
-    let sales = a.sales_last;
+    let sales = a.orders_last;
     a.demand_exp += p.demand_expectation_weight * (sales - a.demand_exp);
 
     // Production pushed toward the local target.

@@ -97,11 +97,12 @@ impl ForeignMarket {
     }
 
     /// Demand for Chinese new cars at mean export price `price` (vehicles/month):
-    /// size x min(cap, share0 x acceptance x shift) x (landed / landed0)^-eps.
+    /// size x min(cap, share0 x acceptance x shift x (landed / landed0)^-eps).
     pub fn new_car_demand(&self, p: &MarketParams, years: f64, price: f64) -> f64 {
-        let share = (p.cn_share_initial * Self::acceptance(p, years) * self.shift).min(p.share_cap);
         let landed = price * (1.0 + self.tariff()) + self.fee;
-        p.market_size * share * (landed / self.landed0).powf(-p.elasticity)
+        let share =
+            p.cn_share_initial * Self::acceptance(p, years) * self.shift * (landed / self.landed0).powf(-p.elasticity);
+        p.market_size * share.min(p.share_cap)
     }
 
     /// Clears the zero-mileage market: arrivals join the stock; buyers take

@@ -277,6 +277,7 @@ impl World {
         let rival_cut = |i: usize| top.iter().filter(|(j, _)| *j != i).take(3).map(|(_, c)| *c).fold(0.0, f64::max);
         let rival_cuts: Vec<f64> = (0..self.automakers.len()).map(rival_cut).collect();
         let tx_prev: Vec<f64> = self.automakers.iter().map(|a| a.transaction_price()).collect();
+        let regular_prev: Vec<f64> = self.automakers.iter().map(|a| a.regular_price()).collect();
         let weights_prev: Vec<f64> = self.automakers.iter().map(|a| a.retail_sales).collect();
         let ctx = automaker::PlanContext {
             p: &s.automakers,
@@ -293,6 +294,7 @@ impl World {
             a.zero_mileage_sales = 0.0;
             a.export_sales = 0.0;
             a.revenue = 0.0;
+            a.orders = 0.0;
             if !a.active {
                 a.production = 0.0;
                 a.capacity_month = 0.0;
@@ -304,16 +306,22 @@ impl World {
         }
         ledger.available = self.automakers.iter().filter(|a| a.active).map(|a| a.inventory).sum();
 
-        // Observed price change (chained index on last month's retail weights).
-        let (mut num, mut den) = (0.0, 0.0);
+        // Price changes, chained on last month's retail weights: the transaction price index
+        // (reported), and the regular price change households extrapolate — they recognise the
+        // year-end push as a deal that expires, so it pulls purchases forward instead of
+        // signalling a trend.
+        let (mut num, mut den, mut num_r, mut den_r) = (0.0, 0.0, 0.0, 0.0);
         for (i, a) in self.automakers.iter().enumerate() {
             if a.active && weights_prev[i] > 0.0 {
                 num += weights_prev[i] * a.transaction_price();
                 den += weights_prev[i] * tx_prev[i];
+                num_r += weights_prev[i] * a.regular_price();
+                den_r += weights_prev[i] * regular_prev[i];
             }
         }
-        let pi_now = if den > 0.0 { num / den - 1.0 } else { 0.0 };
-        self.price_index *= 1.0 + pi_now;
+        let pi_tx = if den > 0.0 { num / den - 1.0 } else { 0.0 };
+        self.price_index *= 1.0 + pi_tx;
+        let pi_now = if den_r > 0.0 { num_r / den_r - 1.0 } else { 0.0 };
         // Heuristic fitness (errors in percentage points) and the trend-rule probability.
         let c = &s.consumers;
         for h in 0..2 {
@@ -363,10 +371,11 @@ impl World {
         self.hazard = signals.hazard;
         let fill: Vec<f64> = self
             .automakers
-            .iter()
+            .iter_mut()
             .zip(&tally.demand)
             .map(|(a, &d)| {
                 let want = d as f64 * scale;
+                a.orders += want;
                 if want <= a.inventory {
                     1.0
                 } else {
@@ -435,6 +444,7 @@ impl World {
         let mut value_total = 0.0;
         if wsum > 0.0 && wanted > 0.0 {
             for (a, w) in self.automakers.iter_mut().zip(&weights) {
+                a.orders += wanted * w / wsum;
                 let z = (wanted * w / wsum).min(a.inventory);
                 a.zero_mileage_sales = z;
                 a.inventory -= z;
@@ -543,7 +553,9 @@ impl World {
         let mut exported = 0.0;
         if cap_w > 0.0 && demand_total > 0.0 {
             for a in self.automakers.iter_mut().filter(|a| a.active) {
-                let x = (demand_total * a.capacity * a.export_orientation / cap_w).min(a.inventory);
+                let ordered = demand_total * a.capacity * a.export_orientation / cap_w;
+                a.orders += ordered;
+                let x = ordered.min(a.inventory);
                 a.export_sales = x;
                 a.inventory -= x;
                 a.revenue += x * a.transaction_price();
@@ -580,6 +592,7 @@ impl World {
         let total_sales: f64 = self.automakers.iter().map(|a| a.total_sales()).sum::<f64>().max(1e-9);
         let quarter_start = date.month % 3 == 1;
         let (mut exits, mut bailouts) = (0u32, 0u32);
+        let mut exited: Vec<usize> = Vec::new();
         for (i, a) in self.automakers.iter_mut().enumerate() {
             if !a.active {
                 continue;
@@ -628,6 +641,7 @@ impl World {
                 - a_p.brand_zero_mileage_erosion * zm_share;
             a.zm_last = a.zero_mileage_sales;
             a.sales_last = sold;
+            a.orders_last = a.orders;
 
             // Quarterly capacity decisions: lagged investment toward K* = planned / u*; closure
             // of long-idle capacity unless protected.
@@ -668,8 +682,18 @@ impl World {
             let distressed = a.cash < -a_p.distress_months * fixed || a.low_share_months >= a_p.min_share_months;
             if distressed {
                 let amount = (a_p.bailout_cover_months * fixed - a.cash).max(0.0);
-                let affordable = g.budget * g_p.weight_bailout >= amount;
-                let prob = if policy.hard_budget { 0.0 } else { a_p.bailout_probability * a.softness(a_p) };
+                // Too big to fail: a group with a large market share is rescued whenever its
+                // government has any money; smaller ones by ownership-weighted chance within
+                // the bailout envelope.
+                let big = share >= a_p.too_big_to_fail_share;
+                let affordable = if big { g.budget > 0.0 } else { g.budget * g_p.weight_bailout >= amount };
+                let prob = if policy.hard_budget {
+                    0.0
+                } else if big {
+                    1.0
+                } else {
+                    a_p.bailout_probability * a.softness(a_p)
+                };
                 let draw = rng::hashed_uniform(self.key, purpose::AUTOMAKERS, month, (1 << 32) | i as u64);
                 if affordable && draw < prob {
                     a.cash += amount;
@@ -681,10 +705,28 @@ impl World {
                     a.active = false;
                     ledger.written_off += a.inventory;
                     a.inventory = 0.0;
-                    a.capacity = 0.0;
-                    a.pipeline.iter_mut().for_each(|x| *x = 0.0);
                     exits += 1;
+                    exited.push(i);
                 }
+            }
+        }
+        // Takeover (phi_M): the best-capitalised surviving group takes over a share of an exiting
+        // group's plants, demand and local target; the rest of its capacity is scrapped.
+        for &i in &exited {
+            let acquirer = (0..self.automakers.len())
+                .filter(|&j| self.automakers[j].active)
+                .max_by(|&x, &y| self.automakers[x].cash.total_cmp(&self.automakers[y].cash).then(y.cmp(&x)));
+            let gone = &mut self.automakers[i];
+            let phi = a_p.takeover_share;
+            let taken = (phi * gone.capacity, phi * gone.demand_exp, phi * gone.target_base, phi * gone.orders_last);
+            gone.capacity = 0.0;
+            gone.pipeline.iter_mut().for_each(|x| *x = 0.0);
+            if let Some(j) = acquirer {
+                let b = &mut self.automakers[j];
+                b.capacity += taken.0;
+                b.demand_exp += taken.1;
+                b.target_base += taken.2;
+                b.orders_last += taken.3;
             }
         }
         // Budgets and smoothed local performance.

@@ -161,17 +161,21 @@ params! {
         /// Initial cash in months of revenue.
         initial_cash_months: f64 = 3.0, unit "months of revenue", range [0.0, 120.0], source "assumption";
         /// Distress when net worth falls below minus this many months of fixed cost.
-        distress_months: f64 = 12.0, unit "months of fixed cost", range [0.0, 240.0], source "assumption";
+        distress_months: f64 = 18.0, unit "months of fixed cost", range [0.0, 240.0], source "assumption";
         /// Market share below which a firm is marginal.
         min_share: f64 = 0.0002, unit "fraction", range [0.0, 1.0], source "assumption";
         /// Months of marginal share before distress.
-        min_share_months: u32 = 12, unit "months", range [1, 240], source "assumption";
+        min_share_months: u32 = 18, unit "months", range [1, 240], source "assumption";
         /// Bailout probability of a distressed state group (bail_0).
         bailout_probability: f64 = 0.85, unit "1", range [0.0, 1.0], source "Kornai, Maskin & Roland 2003";
+        /// Market share at or above which a distressed group is always rescued while its government has money (too big to fail; not under a hard budget).
+        too_big_to_fail_share: f64 = 0.08, unit "fraction", range [0.0, 1.0], source "assumption (Kornai et al. 2003)";
         /// Bailout multiplier for private groups.
-        bailout_private: f64 = 0.6, unit "1", range [0.0, 1.0], source "assumption";
+        bailout_private: f64 = 0.7, unit "1", range [0.0, 1.0], source "assumption";
         /// Bailout multiplier for joint ventures.
         bailout_jv: f64 = 0.3, unit "1", range [0.0, 1.0], source "assumption";
+        /// Share of an exiting group's capacity, demand and target taken over by the best-capitalised survivor (phi_M).
+        takeover_share: f64 = 0.5, unit "fraction", range [0.0, 1.0], source "mechanics.md 1.1 (merger keeps share phi_M); assumption";
         /// Months of fixed cost a bailout restores as net worth.
         bailout_cover_months: f64 = 3.0, unit "months of fixed cost", range [0.0, 240.0], source "assumption";
         /// Utilisation at which a firm plans capacity (u*).
@@ -181,7 +185,7 @@ params! {
         /// Months from ordering capacity to its use.
         investment_lag_months: u32 = 18, unit "months", range [1, 60], source "mechanics.md 1.1: 12-24";
         /// Capacity added per quarter at full local support by a state group (x push multiplier), beyond market needs (I_pol).
-        political_investment: f64 = 0.06, unit "fraction of capacity/quarter", range [0.0, 1.0], source "mechanics.md 1.1 (I_pol = kappa x capital subsidy); assumption";
+        political_investment: f64 = 0.04, unit "fraction of capacity/quarter", range [0.0, 1.0], source "mechanics.md 1.1 (I_pol = kappa x capital subsidy); assumption";
         /// Cost of one unit of monthly capacity.
         capacity_unit_cost: f64 = 400_000.0, unit "yuan/(vehicle/month)", range [0.0, 1.0e8], source "assumption";
         /// Utilisation below which capacity may close (u_min).

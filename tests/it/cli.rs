@@ -205,3 +205,34 @@ fn bad_set_value_type_is_named() {
     assert_bad_input(dir.path(), "ok.toml", &["consumers.agents=many"], &["command line", "`consumers.agents`"]);
     assert_bad_input(dir.path(), "ok.toml", &["policy.hard_budget=3"], &["command line", "`policy.hard_budget`"]);
 }
+
+#[test]
+fn bench_prints_the_machine_readable_last_line() {
+    let out = run_ok(["bench", "--consumers", "20000", "--months", "2", "--replicates", "2"]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let last = stdout.lines().last().expect("bench printed nothing");
+    let pairs: Vec<(&str, f64)> = last
+        .split(' ')
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or_else(|| panic!("not key=value: {kv:?} in {last:?}"));
+            (k, v.parse::<f64>().unwrap_or_else(|e| panic!("{k}={v}: {e}")))
+        })
+        .collect();
+    let keys: Vec<&str> = pairs.iter().map(|(k, _)| *k).collect();
+    assert_eq!(
+        keys,
+        ["consumer_month_ns", "roofline_ns", "ratio", "replicates_per_s_1t", "replicates_per_s_nt"],
+        "last line: {last:?}"
+    );
+    for (k, v) in &pairs {
+        assert!(v.is_finite() && *v > 0.0, "{k}={v} in {last:?}");
+    }
+    let (x, y, ratio) = (pairs[0].1, pairs[1].1, pairs[2].1);
+    assert!((ratio - x / y).abs() <= 1e-3 * (x / y), "ratio {ratio} vs {x}/{y} in {last:?}");
+}
+
+#[test]
+fn bench_rejects_bad_flags() {
+    let out = zeromile().args(["bench", "--consumers", "many"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
