@@ -120,11 +120,6 @@ impl Automaker {
         self.retail_sales + self.zero_mileage_sales + self.export_sales
     }
 
-    /// Total sales last month (what households see when judging zero-mileage dumping).
-    pub fn total_sales_last(&self) -> f64 {
-        self.sales_last
-    }
-
     /// Transaction price (list less street and push discounts).
     pub fn transaction_price(&self) -> f64 {
         self.list_price * (1.0 - self.discount - self.push_discount).max(0.0)
@@ -198,12 +193,10 @@ pub fn init(p: &AutomakerParams, region_weights: &[f64], rng: &mut Rng) -> Vec<A
         let capacity = p.initial_capacity * size / total;
         let demand = p.initial_demand * size / total;
         let list = p.list_price_mean * price_dist.map_or(1.0, |d| d.sample(rng));
-        let tx = list * (1.0 - p.initial_discount);
-        let cost0 = tx * p.variable_cost_share;
+        let cost0 = list * (1.0 - p.initial_discount) * p.variable_cost_share;
         let quality = p.quality_sigma * draw_n(rng);
         let brand_base = p.brand_sigma * draw_n(rng);
-        let experience0 = p.initial_experience_months * demand.max(1.0);
-        out.push(Automaker {
+        let mut a = Automaker {
             active: true,
             ownership,
             region,
@@ -219,8 +212,8 @@ pub fn init(p: &AutomakerParams, region_weights: &[f64], rng: &mut Rng) -> Vec<A
             pipeline: vec![0.0; p.investment_lag_months as usize],
             cost0,
             cost: cost0,
-            experience: experience0,
-            experience0,
+            experience: 0.0,
+            experience0: 0.0,
             markup: list / cost0 - 1.0,
             list_price: list,
             list_prev: list,
@@ -228,28 +221,31 @@ pub fn init(p: &AutomakerParams, region_weights: &[f64], rng: &mut Rng) -> Vec<A
             discount: p.initial_discount,
             push_discount: 0.0,
             rebate: 0.0,
-            inventory: demand * p.inventory_buffer,
-            demand_exp: demand,
-            target_base: demand.min(capacity),
+            inventory: 0.0,
+            demand_exp: 0.0,
+            target_base: 0.0,
             production: 0.0,
             retail_sales: 0.0,
             zero_mileage_sales: 0.0,
             export_sales: 0.0,
-            share_hist: [demand / p.initial_demand.max(1.0); 2],
-            cash: p.initial_cash_months * demand * tx,
+            share_hist: [0.0; 2],
+            cash: 0.0,
             payment_days: p.payment_days_initial,
-            payables: p.payment_days_initial / 30.0 * cost0 * demand,
-            utilization_ema: demand / capacity.max(1e-9),
+            payables: 0.0,
+            utilization_ema: 0.0,
             low_util_months: 0,
             low_share_months: 0,
             revenue: 0.0,
             profit: 0.0,
             ytd_reported: 0.0,
-            sales_last: demand,
+            sales_last: 0.0,
             orders: 0.0,
-            orders_last: demand,
+            orders_last: 0.0,
             zm_last: 0.0,
-        });
+        };
+        // Provisional: demand proportional to size (the world re-bases it on household shares).
+        set_initial_demand(&mut a, demand, demand / capacity.max(1e-9), p);
+        out.push(a);
     }
     out
 }

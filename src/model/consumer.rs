@@ -11,7 +11,7 @@ pub const CHUNK: usize = 4096;
 /// Number of price-sensitivity classes.
 pub const CLASSES: usize = 4;
 /// Standard-normal quantiles at the class midpoints (1/8, 3/8, 5/8, 7/8).
-const CLASS_Z: [f64; CLASSES] = [-1.150_349, -0.318_639, 0.318_639, 1.150_349];
+pub const CLASS_Z: [f64; CLASSES] = [-1.150_349, -0.318_639, 0.318_639, 1.150_349];
 /// Choice code meaning "no purchase this month".
 pub const NO_CHOICE: u8 = u8::MAX;
 
@@ -181,7 +181,7 @@ pub fn build_tables(p: &ConsumerParams, offers: &[Offer], regions: usize, p_ref:
 }
 
 /// National, public inputs of the consumer phase.
-pub struct MarketSignals {
+pub struct MarketSignals<'a> {
     /// Observed monthly price change last month (fraction).
     pub pi_last: f64,
     /// The one before.
@@ -191,7 +191,7 @@ pub struct MarketSignals {
     /// Mean valuation of an entering household (yuan).
     pub valuation_mean: f64,
     /// Replacement hazard by car age in months (last entry for older cars).
-    pub hazard: Vec<f32>,
+    pub hazard: &'a [f32],
 }
 
 /// Per-chunk tallies of the consumer phase.
@@ -228,7 +228,7 @@ impl Tally {
 /// agent's demanded brand in `c.choice`. Pure given (key, month, chunk index).
 pub fn decide_chunk(
     p: &ConsumerParams,
-    s: &MarketSignals,
+    s: &MarketSignals<'_>,
     tables: &ChoiceTables,
     c: &mut ConsumerSlice<'_>,
     r: &mut Rng,
@@ -419,7 +419,7 @@ fn chunk_jobs(c: &mut Consumers, brands: usize) -> Vec<ChunkJob<'_>> {
 /// merged in chunk order.
 pub fn decide_all(
     p: &ConsumerParams,
-    s: &MarketSignals,
+    s: &MarketSignals<'_>,
     tables: &ChoiceTables,
     c: &mut Consumers,
     key: u64,

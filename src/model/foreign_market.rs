@@ -107,14 +107,8 @@ impl ForeignMarket {
 
     /// Clears the zero-mileage market: arrivals join the stock; buyers take
     /// `D(p) = demand x accept x shift x (p / alt)^-eps_z` at a price between the sellers' floor
-    /// (`reservation_share` of cost) and the used-car cap `alt (1 - zeta_f)`. Returns the EV cars sold.
-    pub fn clear_zero_mileage(
-        &mut self,
-        p: &MarketParams,
-        years: f64,
-        foreign_discount: f64,
-        reservation_share: f64,
-    ) -> f64 {
+    /// (`reservation_share` of cost) and the used-car cap `alt (1 - zeta_f)`.
+    pub fn clear_zero_mileage(&mut self, p: &MarketParams, years: f64, foreign_discount: f64, reservation_share: f64) {
         let arrived = self.transit.remove(0);
         self.transit.push(Lot::default());
         self.stock.add(&arrived);
@@ -124,7 +118,7 @@ impl ForeignMarket {
         self.zm_sold = 0.0;
         self.zm_margin = 0.0;
         if self.stock.qty <= 1e-9 || scale <= 0.0 {
-            return 0.0;
+            return;
         }
         let s = self.stock.qty;
         let clear = self.alt_price * (s / scale).powf(-1.0 / p.zero_mileage_elasticity);
@@ -136,7 +130,6 @@ impl ForeignMarket {
         self.zm_price = price;
         self.zm_sold = lot.qty;
         self.zm_margin = lot.qty * price - lot.cost;
-        lot.ev
     }
 
     /// Backlash: duty rises by phi x (Chinese share - threshold)+ per month, up to its maximum.

@@ -115,14 +115,14 @@ impl World {
         let tx_mean = automakers.iter().map(|a| a.transaction_price()).sum::<f64>() / automakers.len().max(1) as f64;
         let mut shares = vec![0.0; automakers.len()];
         let c = &s.consumers;
-        for z in [-1.150_349, -0.318_639, 0.318_639, 1.150_349] {
+        for z in consumer::CLASS_Z {
             let alpha = c.price_sensitivity * (c.sensitivity_spread * z).exp();
             let u: Vec<f64> =
                 automakers.iter().map(|a| a.appeal(c) - alpha * a.transaction_price() / tx_mean).collect();
             let max_u = u.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             let total: f64 = u.iter().map(|x| (x - max_u).exp()).sum();
             for (sh, x) in shares.iter_mut().zip(&u) {
-                *sh += 0.25 * (x - max_u).exp() / total;
+                *sh += (x - max_u).exp() / total / consumer::CLASSES as f64;
             }
         }
         // Leaders run fuller than the tail: u0 ∝ min + spread sqrt(share / max share), scaled so
@@ -348,7 +348,7 @@ impl World {
                 } else {
                     a.ev_share * policy.trade_in_nev + (1.0 - a.ev_share) * policy.trade_in_ice
                 };
-                let sales = a.total_sales_last();
+                let sales = a.sales_last;
                 Offer {
                     available: a.active && a.inventory >= scale.min(1.0),
                     region: a.region,
@@ -365,10 +365,9 @@ impl World {
             pi_prev: self.pi[1],
             trend_probability: self.trend_probability,
             valuation_mean: c.valuation_ratio * self.p_ref * (1.0 + c.income_growth).powf(years),
-            hazard: std::mem::take(&mut self.hazard),
+            hazard: &self.hazard,
         };
         let tally = consumer::decide_all(c, &signals, &self.tables, &mut self.consumers, self.key, month, exec);
-        self.hazard = signals.hazard;
         let fill: Vec<f64> = self
             .automakers
             .iter_mut()
