@@ -13,7 +13,7 @@
 //! - [`plot::render`]: charts (PNG and SVG) and a self-contained `report.html`, drawn from an
 //!   output directory's files.
 //!
-//! Layers, bottom to top: `error → scenario → model → engine → output → plot`; the binary's `cli`
+//! Layers, bottom to top: `error → scenario → model → engine → sweep → output → plot`; the binary's `cli`
 //! sits on top. A module imports only from layers below it (checked by `tests/it/layers.rs`).
 #![warn(missing_docs)]
 #![deny(clippy::unwrap_used)]
@@ -25,5 +25,6 @@ pub mod model;
 pub mod output;
 pub mod plot;
 pub mod scenario;
+pub mod sweep;
 
 pub use error::{Error, Result};
