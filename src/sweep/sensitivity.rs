@@ -316,7 +316,7 @@ mod tests {
         let (k, n) = (2, 8);
         let msg = |r: Result<Vec<SobolIndices>>| r.unwrap_err().to_string();
         assert!(msg(sobol_indices(&vec![0.1; n * (k + 2)], k, n, 10, 0)).contains("zero variance"));
-        assert!(msg(sobol_indices(&vec![1.0; 7], k, n, 10, 0)).contains("expected n (k + 2) = 32"));
+        assert!(msg(sobol_indices(&[1.0; 7], k, n, 10, 0)).contains("expected n (k + 2) = 32"));
         assert!(msg(sobol_indices(&[], 0, n, 10, 0)).contains("k = 0"));
         let mut y: Vec<f64> = (0..n * (k + 2)).map(|i| i as f64).collect();
         y[5] = f64::NAN;
