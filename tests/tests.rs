@@ -29,3 +29,7 @@ mod layers;
 /// Charts and report: files, sizes, byte-identical re-plotting, self-containment, degenerate runs.
 #[path = "it/plots.rs"]
 mod plots;
+
+/// `zeromile sweep` and `merge`: designs end to end, shard/merge and thread equality, resume after a kill, bad files.
+#[path = "it/sweep.rs"]
+mod sweep;

@@ -1,4 +1,6 @@
-//! Command-line interface (binary only): `run`, `plot`, `validate`, `describe`, `bench`.
+//! Command-line interface (binary only): `run`, `sweep`, `merge`, `plot`, `validate`, `describe`, `bench`.
+
+mod sweep;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -30,6 +32,23 @@ struct Cli {
 enum Command {
     /// Run Monte Carlo replicates of one or more scenarios and write summary files, charts and a report.
     Run(RunArgs),
+    /// Run a parameter sweep (grid, random, Latin hypercube, Saltelli or Morris design) and its sensitivity analysis.
+    Sweep(sweep::SweepArgs),
+    /// Combine shard directories (`--shard K/N`) into the output of the unsharded command.
+    Merge {
+        /// Shard output directories, in any order.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Output directory of the merged result.
+        #[arg(long, short = 'o')]
+        out: PathBuf,
+        /// Print nothing on success.
+        #[arg(long, short = 'q')]
+        quiet: bool,
+        /// Skip the charts.
+        #[arg(long)]
+        no_plots: bool,
+    },
     /// Re-draw the charts (`plots/`) and `report.html` of an existing output directory.
     Plot {
         /// Output directory of an earlier `zeromile run`.
@@ -103,6 +122,8 @@ pub fn run() -> Result<()> {
     };
     match cli.command {
         Command::Run(args) => run_cmd(args),
+        Command::Sweep(args) => sweep::sweep_cmd(args),
+        Command::Merge { dirs, out, quiet, no_plots } => sweep::merge_sweep(&dirs, &out, quiet, no_plots),
         Command::Plot { out_dir, quiet } => {
             let started = Instant::now();
             let written = zeromile::plot::render(&out_dir)?;
@@ -315,11 +336,17 @@ fn display_files(dir: &Path, files: &[PathBuf]) -> String {
 }
 
 fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
+    progress_bar_with(len, quiet, "replicates")
+}
+
+/// A progress bar over `len` items called `unit`, hidden when quiet or not on a terminal.
+fn progress_bar_with(len: u64, quiet: bool, unit: &str) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::hidden());
     }
     let bar = ProgressBar::new(len);
-    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} replicates  {elapsed} elapsed, ETA {eta}") {
+    let template = format!("{{bar:40}} {{pos}}/{{len}} {unit}  {{elapsed}} elapsed, ETA {{eta}}");
+    if let Ok(style) = ProgressStyle::with_template(&template) {
         bar.set_style(style);
     }
     bar

@@ -41,6 +41,36 @@ pub fn run_one_with(scenario: &Scenario, key: u64, exec: &dyn Executor) -> Traje
     traj
 }
 
+/// A pool of worker threads that maps work items in parallel and returns results in item
+/// order. Layers above the engine (sweeps, calibration) run their replicates through it, so the
+/// engine stays the only layer that starts threads.
+#[derive(Debug)]
+pub struct Workers {
+    pool: rayon::ThreadPool,
+}
+
+impl Workers {
+    /// A pool of `threads` workers (0 = one per core).
+    pub fn new(threads: usize) -> Result<Self> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|e| Error::Usage(format!("cannot start {threads} threads: {e}")))?;
+        Ok(Workers { pool })
+    }
+
+    /// Number of worker threads.
+    pub fn threads(&self) -> usize {
+        self.pool.current_num_threads()
+    }
+
+    /// `f` applied to every item in parallel; results in item order, whatever order workers
+    /// finish in. Replicates run inside `f` also split their household phase across the pool.
+    pub fn map<I: Sync, T: Send>(&self, items: &[I], f: impl Fn(&I) -> T + Sync + Send) -> Vec<T> {
+        self.pool.install(|| items.par_iter().map(f).collect())
+    }
+}
+
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct MonteCarlo<'a> {

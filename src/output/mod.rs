@@ -21,6 +21,7 @@ mod number;
 mod series;
 mod sketch;
 mod summary;
+pub mod sweep;
 mod trajectory;
 
 pub use atomic::AtomicFile;

@@ -9,6 +9,7 @@ pub mod schema;
 
 pub use date::{BadDate, YearMonth};
 pub use events::{Event, EventKind};
+pub(crate) use load::line_col;
 pub use load::{from_str, load};
 pub use params::KeyDoc;
 pub use schema::{AutomakerParams, ConsumerParams, ExporterParams, GovernmentParams, MarketParams, PolicyParams};

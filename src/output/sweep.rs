@@ -1,0 +1,397 @@
+//! Sweep output files: `points.csv` written incrementally (through `points.partial.csv`, so a
+//! killed sweep can be resumed and never leaves a file that looks complete), `sensitivity.csv`,
+//! and the sweep manifest.
+//!
+//! A sweep directory is complete if and only if it holds `manifest.json`. While a sweep runs
+//! it holds `points.partial.csv` (finished points, one row each, in point order, appended and
+//! flushed as each point finishes) and `points.partial.json` (which sweep and shard the rows
+//! belong to). `--resume` keeps every complete row, drops a torn last line, and appends the
+//! rest; because rows depend only on the sweep and the point index, the final `points.csv` is
+//! byte-identical to an uninterrupted run's.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::sweep::analysis::IndexRow;
+use crate::sweep::run::PointResult;
+
+use super::atomic::AtomicFile;
+use super::number::cell;
+
+/// Final per-point results.
+pub const POINTS_FILE: &str = "points.csv";
+/// Per-point results while the sweep runs.
+pub const POINTS_PARTIAL_FILE: &str = "points.partial.csv";
+/// Which sweep the partial rows belong to.
+pub const PARTIAL_STATE_FILE: &str = "points.partial.json";
+/// Sensitivity indices.
+pub const SENSITIVITY_FILE: &str = "sensitivity.csv";
+/// Header of `sensitivity.csv`.
+pub const SENSITIVITY_HEADER: [&str; 7] = ["method", "outcome", "parameter", "index", "estimate", "ci_low", "ci_high"];
+/// Statistics written per outcome in `points.csv`, in column order.
+pub const POINT_STATS: [&str; 5] = ["mean", "sd", "p05", "p50", "p95"];
+
+/// The `points.csv` header: `point`, the parameter names, then `<outcome>_<stat>` for each
+/// outcome and each of [`POINT_STATS`].
+pub fn points_header(parameters: &[String], outcomes: &[String]) -> String {
+    let mut cols = vec!["point".to_string()];
+    cols.extend(parameters.iter().cloned());
+    for o in outcomes {
+        cols.extend(POINT_STATS.iter().map(|s| format!("{o}_{s}")));
+    }
+    cols.join(",")
+}
+
+/// One `points.csv` row (without the newline).
+pub fn point_row(r: &PointResult) -> String {
+    let mut cells = vec![r.point.to_string()];
+    cells.extend(r.values.iter().map(|&v| cell(Some(v))));
+    for s in &r.stats {
+        cells.extend([cell(Some(s.mean)), cell(s.sd), cell(Some(s.p05)), cell(Some(s.p50)), cell(Some(s.p95))]);
+    }
+    cells.join(",")
+}
+
+/// What `points.partial.json` records: the rows below belong to this sweep and shard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartialState {
+    /// Hash of the sweep's canonical text.
+    pub sweep_hash: String,
+    /// `K/N`.
+    pub shard: String,
+}
+
+/// The append-only `points.partial.csv` of a running sweep.
+#[derive(Debug)]
+pub struct PointsLog {
+    dir: PathBuf,
+    file: File,
+}
+
+impl PointsLog {
+    /// Starts (or, with `resume`, continues) the partial points file of `dir`.
+    ///
+    /// Fresh: any earlier manifest, points and partial files are removed, then the state file
+    /// and the header are written. Resume: the state must match `state` (else a bad-input
+    /// error naming both), the header must equal `header`, complete rows are kept and a torn
+    /// last line is cut off. Returns the log and the point indices already done, in file order.
+    pub fn open(dir: &Path, header: &str, state: &PartialState, resume: bool) -> Result<(PointsLog, Vec<usize>)> {
+        fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let partial = dir.join(POINTS_PARTIAL_FILE);
+        let state_path = dir.join(PARTIAL_STATE_FILE);
+        if resume && partial.exists() && state_path.exists() {
+            let text = fs::read_to_string(&state_path).map_err(|e| Error::io(&state_path, e))?;
+            let old: PartialState = serde_json::from_str(&text).map_err(|e| {
+                Error::Usage(format!(
+                    "{}: unreadable ({e}); remove the directory or drop --resume",
+                    state_path.display()
+                ))
+            })?;
+            if &old != state {
+                return Err(Error::Usage(format!(
+                    "{}: cannot resume: the directory holds sweep {} shard {}, this is sweep {} shard {} \
+                     (the sweep file, its base scenario or --shard changed); use another --out or drop --resume",
+                    dir.display(),
+                    old.sweep_hash,
+                    old.shard,
+                    state.sweep_hash,
+                    state.shard
+                )));
+            }
+            let (done, keep) = complete_rows(&partial, header)?;
+            let mut file = OpenOptions::new().write(true).open(&partial).map_err(|e| Error::io(&partial, e))?;
+            file.set_len(keep).map_err(|e| Error::io(&partial, e))?;
+            file.seek(SeekFrom::End(0)).map_err(|e| Error::io(&partial, e))?;
+            return Ok((PointsLog { dir: dir.to_path_buf(), file }, done));
+        }
+        for stale in [super::MANIFEST_FILE, POINTS_FILE, SENSITIVITY_FILE, POINTS_PARTIAL_FILE] {
+            remove_if_present(&dir.join(stale))?;
+        }
+        let mut st = AtomicFile::create(&state_path)?;
+        let json = serde_json::to_string(state).map_err(|e| Error::Usage(e.to_string()))?;
+        st.write_all(json.as_bytes()).map_err(|e| Error::io(&state_path, e))?;
+        st.commit()?;
+        let mut file = File::create(&partial).map_err(|e| Error::io(&partial, e))?;
+        writeln!(file, "{header}").map_err(|e| Error::io(&partial, e))?;
+        Ok((PointsLog { dir: dir.to_path_buf(), file }, Vec::new()))
+    }
+
+    /// Appends one finished point. The row reaches the operating system before this returns,
+    /// so a killed process loses at most the row being written.
+    pub fn append(&mut self, r: &PointResult) -> Result<()> {
+        let line = format!("{}\n", point_row(r));
+        self.file.write_all(line.as_bytes()).map_err(|e| Error::io(self.dir.join(POINTS_PARTIAL_FILE), e))
+    }
+
+    /// Syncs the partial file and renames it to `points.csv`; removes the state file.
+    pub fn finish(self) -> Result<PathBuf> {
+        let partial = self.dir.join(POINTS_PARTIAL_FILE);
+        self.file.sync_all().map_err(|e| Error::io(&partial, e))?;
+        drop(self.file);
+        let path = self.dir.join(POINTS_FILE);
+        fs::rename(&partial, &path).map_err(|e| Error::io(&path, e))?;
+        remove_if_present(&self.dir.join(PARTIAL_STATE_FILE))?;
+        Ok(path)
+    }
+}
+
+/// The point indices of the complete rows of a partial file and the byte length they span
+/// (header included). A last line without its newline is torn and not counted.
+fn complete_rows(path: &Path, header: &str) -> Result<(Vec<usize>, u64)> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut reader = BufReader::new(file);
+    let mut line = String::new();
+    let mut keep = 0u64;
+    let mut done = Vec::new();
+    let mut first = true;
+    loop {
+        line.clear();
+        let n = reader.read_line(&mut line).map_err(|e| Error::io(path, e))?;
+        if n == 0 || !line.ends_with('\n') {
+            break;
+        }
+        let body = line.trim_end_matches('\n');
+        if first {
+            if body != header {
+                return Err(Error::Usage(format!(
+                    "{}: its header does not match this sweep's parameters and outcomes; use another --out or drop --resume",
+                    path.display()
+                )));
+            }
+            first = false;
+        } else {
+            let point = body.split(',').next().and_then(|p| p.parse::<usize>().ok()).ok_or_else(|| {
+                Error::Usage(format!("{}: unreadable row {:?}; drop --resume to start over", path.display(), body))
+            })?;
+            done.push(point);
+        }
+        keep += n as u64;
+    }
+    if first {
+        // Not even a complete header: start the file again.
+        let mut f = File::create(path).map_err(|e| Error::io(path, e))?;
+        writeln!(f, "{header}").map_err(|e| Error::io(path, e))?;
+        keep = header.len() as u64 + 1;
+    }
+    Ok((done, keep))
+}
+
+/// A `points.csv` read back: the header and each row with its point index, text and outcome
+/// means.
+#[derive(Debug, Clone)]
+pub struct PointsTable {
+    /// The header line.
+    pub header: String,
+    /// `(point, row text without newline)`, in file order.
+    pub rows: Vec<(usize, String)>,
+}
+
+impl PointsTable {
+    /// Reads `points.csv` (or a shard's).
+    pub fn read(path: &Path) -> Result<Self> {
+        let text = fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let mut lines = text.lines();
+        let header = lines.next().ok_or_else(|| Error::Usage(format!("{}: empty file", path.display())))?.to_string();
+        let mut rows = Vec::new();
+        for (i, l) in lines.enumerate() {
+            let p = l.split(',').next().and_then(|p| p.parse::<usize>().ok()).ok_or_else(|| {
+                Error::Usage(format!("{}:{}: expected a point index in the first column", path.display(), i + 2))
+            })?;
+            rows.push((p, l.to_string()));
+        }
+        Ok(PointsTable { header, rows })
+    }
+
+    /// The `<outcome>_mean` column of every row, per outcome: `means[o][row]` (NaN when blank).
+    pub fn means(&self, outcomes: &[String]) -> Result<Vec<Vec<f64>>> {
+        let cols: Vec<&str> = self.header.split(',').collect();
+        let mut out = Vec::new();
+        for o in outcomes {
+            let name = format!("{o}_mean");
+            let j = cols
+                .iter()
+                .position(|c| *c == name)
+                .ok_or_else(|| Error::Usage(format!("points.csv has no column {name}")))?;
+            let v: Vec<f64> = self
+                .rows
+                .iter()
+                .map(|(_, l)| l.split(',').nth(j).and_then(|c| c.parse::<f64>().ok()).unwrap_or(f64::NAN))
+                .collect();
+            out.push(v);
+        }
+        Ok(out)
+    }
+
+    /// Writes the table as `path` atomically (rows in their current order).
+    pub fn write(&self, path: &Path) -> Result<PathBuf> {
+        let mut f = AtomicFile::create(path)?;
+        let mut body =
+            String::with_capacity(self.header.len() + self.rows.iter().map(|r| r.1.len() + 1).sum::<usize>());
+        body.push_str(&self.header);
+        body.push('\n');
+        for (_, l) in &self.rows {
+            body.push_str(l);
+            body.push('\n');
+        }
+        f.write_all(body.as_bytes()).map_err(|e| Error::io(path, e))?;
+        f.commit()
+    }
+}
+
+/// Writes `sensitivity.csv` atomically.
+pub fn write_sensitivity(path: &Path, rows: &[IndexRow]) -> Result<PathBuf> {
+    let mut f = AtomicFile::create(path)?;
+    let mut w = csv::Writer::from_writer(&mut f);
+    let io_err = |e: csv::Error| Error::io(path, e.into());
+    w.write_record(SENSITIVITY_HEADER).map_err(io_err)?;
+    for r in rows {
+        w.write_record([
+            r.method.to_string(),
+            r.outcome.clone(),
+            r.parameter.clone(),
+            r.index.to_string(),
+            cell(r.estimate),
+            cell(r.ci_low),
+            cell(r.ci_high),
+        ])
+        .map_err(io_err)?;
+    }
+    w.flush().map_err(|e| Error::io(path, e))?;
+    drop(w);
+    f.commit()
+}
+
+/// The manifest of a sweep or sweep shard (`manifest.json`, written last).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepManifest {
+    /// `"sweep"` for a complete sweep, `"sweep-shard"` for one shard of it.
+    pub kind: String,
+    /// Always `"zeromile"`.
+    pub engine: String,
+    /// Crate version.
+    pub engine_version: String,
+    /// FNV-1a hash of the sweep's canonical text (design, points, parameters, outcomes, base).
+    pub sweep_hash: String,
+    /// `{"k": K, "n": N}` for a shard.
+    pub shard: Option<ShardInfo>,
+    /// Points of the whole sweep.
+    pub points_total: usize,
+    /// Points in this directory's `points.csv`.
+    pub points_here: usize,
+    /// How replicate keys follow from the sweep seed.
+    pub seed_derivation: String,
+    /// The sweep: name, source, base, design, seed, replicates, parameters, outcomes.
+    pub sweep: serde_json::Value,
+    /// Output files, relative to the directory (the manifest excluded).
+    pub files: Vec<String>,
+    /// Run-specific facts that do not affect any result (threads, wall time, command, start):
+    /// the only part of the manifest that may differ between equal sweeps.
+    pub provenance: serde_json::Value,
+}
+
+/// Which shard a directory holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardInfo {
+    /// This shard.
+    pub k: u64,
+    /// Number of shards.
+    pub n: u64,
+}
+
+impl SweepManifest {
+    /// Writes `dir/manifest.json` atomically.
+    pub fn write(&self, dir: &Path) -> Result<PathBuf> {
+        let path = dir.join(super::MANIFEST_FILE);
+        let mut text = serde_json::to_string_pretty(self).map_err(|e| Error::Usage(e.to_string()))?;
+        text.push('\n');
+        let mut f = AtomicFile::create(&path)?;
+        f.write_all(text.as_bytes()).map_err(|e| Error::io(&path, e))?;
+        f.commit()
+    }
+
+    /// Reads `dir/manifest.json` if it is a sweep manifest.
+    pub fn read(dir: &Path) -> Result<Self> {
+        let path = dir.join(super::MANIFEST_FILE);
+        let text = fs::read_to_string(&path).map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => Error::Usage(format!(
+                "{}: no manifest.json: not a finished zeromile output directory (an interrupted shard?)",
+                dir.display()
+            )),
+            _ => Error::io(&path, e),
+        })?;
+        serde_json::from_str(&text)
+            .map_err(|e| Error::Usage(format!("{}: not a zeromile sweep manifest: {e}", path.display())))
+    }
+}
+
+fn remove_if_present(path: &Path) -> Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(Error::io(path, e)),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sweep::outcome::OutcomeStats;
+
+    fn result(p: usize) -> PointResult {
+        PointResult {
+            point: p,
+            values: vec![p as f64 * 0.5],
+            stats: vec![OutcomeStats { mean: p as f64, sd: None, p05: 0.0, p50: 1.0, p95: 2.5 }],
+        }
+    }
+
+    #[test]
+    fn resume_keeps_complete_rows_and_cuts_a_torn_line() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let header = points_header(&["x".into()], &["y".into()]);
+        assert_eq!(header, "point,x,y_mean,y_sd,y_p05,y_p50,y_p95");
+        let state = PartialState { sweep_hash: "abc".into(), shard: "0/1".into() };
+        let (mut log, done) = PointsLog::open(dir, &header, &state, false).unwrap();
+        assert!(done.is_empty());
+        log.append(&result(0)).unwrap();
+        log.append(&result(1)).unwrap();
+        drop(log);
+        // A killed writer: half a row.
+        let partial = dir.join(POINTS_PARTIAL_FILE);
+        let mut f = OpenOptions::new().append(true).open(&partial).unwrap();
+        f.write_all(b"2,1,2,,0,").unwrap();
+        drop(f);
+        let (mut log, done) = PointsLog::open(dir, &header, &state, true).unwrap();
+        assert_eq!(done, [0, 1]);
+        log.append(&result(2)).unwrap();
+        let path = log.finish().unwrap();
+        let text = fs::read_to_string(path).unwrap();
+        assert_eq!(text, format!("{header}\n0,0,0,,0,1,2.5\n1,0.5,1,,0,1,2.5\n2,1,2,,0,1,2.5\n"));
+        assert!(!dir.join(PARTIAL_STATE_FILE).exists());
+
+        // Another sweep's partial state refuses to resume.
+        let (log, _) = PointsLog::open(dir, &header, &state, false).unwrap();
+        drop(log);
+        let other = PartialState { sweep_hash: "def".into(), shard: "0/1".into() };
+        let e = PointsLog::open(dir, &header, &other, true).unwrap_err();
+        assert!(e.to_string().contains("cannot resume"), "{e}");
+    }
+
+    #[test]
+    fn points_table_round_trips() {
+        let tmp = tempfile::tempdir().unwrap();
+        let header = points_header(&["x".into()], &["y".into()]);
+        let table =
+            PointsTable { header: header.clone(), rows: vec![(0, point_row(&result(0))), (3, point_row(&result(3)))] };
+        let path = tmp.path().join("points.csv");
+        table.write(&path).unwrap();
+        let back = PointsTable::read(&path).unwrap();
+        assert_eq!(back.rows, table.rows);
+        assert_eq!(back.means(&["y".into()]).unwrap(), vec![vec![0.0, 3.0]]);
+        assert!(back.means(&["z".into()]).is_err());
+    }
+}
