@@ -359,8 +359,12 @@ enum Body {
     /// x levels, y levels, mean per (x, y) (row-major by y), axis names, outcome label and unit.
     Heatmap { x: Axis, y: Axis, values: Vec<Option<f64>>, label: String, unit: String },
     /// Per parameter: (axis, points (x, mean, p05..p95)); outcome unit.
-    Scatter { panels: Vec<(Axis, Vec<(f64, f64, Option<(f64, f64)>)>)>, unit: String },
+    Scatter { panels: Vec<(Axis, Vec<Dot>)>, unit: String },
 }
+
+/// One design point in a scatter panel: parameter value (log10 on a log axis), outcome mean, and
+/// its 5th–95th percentile range.
+type Dot = (f64, f64, Option<(f64, f64)>);
 
 #[derive(Debug, Clone, Copy, Default)]
 struct Estimate {
@@ -541,7 +545,7 @@ fn scatter(data: &SweepData, k: usize) -> Option<Body> {
     let mut panels = Vec::new();
     for j in 0..data.parameters.len() {
         let axis = axis_of(data, j);
-        let points: Vec<(f64, f64, Option<(f64, f64)>)> = data
+        let points: Vec<Dot> = data
             .points
             .iter()
             .filter_map(|pt| {
@@ -944,7 +948,7 @@ fn draw_heatmap<DB: DrawingBackend>(
 
 fn draw_scatter<DB: DrawingBackend>(
     body: &DrawingArea<DB, Shift>,
-    panels: &[(Axis, Vec<(f64, f64, Option<(f64, f64)>)>)],
+    panels: &[(Axis, Vec<Dot>)],
     unit: &str,
 ) -> Result<(), String> {
     let k = panels.len().max(1);
