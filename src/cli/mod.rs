@@ -51,11 +51,29 @@ enum Command {
     },
     /// Re-draw the charts (`plots/`) and `report.html` of an existing output directory.
     Plot {
-        /// Output directory of an earlier `zeromile run`.
+        /// Output directory of an earlier `zeromile run` (or `zeromile sweep`).
         out_dir: PathBuf,
         /// Print nothing on success.
         #[arg(long, short = 'q')]
         quiet: bool,
+        /// Draw only these charts (comma-separated names; default: all); others keep their files.
+        #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
+        charts: Vec<String>,
+        /// Image files to write.
+        #[arg(long, default_value = "both", value_parser = ["png", "svg", "both"])]
+        format: String,
+        /// Leave out the vertical policy-event markers.
+        #[arg(long)]
+        no_events: bool,
+        /// Chart width in pixels.
+        #[arg(long, default_value_t = zeromile::plot::WIDTH)]
+        width: u32,
+        /// Chart height in pixels.
+        #[arg(long, default_value_t = zeromile::plot::HEIGHT)]
+        height: u32,
+        /// Do not (re)write the HTML report.
+        #[arg(long)]
+        no_report: bool,
     },
     /// Check scenario files (and overrides) without running them.
     Validate {
@@ -124,15 +142,22 @@ pub fn run() -> Result<()> {
         Command::Run(args) => run_cmd(args),
         Command::Sweep(args) => sweep::sweep_cmd(args),
         Command::Merge { dirs, out, quiet, no_plots } => sweep::merge_sweep(&dirs, &out, quiet, no_plots),
-        Command::Plot { out_dir, quiet } => {
+        Command::Plot { out_dir, quiet, charts, format, no_events, width, height, no_report } => {
             let started = Instant::now();
-            let written = zeromile::plot::render(&out_dir)?;
+            let options = zeromile::plot::PlotOptions {
+                charts,
+                format: format.parse()?,
+                events: !no_events,
+                width,
+                height,
+                report: !no_report,
+            };
+            let written = zeromile::plot::render_with(&out_dir, &options)?;
             if !quiet {
-                eprintln!(
-                    "plotted in {:.2}s -> {}",
-                    started.elapsed().as_secs_f64(),
-                    display_plots(&out_dir, &written)
-                );
+                let names: Vec<String> =
+                    written.iter().map(|f| f.strip_prefix(&out_dir).unwrap_or(f).display().to_string()).collect();
+                let secs = started.elapsed().as_secs_f64();
+                eprintln!("plotted in {secs:.2}s -> {}/{{{}}}", out_dir.display(), names.join(","));
             }
             Ok(())
         }

@@ -230,10 +230,19 @@ fn finish(out: &Path, mut manifest: SweepManifest, no_plots: bool) -> Result<Vec
     } else if sens.exists() {
         std::fs::remove_file(&sens).with_context(|| format!("removing {}", sens.display()))?;
     }
+    // The charts are drawn from the files, so they read the manifest: write it first, then
+    // rewrite it with the chart files listed (a failed drawing leaves a complete data directory).
     manifest.files = files.clone();
     manifest.write(out)?;
+    if !no_plots {
+        let plots = zeromile::plot::sweep::render(out).with_context(|| {
+            format!("drawing sweep charts (the data files are complete; `zeromile plot {}` retries)", out.display())
+        })?;
+        files.extend(plots.iter().filter_map(|p| p.strip_prefix(out).ok()).map(|p| p.display().to_string()));
+        manifest.files = files.clone();
+        manifest.write(out)?;
+    }
     files.push(MANIFEST_FILE.into());
-    let _ = no_plots;
     Ok(files)
 }
 

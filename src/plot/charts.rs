@@ -103,7 +103,7 @@ impl Panel {
                 markers: t.markers,
             })
             .collect();
-        Panel { title: title.to_string(), y_desc, traces, legend, events: false }
+        Panel { title: title.to_string(), y_desc, traces, legend, events: true }
     }
 }
 
@@ -112,6 +112,11 @@ impl Panel {
 pub struct Marker {
     /// Month index of the events.
     pub x: f64,
+    /// 1-based number of the marker in date order, the same in every chart and in the report's
+    /// event table (charts with dense events label their markers with it).
+    pub number: usize,
+    /// The month, `YYYY-MM`.
+    pub date: String,
     /// Event ids, with the scenarios that have them when not all do.
     pub label: String,
 }
@@ -135,11 +140,16 @@ pub struct Chart {
     pub markers: Vec<Marker>,
 }
 
-/// Every chart of [`CHART_NAMES`] that has data, with its name; `None` for one without.
-pub fn build(data: &RunData) -> Vec<(&'static str, Option<Chart>)> {
-    let ctx = Context::new(data);
+/// Every chart of [`CHART_NAMES`] that `wanted` accepts, with its name; `None` for one without
+/// data. `events`: draw the policy-event markers.
+pub fn build(data: &RunData, events: bool, wanted: impl Fn(&str) -> bool) -> Vec<(&'static str, Option<Chart>)> {
+    let mut ctx = Context::new(data);
+    if !events {
+        ctx.markers.clear();
+    }
     CHART_NAMES
         .iter()
+        .filter(|name| wanted(name))
         .map(|&name| {
             let chart = match name {
                 "price_war" => ctx.price_war(),
@@ -176,7 +186,7 @@ impl<'a> Context<'a> {
         let markers = range.map(|r| markers(&data.events, data.monthly.len(), r)).unwrap_or_default();
         let n = data.manifest.replicates;
         let fan_caption = format!(
-            "Lines: median across {n} replicate{}; shaded: 50% and 90% intervals. Grey verticals: policy events.",
+            "Lines: median across {n} replicate{}; shaded: 50% and 90% intervals.",
             if n == 1 { "" } else { "s" }
         );
         Context { data, x_range: range, markers, fan_caption }
@@ -208,6 +218,11 @@ impl<'a> Context<'a> {
             return None;
         }
         let any_events = panels.iter().any(|p| p.events);
+        let caption = if any_events && !self.markers.is_empty() {
+            format!("{caption} Grey verticals: policy events.")
+        } else {
+            caption
+        };
         Some(Chart {
             name,
             title: title.to_string(),
@@ -302,7 +317,6 @@ impl<'a> Context<'a> {
         ]
         .into_iter()
         .flatten()
-        .map(with_events)
         .collect();
         self.chart("price_war", "The price war: prices and discounts", self.fan_caption.clone(), 1, panels)
     }
@@ -318,10 +332,8 @@ impl<'a> Context<'a> {
             }
         }
         let panels: Vec<Panel> = [
-            self.monthly_panel("Exports per month", &s, &["zero_mileage_exports", "new_car_exports"], true)
-                .map(with_events),
-            self.medians_panel("Exports by destination (new-car + zero-mileage), median", &s, &markets)
-                .map(with_events),
+            self.monthly_panel("Exports per month", &s, &["zero_mileage_exports", "new_car_exports"], true),
+            self.medians_panel("Exports by destination (new-car + zero-mileage), median", &s, &markets),
             self.annual_panel("Annual exports, median and 90% interval", &["zero_mileage_exports", "new_car_exports"]),
         ]
         .into_iter()
@@ -389,8 +401,7 @@ impl<'a> Context<'a> {
         .into_iter()
         .flatten()
         .collect();
-        let caption = self.fan_caption.replace(" Grey verticals: policy events.", "");
-        self.chart("overcapacity", "Overcapacity", caption, 1, panels)
+        self.chart("overcapacity", "Overcapacity", self.fan_caption.clone(), 1, panels)
     }
 
     fn consumers(&self) -> Option<Chart> {
@@ -407,8 +418,7 @@ impl<'a> Context<'a> {
         .into_iter()
         .flatten()
         .collect();
-        let caption = self.fan_caption.replace(" Grey verticals: policy events.", "");
-        self.chart("consumers", "Consumers: buy now or wait?", caption, 1, panels)
+        self.chart("consumers", "Consumers: buy now or wait?", self.fan_caption.clone(), 1, panels)
     }
 
     fn industry_health(&self) -> Option<Chart> {
@@ -422,8 +432,7 @@ impl<'a> Context<'a> {
         .into_iter()
         .flatten()
         .collect();
-        let caption = self.fan_caption.replace(" Grey verticals: policy events.", "");
-        self.chart("industry_health", "Industry health", caption, 2, panels)
+        self.chart("industry_health", "Industry health", self.fan_caption.clone(), 2, panels)
     }
 
     /// Scenario − baseline, paired by replicate: median and 90 % band, one colour per scenario.
@@ -478,11 +487,6 @@ impl<'a> Context<'a> {
     }
 }
 
-fn with_events(mut p: Panel) -> Panel {
-    p.events = true;
-    p
-}
-
 fn max_abs(s: &Series) -> f64 {
     s.cells.iter().flat_map(|c| [c.p05, c.p25, c.p50, c.p75, c.p95]).flatten().map(f64::abs).fold(0.0, f64::max)
 }
@@ -516,6 +520,12 @@ fn year_position(year: i32, months: Option<&ScenarioTable>) -> f64 {
     }
 }
 
+/// The event markers of the run's time axis, numbered in date order: what every time chart
+/// draws and what the report's event table refers to.
+pub fn event_markers(data: &RunData) -> Vec<Marker> {
+    Context::new(data).markers
+}
+
 /// One marker per month with events inside `range`; an event not in every scenario names the
 /// scenarios that have it.
 fn markers(events: &[EventMark], scenarios: usize, range: (f64, f64)) -> Vec<Marker> {
@@ -534,7 +544,7 @@ fn markers(events: &[EventMark], scenarios: usize, range: (f64, f64)) -> Vec<Mar
                 m.label.push_str(", ");
                 m.label.push_str(&label);
             }
-            _ => out.push(Marker { x, label }),
+            _ => out.push(Marker { x, number: out.len() + 1, date: e.date.to_string(), label }),
         }
     }
     out

@@ -17,14 +17,14 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::charts::{Chart, Panel, Point, Stroke, Trace};
 use super::units;
 
-/// Width of every chart, pixels.
+/// Default width of a chart, pixels.
 pub const WIDTH: u32 = 1600;
-/// Height of every chart, pixels.
+/// Default height of a chart, pixels.
 pub const HEIGHT: u32 = 900;
 
 /// Okabe–Ito colour-blind-safe palette, in the order colours are handed out (yellow last: it is
 /// hard to see on white).
-const PALETTE: [RGBColor; 8] = [
+pub(super) const PALETTE: [RGBColor; 8] = [
     RGBColor(0x00, 0x72, 0xB2), // blue
     RGBColor(0xD5, 0x5E, 0x00), // vermillion
     RGBColor(0x00, 0x9E, 0x73), // bluish green
@@ -36,18 +36,34 @@ const PALETTE: [RGBColor; 8] = [
 ];
 
 const FAMILY: &str = "sans-serif";
-const TEXT: RGBColor = RGBColor(0x22, 0x22, 0x22);
-const MUTED: RGBColor = RGBColor(0x55, 0x55, 0x55);
+pub(super) const TEXT: RGBColor = RGBColor(0x22, 0x22, 0x22);
+pub(super) const MUTED: RGBColor = RGBColor(0x55, 0x55, 0x55);
 const EVENT: RGBColor = RGBColor(0x70, 0x70, 0x70);
-const GRID: RGBColor = RGBColor(0xE4, 0xE4, 0xE4);
+pub(super) const GRID: RGBColor = RGBColor(0xE4, 0xE4, 0xE4);
 
-const MARGIN: u32 = 16;
-const HEAD: u32 = 76;
+pub(super) const MARGIN: u32 = 16;
+pub(super) const HEAD: u32 = 76;
 const LANE: u32 = 18;
 const MAX_LANES: usize = 8;
+/// Full event labels are used while they fit in this many lanes; denser events are numbered,
+/// with a key under the panels.
+const FULL_LABEL_LANES: usize = 6;
+const KEY_LINE: u32 = 19;
 const Y_LABEL_AREA: u32 = 96;
 const X_LABEL_AREA: u32 = 50;
 const PANEL_MARGIN: u32 = 8;
+
+/// Something drawn the same way on the PNG and the SVG backend.
+pub(super) trait Figure {
+    /// Draws the figure on `root` (already of the output size).
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
+}
+
+impl Figure for Chart {
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        draw(root, self)
+    }
+}
 
 /// Registers the bundled fonts with plotters once per process.
 fn fonts() -> Result<(), String> {
@@ -60,17 +76,17 @@ fn fonts() -> Result<(), String> {
     .clone()
 }
 
-/// The chart as an RGB PNG of [`WIDTH`] × [`HEIGHT`].
-pub fn png(chart: &Chart) -> Result<Vec<u8>, String> {
+/// The figure as an RGB PNG of `width` × `height` pixels.
+pub(super) fn png(figure: &impl Figure, (width, height): (u32, u32)) -> Result<Vec<u8>, String> {
     fonts()?;
-    let mut pixels = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
+    let mut pixels = vec![0u8; width as usize * height as usize * 3];
     {
-        let root = BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)).into_drawing_area();
-        draw(&root, chart)?;
+        let root = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
+        figure.draw_on(&root)?;
         root.present().map_err(text)?;
     }
     let mut out = Vec::new();
-    let mut encoder = png::Encoder::new(&mut out, WIDTH, HEIGHT);
+    let mut encoder = png::Encoder::new(&mut out, width, height);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
     encoder.set_compression(png::Compression::Balanced);
@@ -80,79 +96,110 @@ pub fn png(chart: &Chart) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// The chart as an SVG document of [`WIDTH`] × [`HEIGHT`] (text as `<text>` in `sans-serif`).
-pub fn svg(chart: &Chart) -> Result<String, String> {
+/// The figure as an SVG document of `width` × `height` (text as `<text>` in `sans-serif`).
+pub(super) fn svg(figure: &impl Figure, size: (u32, u32)) -> Result<String, String> {
     fonts()?;
     let mut out = String::new();
     {
-        let root = SVGBackend::with_string(&mut out, (WIDTH, HEIGHT)).into_drawing_area();
-        draw(&root, chart)?;
+        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
+        figure.draw_on(&root)?;
         root.present().map_err(text)?;
     }
     Ok(out)
 }
 
-fn text(e: impl std::fmt::Display) -> String {
+pub(super) fn text(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
 
-fn font(size: u32) -> TextStyle<'static> {
+pub(super) fn font(size: u32) -> TextStyle<'static> {
     FontDesc::new(FontFamily::Name(FAMILY), f64::from(size), FontStyle::Normal).color(&TEXT)
 }
 
-fn bold(size: u32) -> TextStyle<'static> {
+pub(super) fn bold(size: u32) -> TextStyle<'static> {
     FontDesc::new(FontFamily::Name(FAMILY), f64::from(size), FontStyle::Bold).color(&TEXT)
 }
 
-fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart) -> Result<(), String> {
+/// Title and caption at the top of `root` (inside the margin); returns the area below them.
+pub(super) fn heading<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    caption: &str,
+) -> Result<DrawingArea<DB, Shift>, String> {
     root.fill(&WHITE).map_err(text)?;
     let root = root.margin(MARGIN, MARGIN, MARGIN, MARGIN);
     let (head, body) = root.split_vertically(HEAD);
-    head.draw_text(&chart.title, &bold(34), (0, 0)).map_err(text)?;
-    head.draw_text(&chart.caption, &font(18).color(&MUTED), (2, 46)).map_err(text)?;
+    head.draw_text(title, &bold(34), (0, 0)).map_err(text)?;
+    head.draw_text(caption, &font(18).color(&MUTED), (2, 46)).map_err(text)?;
+    Ok(body)
+}
+
+fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart) -> Result<(), String> {
+    let body = heading(root, &chart.title, &chart.caption)?;
 
     let columns = chart.columns.max(1);
     let rows = chart.panels.len().div_ceil(columns);
-    let (body_w, _) = body.dim_in_pixel();
+    let (body_w, body_h) = body.dim_in_pixel();
     let cell_w = body_w / columns as u32;
     let widest = chart
         .panels
         .iter()
         .flat_map(|p| &p.legend)
-        .map(|k| root.estimate_text_size(&k.label, &font(16)).map_or(200, |s| s.0))
+        .map(|k| body.estimate_text_size(&k.label, &font(16)).map_or(200, |s| s.0))
         .max()
         .unwrap_or(0);
     let legend_w = (widest + 76).clamp(150, if columns == 1 { 340 } else { 240 });
 
-    // Event labels go in lanes above the panels; their x follows the first panel's axis.
+    // Event labels go in lanes above each column of panels; their x follows that column's
+    // first panel. Full labels while they fit in a few lanes, numbers with a key otherwise.
     let marked = !chart.markers.is_empty() && chart.panels.iter().any(|p| p.events);
     let plot_px = (PANEL_MARGIN + Y_LABEL_AREA) as i32..(cell_w - legend_w - 2 * PANEL_MARGIN) as i32;
     let label_style = font(15).color(&MUTED);
-    let lanes = if marked { assign_lanes(&body, chart, plot_px.clone(), &label_style) } else { Vec::new() };
+    let mut labels: Vec<String> = chart.markers.iter().map(|m| m.label.clone()).collect();
+    let mut lanes =
+        if marked { assign_lanes(&body, chart, &labels, plot_px.clone(), cell_w, &label_style) } else { Vec::new() };
+    let numbered = lanes.iter().any(|l| *l >= FULL_LABEL_LANES);
+    let mut key_lines = Vec::new();
+    if numbered {
+        labels = chart.markers.iter().map(|m| m.number.to_string()).collect();
+        lanes = assign_lanes(&body, chart, &labels, plot_px.clone(), cell_w, &label_style);
+        let entries: Vec<String> =
+            chart.markers.iter().map(|m| format!("{} {}: {}", m.number, m.date, m.label)).collect();
+        key_lines = wrap(&body, "Policy events: ", &entries, body_w, &font(14).color(&MUTED));
+    }
+    let key_h = if key_lines.is_empty() { 0 } else { key_lines.len() as u32 * KEY_LINE + 6 };
+    let (body, key) = body.split_vertically(body_h.saturating_sub(key_h));
+    for (i, line) in key_lines.iter().enumerate() {
+        key.draw_text(line, &font(14).color(&MUTED), (2, 4 + (i as u32 * KEY_LINE) as i32)).map_err(text)?;
+    }
     let strip_h = lanes.iter().map(|l| l + 1).max().map_or(0, |n| n as u32 * LANE + 10);
     let (strip, grid) = body.split_vertically(strip_h);
 
     let cells = grid.split_evenly((rows.max(1), columns));
-    let mut marker_px: Option<Vec<i32>> = None;
-    for (panel, cell) in chart.panels.iter().zip(&cells) {
+    let mut marker_px: Vec<Option<Vec<i32>>> = vec![None; columns];
+    for (i, (panel, cell)) in chart.panels.iter().zip(&cells).enumerate() {
         let (w, _) = cell.dim_in_pixel();
         let (plot, legend) = cell.split_horizontally(w.saturating_sub(legend_w));
         let xs = draw_panel(&plot, chart, panel)?;
-        if panel.events && marker_px.is_none() {
-            marker_px = Some(xs);
+        if panel.events && marker_px[i % columns].is_none() {
+            marker_px[i % columns] = Some(xs);
         }
         draw_legend(&legend, panel)?;
     }
-    if let Some(xs) = marker_px {
+    if !marked {
+        return Ok(());
+    }
+    let (base_x, _) = strip.get_base_pixel();
+    for (column, xs) in marker_px.iter().enumerate() {
+        let Some(xs) = xs else { continue };
+        let limit = ((column as u32 + 1) * cell_w) as i32;
         // Lines first, then each label on a white box, so a line passing behind a lower label
         // never strikes through its text.
-        let (base_x, _) = strip.get_base_pixel();
-        let placed: Vec<(i32, i32, &str)> = chart
-            .markers
+        let placed: Vec<(i32, i32, &str)> = labels
             .iter()
             .zip(&lanes)
             .zip(xs)
-            .map(|((m, lane), px)| (px - base_x, 2 + (*lane as u32 * LANE) as i32, m.label.as_str()))
+            .map(|((label, lane), px)| (px - base_x, 2 + (*lane as u32 * LANE) as i32, label.as_str()))
             .collect();
         for (x, y, _) in &placed {
             strip
@@ -162,32 +209,75 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart) -> Res
         for (x, y, label) in &placed {
             // The box fills the label's lane, so it hides lines behind the whole glyph height.
             let (w, _) = strip.estimate_text_size(label, &label_style).map_err(text)?;
+            let start = label_start(*x, w as i32, limit);
             let lane_top = y - 2;
             strip
-                .draw(&Rectangle::new([(x + 2, lane_top), (x + 7 + w as i32, lane_top + LANE as i32)], WHITE.filled()))
+                .draw(&Rectangle::new(
+                    [(start - 2, lane_top), (start + 3 + w as i32, lane_top + LANE as i32)],
+                    WHITE.filled(),
+                ))
                 .map_err(text)?;
-            strip.draw_text(label, &label_style.pos(Pos::new(HPos::Left, VPos::Top)), (x + 4, *y)).map_err(text)?;
+            strip.draw_text(label, &label_style.pos(Pos::new(HPos::Left, VPos::Top)), (start, *y)).map_err(text)?;
         }
     }
     Ok(())
 }
 
+/// Left end of a label of width `w` for a marker at `x`: just right of the line, moved left so
+/// it ends before `limit` (the right edge of its column).
+fn label_start(x: i32, w: i32, limit: i32) -> i32 {
+    (x + 4).min(limit - w - 4)
+}
+
+/// `entries` after `lead`, joined with wide spaces and wrapped to lines of at most `width`
+/// pixels, never splitting an entry.
+fn wrap<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    lead: &str,
+    entries: &[String],
+    width: u32,
+    style: &TextStyle,
+) -> Vec<String> {
+    let measure = |s: &str| area.estimate_text_size(s, style).map_or(8 * s.len() as u32, |d| d.0);
+    let mut lines = Vec::new();
+    let mut line = lead.to_string();
+    let mut empty = true;
+    for e in entries {
+        let candidate = if empty { format!("{line}{e}") } else { format!("{line}    {e}") };
+        if !empty && measure(&candidate) > width {
+            lines.push(std::mem::take(&mut line));
+            line = e.clone();
+        } else {
+            line = candidate;
+        }
+        empty = false;
+    }
+    if !empty {
+        lines.push(line);
+    }
+    lines
+}
+
 /// Greedy lane for each marker label: the first lane whose last label ends left of this one.
-/// Estimated on the first panel's pixel span `plot_px` (relative to a panel cell).
+/// Estimated on the first panel's pixel span `plot_px` (relative to a panel cell of width
+/// `cell_w`).
 fn assign_lanes<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     chart: &Chart,
+    labels: &[String],
     plot_px: Range<i32>,
+    cell_w: u32,
     style: &TextStyle,
 ) -> Vec<usize> {
     let (x0, x1) = chart.x_range;
     let span = (x1 - x0).max(1.0);
     let mut ends: Vec<i32> = Vec::new();
     let mut out = Vec::new();
-    for m in &chart.markers {
+    for (m, label) in chart.markers.iter().zip(labels) {
         let px = plot_px.start + ((m.x - x0) / span * f64::from(plot_px.end - plot_px.start)) as i32;
-        let width = area.estimate_text_size(&m.label, style).map_or(8 * m.label.len() as u32, |s| s.0) as i32;
-        let lane = match ends.iter().position(|&end| end + 8 < px) {
+        let width = area.estimate_text_size(label, style).map_or(8 * label.len() as u32, |s| s.0) as i32;
+        let start = label_start(px, width, cell_w as i32);
+        let lane = match ends.iter().position(|&end| end + 6 < start) {
             Some(l) => l,
             None if ends.len() < MAX_LANES => {
                 ends.push(i32::MIN);
@@ -196,7 +286,7 @@ fn assign_lanes<DB: DrawingBackend>(
             // Out of lanes: share the one whose last label ends first.
             None => (0..ends.len()).min_by_key(|&l| ends[l]).unwrap_or(0),
         };
-        ends[lane] = px + 4 + width;
+        ends[lane] = start + width;
         out.push(lane);
     }
     out
@@ -463,16 +553,17 @@ impl ValueFormatter<f64> for MonthAxis {
 
 /// The value (y) axis: ticks at multiples of a round step (1, 2, 2.5 or 5 × 10^k), all written
 /// with the same number of decimals.
-struct ValueAxis {
+pub(super) struct ValueAxis {
     lo: f64,
     hi: f64,
-    ticks: Vec<f64>,
+    /// Tick positions.
+    pub(super) ticks: Vec<f64>,
     decimals: usize,
 }
 
 impl ValueAxis {
     /// An axis over `lo..hi` with about `target` ticks.
-    fn new(lo: f64, hi: f64, target: usize) -> ValueAxis {
+    pub(super) fn new(lo: f64, hi: f64, target: usize) -> ValueAxis {
         let raw = (hi - lo) / target.max(1) as f64;
         let magnitude = 10f64.powf(raw.log10().floor());
         let (mantissa, step) = [1.0, 2.0, 2.5, 5.0, 10.0]

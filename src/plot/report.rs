@@ -1,6 +1,6 @@
 //! `report.html`: one self-contained page per run: scenarios and provenance from the manifest,
-//! the policy events, annual headline figures with 90 % intervals, every chart as inline SVG,
-//! and the resolved scenarios.
+//! the policy events (numbered as the charts' markers), annual headline figures with 90 %
+//! intervals, every chart as inline SVG, and the resolved parameters as tables by section.
 //!
 //! Architecture invariant: the page references nothing outside itself: no scripts, style sheets,
 //! fonts, images or links (no `src=`, no `href=`, no URL), so it opens offline in any browser.
@@ -8,10 +8,13 @@
 
 use std::fmt::Write as _;
 
-use super::charts::{annual_note, Chart};
+use serde_json::Value;
+
+use super::charts::{annual_note, event_markers, Chart};
 use super::data::RunData;
-use super::draw::{HEIGHT, WIDTH};
 use super::units;
+use super::ImageFormat;
+use crate::output::ManifestScenario;
 
 /// Metrics of the annual headline table, in column order.
 const HEADLINE: [&str; 8] = [
@@ -25,7 +28,7 @@ const HEADLINE: [&str; 8] = [
     "active_automakers",
 ];
 
-const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;\
+pub(super) const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;\
 color:#222;max-width:1240px;margin:1.5em auto;padding:0 1em;line-height:1.4}\
 h1{font-size:1.7em;margin-bottom:.2em}h2{margin-top:1.8em;border-bottom:1px solid #ddd}\
 table{border-collapse:collapse;font-size:.9em;margin:.6em 0}\
@@ -33,10 +36,12 @@ th,td{border:1px solid #d4d4d4;padding:.25em .55em;vertical-align:top}\
 th{background:#f3f3f3;text-align:left}td.n{text-align:right;white-space:nowrap}\
 .ci{color:#666;font-size:.85em}code{font-size:.92em}\
 figure{margin:1.2em 0 2.2em}figure svg{width:100%;height:auto;border:1px solid #eee}\
-figcaption{color:#444;margin-top:.3em}pre{background:#f7f7f7;padding:.6em;overflow:auto;font-size:.8em}";
+figcaption{color:#444;margin-top:.3em}pre{background:#f7f7f7;padding:.6em;overflow:auto;font-size:.8em}\
+tr.diff td{background:#fff4d6}.wide{overflow-x:auto}td.m{color:#555;font-size:.9em}";
 
-/// The report page for `data` with the `charts` (name, SVG document) in order.
-pub fn html(data: &RunData, charts: &[(Chart, String)]) -> String {
+/// The report page for `data` with the `charts` (chart, SVG document) in order; `format` says
+/// which files of each chart were written.
+pub fn html(data: &RunData, charts: &[(Chart, String)], format: ImageFormat) -> String {
     let m = &data.manifest;
     let names: Vec<&str> = m.scenarios.iter().map(|s| s.name.as_str()).collect();
     let mut h = String::new();
@@ -103,22 +108,189 @@ pub fn html(data: &RunData, charts: &[(Chart, String)]) -> String {
         h.push_str(&inline_svg(svg, &chart.title));
         let _ = writeln!(
             h,
-            "<figcaption>{} <span class=\"ci\">(also <code>plots/{}.png</code> and <code>plots/{}.svg</code>)</span></figcaption>\n</figure>",
+            "<figcaption>{} <span class=\"ci\">({})</span></figcaption>\n</figure>",
             esc(super::description(chart.name)),
-            chart.name,
-            chart.name
+            files_note(chart.name, format)
         );
     }
 
-    h.push_str(
-        "<h2>Resolved scenarios</h2>\n<p>Every parameter as run, after <code>extends</code> and overrides.</p>\n",
-    );
-    for s in &m.scenarios {
-        let json = serde_json::to_string_pretty(&s.resolved).unwrap_or_default();
-        let _ = writeln!(h, "<details><summary>{}</summary>\n<pre>{}</pre>\n</details>", esc(&s.name), esc(&json));
-    }
+    parameter_tables(&mut h, &m.scenarios);
     h.push_str("</body>\n</html>\n");
     h
+}
+
+/// Which files hold chart `name` besides the page, as HTML.
+pub(super) fn files_note(name: &str, format: ImageFormat) -> String {
+    match format {
+        ImageFormat::Both => format!("also <code>plots/{name}.png</code> and <code>plots/{name}.svg</code>"),
+        ImageFormat::Png => format!("also <code>plots/{name}.png</code>"),
+        ImageFormat::Svg => format!("also <code>plots/{name}.svg</code>"),
+    }
+}
+
+/// A scenario value as table text: strings bare, numbers as stored, lists comma-separated,
+/// `null` as a dash.
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::Null => "–".into(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(value_text).collect::<Vec<_>>().join(", "),
+        Value::Object(map) => {
+            map.iter().map(|(k, v)| format!("{k} = {}", value_text(v))).collect::<Vec<_>>().join("; ")
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The resolved parameters of every scenario, as tables: general keys, one table per section
+/// (one value column per scenario, rows that differ highlighted, unit and meaning from the
+/// schema) and one table per list section (markets) with a row per entry. Events are in the
+/// event table; the raw JSON stays available, collapsed.
+fn parameter_tables(h: &mut String, scenarios: &[ManifestScenario]) {
+    if scenarios.is_empty() {
+        return;
+    }
+    let docs = crate::scenario::describe();
+    let doc = |path: &str| docs.iter().find(|d| d.path == path);
+    let several = scenarios.len() > 1;
+    h.push_str(
+        "<h2>Resolved parameters</h2>\n<p>Every parameter as run, after <code>extends</code> and overrides, by \
+         section. Units and meanings as <code>zeromile describe</code> lists them.",
+    );
+    if several {
+        h.push_str(" Rows where the scenarios differ are highlighted.");
+    }
+    h.push_str("</p>\n");
+
+    // Keys in first-seen order across scenarios: scalars (general), objects (sections), lists.
+    let mut general: Vec<String> = Vec::new();
+    let mut sections: Vec<String> = Vec::new();
+    let mut lists: Vec<String> = Vec::new();
+    for s in scenarios {
+        let Some(map) = s.resolved.as_object() else { continue };
+        for (k, v) in map {
+            let slot = match v {
+                Value::Object(_) => &mut sections,
+                Value::Array(a) if a.iter().all(Value::is_object) && k != "events" => &mut lists,
+                Value::Array(_) if k == "events" => continue,
+                _ => &mut general,
+            };
+            if !slot.contains(k) {
+                slot.push(k.clone());
+            }
+        }
+    }
+    let header = |h: &mut String| {
+        h.push_str("<table>\n<tr><th>key</th>");
+        for s in scenarios {
+            let _ = write!(h, "<th>{}</th>", esc(&s.name));
+        }
+        h.push_str("<th>unit</th><th>meaning</th></tr>\n");
+    };
+    let row = |h: &mut String, path: &str, values: Vec<String>| {
+        let differs = values.windows(2).any(|w| w[0] != w[1]);
+        let _ = write!(h, "<tr{}><td><code>{}</code></td>", if differs { " class=\"diff\"" } else { "" }, esc(path));
+        for v in &values {
+            let _ = write!(h, "<td class=\"n\">{}</td>", esc(v));
+        }
+        let (unit, meaning) = doc(path).map_or(("", ""), |d| (d.unit, d.meaning));
+        let _ = writeln!(h, "<td>{}</td><td class=\"m\">{}</td></tr>", esc(unit.trim_matches('-')), esc(meaning));
+    };
+    let get = |s: &ManifestScenario, path: &[&str]| -> String {
+        let mut v = &s.resolved;
+        for p in path {
+            match v.get(p) {
+                Some(next) => v = next,
+                None => return "–".into(),
+            }
+        }
+        value_text(v)
+    };
+
+    if !general.is_empty() {
+        h.push_str("<h3>General</h3>\n");
+        header(h);
+        for k in &general {
+            row(h, k, scenarios.iter().map(|s| get(s, &[k])).collect());
+        }
+        h.push_str("</table>\n");
+    }
+    for section in &sections {
+        let mut keys: Vec<String> = Vec::new();
+        for s in scenarios {
+            for k in s.resolved.get(section).and_then(Value::as_object).into_iter().flat_map(|m| m.keys()) {
+                if !keys.contains(k) {
+                    keys.push(k.clone());
+                }
+            }
+        }
+        let _ = writeln!(h, "<h3><code>[{}]</code></h3>\n<div class=\"wide\">", esc(section));
+        header(h);
+        for k in &keys {
+            row(h, &format!("{section}.{k}"), scenarios.iter().map(|s| get(s, &[section, k])).collect());
+        }
+        h.push_str("</table>\n</div>\n");
+    }
+    for list in &lists {
+        list_tables(h, scenarios, list, &|field: &str| doc(&format!("{list}[].{field}")).map_or("", |d| d.unit));
+    }
+
+    h.push_str("<details><summary>Resolved scenarios as JSON</summary>\n");
+    for s in scenarios {
+        let json = serde_json::to_string_pretty(&s.resolved).unwrap_or_default();
+        let _ = writeln!(h, "<h4>{}</h4>\n<pre>{}</pre>", esc(&s.name), esc(&json));
+    }
+    h.push_str("</details>\n");
+}
+
+/// A list section (`[[markets]]`): a table per scenario with a row per entry (by `id`) and a
+/// column per field; one table for all scenarios when they agree.
+fn list_tables(h: &mut String, scenarios: &[ManifestScenario], list: &str, unit: &dyn Fn(&str) -> &'static str) {
+    let entries = |s: &ManifestScenario| s.resolved.get(list).and_then(Value::as_array).cloned().unwrap_or_default();
+    let same = scenarios.windows(2).all(|w| entries(&w[0]) == entries(&w[1]));
+    let shown: Vec<&ManifestScenario> =
+        if same { scenarios.iter().take(1).collect() } else { scenarios.iter().collect() };
+    for s in shown {
+        let items = entries(s);
+        let mut fields: Vec<String> = Vec::new();
+        for item in &items {
+            for k in item.as_object().into_iter().flat_map(|m| m.keys()) {
+                if k != "id" && !fields.contains(k) {
+                    fields.push(k.clone());
+                }
+            }
+        }
+        let whose = if same && scenarios.len() > 1 { "all scenarios".to_string() } else { s.name.clone() };
+        let _ = writeln!(
+            h,
+            "<h3><code>[[{}]]</code> ({})</h3>\n<div class=\"wide\">\n<table>\n<tr><th>id</th>",
+            esc(list),
+            esc(&whose)
+        );
+        for f in &fields {
+            let u = unit(f).trim_matches('-');
+            let _ = write!(
+                h,
+                "<th>{}{}</th>",
+                esc(f),
+                if u.is_empty() { String::new() } else { format!("<br><span class=\"ci\">{}</span>", esc(u)) }
+            );
+        }
+        h.push_str("</tr>\n");
+        for item in &items {
+            let id = item.get("id").map(value_text).unwrap_or_default();
+            let _ = write!(h, "<tr><td><code>{}</code></td>", esc(&id));
+            for f in &fields {
+                let _ = write!(
+                    h,
+                    "<td class=\"n\">{}</td>",
+                    esc(&item.get(f).map(value_text).unwrap_or_else(|| "–".into()))
+                );
+            }
+            h.push_str("</tr>\n");
+        }
+        h.push_str("</table>\n</div>\n");
+    }
 }
 
 fn events_table(h: &mut String, data: &RunData) {
@@ -127,24 +299,47 @@ fn events_table(h: &mut String, data: &RunData) {
         let Some(list) = s.resolved.get("events").and_then(|e| e.as_array()) else { continue };
         for e in list {
             let field = |k: &str| e.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
-            let enabled = e.get("enabled").and_then(serde_json::Value::as_bool) != Some(false);
-            rows.push((field("date"), field("id"), field("until"), field("kind"), s.name.clone(), enabled));
+            let enabled = e.get("enabled").and_then(Value::as_bool) != Some(false);
+            let settings: Vec<String> = e
+                .as_object()
+                .into_iter()
+                .flat_map(|m| m.iter())
+                .filter(|(k, _)| !["id", "date", "until", "kind", "enabled"].contains(&k.as_str()))
+                .map(|(k, v)| format!("{k} = {}", value_text(v)))
+                .collect();
+            rows.push((
+                field("date"),
+                field("id"),
+                field("until"),
+                field("kind"),
+                settings.join("; "),
+                s.name.clone(),
+                enabled,
+            ));
         }
     }
     if rows.is_empty() {
         return;
     }
     rows.sort();
-    h.push_str("<h2>Policy events</h2>\n<table>\n<tr><th>from</th><th>until</th><th>id</th><th>kind</th><th>scenario</th></tr>\n");
-    for (date, id, until, kind, scenario, enabled) in rows {
+    let markers = event_markers(data);
+    h.push_str(
+        "<h2>Policy events</h2>\n<p>Column # is the number of the event's marker: charts with many events label \
+         their vertical markers with it.</p>\n<table>\n<tr><th>#</th><th>from</th><th>until</th><th>id</th>\
+         <th>kind</th><th>settings</th><th>scenario</th></tr>\n",
+    );
+    for (date, id, until, kind, settings, scenario, enabled) in rows {
         let off = if enabled { "" } else { " (switched off)" };
+        let number =
+            markers.iter().find(|m| enabled && m.date == date).map_or_else(String::new, |m| m.number.to_string());
         let _ = writeln!(
             h,
-            "<tr><td>{}</td><td>{}</td><td>{}{off}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td class=\"n\">{number}</td><td>{}</td><td>{}</td><td>{}{off}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&date),
             esc(&until),
             esc(&id),
             esc(&kind),
+            esc(&settings),
             esc(&scenario)
         );
     }
@@ -220,14 +415,25 @@ fn annual_tables(h: &mut String, data: &RunData) {
 
 /// An SVG document made fit to sit inside the page: the namespace URL (implied in HTML) goes,
 /// the fixed size gives way to the style sheet's `width:100%`, and it gets an accessible name.
-fn inline_svg(svg: &str, title: &str) -> String {
-    let head = format!("<svg width=\"{WIDTH}\" height=\"{HEIGHT}\" ");
-    let svg = svg.replacen(&head, &format!("<svg role=\"img\" aria-label=\"{}\" ", esc(title)), 1);
-    svg.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)
+pub(super) fn inline_svg(svg: &str, title: &str) -> String {
+    let Some(body) = svg.strip_prefix("<svg ") else { return svg.to_string() };
+    let end = body.find('>').unwrap_or(body.len());
+    let mut attrs = &body[..end];
+    for name in ["width=\"", "height=\""] {
+        if let Some(rest) = attrs.strip_prefix(name) {
+            attrs = rest.split_once("\" ").map_or(rest, |(_, after)| after);
+        }
+    }
+    let attrs = attrs.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1).replacen(
+        "xmlns=\"http://www.w3.org/2000/svg\"",
+        "",
+        1,
+    );
+    format!("<svg role=\"img\" aria-label=\"{}\" {}{}", esc(title), attrs.trim_start(), &body[end..])
 }
 
 /// HTML text and attribute escaping.
-fn esc(s: &str) -> String {
+pub(super) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -272,10 +478,9 @@ mod tests {
     #[test]
     fn escapes_and_inlines() {
         assert_eq!(esc("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
-        let svg = format!(
-            "<svg width=\"{WIDTH}\" height=\"{HEIGHT}\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" xmlns=\"http://www.w3.org/2000/svg\">\n</svg>"
-        );
-        let inline = inline_svg(&svg, "T");
+        let svg =
+            "<svg width=\"1600\" height=\"900\" viewBox=\"0 0 1600 900\" xmlns=\"http://www.w3.org/2000/svg\">\n</svg>";
+        let inline = inline_svg(svg, "T");
         assert!(
             !inline.contains("http") && inline.starts_with("<svg role=\"img\" aria-label=\"T\" viewBox"),
             "{inline}"
