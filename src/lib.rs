@@ -9,12 +9,15 @@
 //!   reports the metrics of the output contract. Pure: no I/O, threads or clock.
 //! - [`engine::run_monte_carlo`]: many replicates of one or more scenarios in parallel, seeded per
 //!   (master seed, replicate, stream), so outputs are identical at any thread count.
+//! - [`sweep::spec::load`] and [`sweep::run::run_points`]: parameter sweeps over scenario keys
+//!   (grid, random, Latin hypercube, Saltelli, Morris designs) summarised by outcomes, and
+//!   [`sweep::analysis::analyse`] for Sobol and Morris sensitivity indices.
 //! - [`output::MonteCarloStats`]: streaming per-month statistics and the CSV/JSON writers.
 //! - [`plot::render`]: charts (PNG and SVG) and a self-contained `report.html`, drawn from an
 //!   output directory's files.
 //!
-//! Layers, bottom to top: `error → scenario → model → engine → sweep → output → plot`; the binary's `cli`
-//! sits on top. A module imports only from layers below it (checked by `tests/it/layers.rs`).
+//! Layers, bottom to top: `error → scenario → model → engine → sweep → output → plot`; the
+//! binary's `cli` sits on top. A module imports only from layers below it (checked by `tests/it/layers.rs`).
 #![warn(missing_docs)]
 #![deny(clippy::unwrap_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
