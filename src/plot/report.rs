@@ -78,17 +78,22 @@ pub fn html(data: &RunData, charts: &[(Chart, String)]) -> String {
     h.push_str("</table>\n");
 
     h.push_str("<h2>Provenance</h2>\n<table>\n");
-    let rows = [
+    let p = &m.provenance;
+    let mut rows = vec![
         ("engine", format!("{} {}", m.engine, m.engine_version)),
         ("master seed", m.master_seed.to_string()),
         ("replicates per scenario", m.replicates.to_string()),
-        ("worker threads (results do not depend on it)", m.threads.to_string()),
-        ("wall time", format!("{:.1} s", m.wall_time_s)),
-        ("started", utc(m.started_unix_s)),
-        ("command", m.command.join(" ")),
-        ("seed derivation", m.seed_derivation.clone()),
-        ("files", m.files.join(", ")),
+        ("worker threads (results do not depend on it)", p.threads.to_string()),
+        ("wall time", format!("{:.1} s", p.wall_time_s)),
+        ("started", utc(p.started_unix_s)),
+        ("command", p.command.join(" ")),
     ];
+    if !p.shards.is_empty() {
+        let busy: f64 = p.shards.iter().map(|s| s.wall_time_s).sum();
+        rows.push(("merged from", format!("{} shards, {busy:.1} s of shard wall time in all", p.shards.len())));
+    }
+    rows.push(("seed derivation", m.seed_derivation.clone()));
+    rows.push(("files", m.files.join(", ")));
     for (k, v) in rows {
         let _ = writeln!(h, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(&v));
     }
