@@ -29,3 +29,7 @@ mod layers;
 /// Charts and report: files, sizes, byte-identical re-plotting, self-containment, degenerate runs.
 #[path = "it/plots.rs"]
 mod plots;
+
+/// Sharded runs: `run --shard K/N`, `merge` (byte-identical to the unsharded run, refusals) and `slurm`.
+#[path = "it/shard.rs"]
+mod shard;
