@@ -24,10 +24,10 @@ impl Shard {
     /// Shard `k` of `n`; needs `n >= 1` and `k < n`.
     pub fn new(k: u64, n: u64) -> Result<Shard> {
         if n == 0 {
-            return Err(Error::Usage("shard count N must be at least 1 (expected K/N with 0 <= K < N)".into()));
+            return Err(Error::Usage("the shard count N must be at least 1 (expected K/N with 0 <= K < N)".into()));
         }
         if k >= n {
-            return Err(Error::Usage(format!("shard {k}/{n}: K must be below N (shards are numbered 0 to {})", n - 1)));
+            return Err(Error::Usage(format!("K = {k} must be below N = {n} (shards are numbered 0 to {})", n - 1)));
         }
         Ok(Shard { k, n })
     }
@@ -94,7 +94,7 @@ impl Shard {
         } else {
             k.trim().parse().map_err(|_| bad())?
         };
-        Shard::new(k, n)
+        Shard::new(k, n).map_err(|e| Error::Usage(format!("--shard {text}: {e}")))
     }
 }
 
