@@ -19,7 +19,7 @@
 //! [`MonteCarloStats`](super::MonteCarloStats), exactly as the unsharded run does.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read, Write};
+use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use crate::engine::Shard;
@@ -336,9 +336,12 @@ impl RunShards {
     pub fn replay(&self, series: &[ScenarioSeries], mut f: impl FnMut(u64, &[Trajectory]) -> Result<()>) -> Result<()> {
         let n = self.dirs.len() as u64;
         let rec = record_len(series);
-        // One open reader per shard, each read front to back: replicate r is the next record
-        // of shard r % N.
-        let mut readers = Vec::with_capacity(self.dirs.len());
+        // Each shard's file is read front to back: replicate r is the next record of shard
+        // r % N. Up to OPEN_LIMIT shards keep their file open; beyond that (large arrays) a file
+        // is reopened at its offset for each record, so no file-descriptor limit is reached.
+        const OPEN_LIMIT: usize = 64;
+        let keep_open = self.dirs.len() <= OPEN_LIMIT;
+        let mut files: Vec<ReplicateFile> = Vec::with_capacity(self.dirs.len());
         for (k, dir) in self.dirs.iter().enumerate() {
             let path = dir.join(REPLICATES_FILE);
             let bad = |why: String| {
@@ -359,14 +362,16 @@ impl RunShards {
             if &magic != MAGIC {
                 return Err(bad("not a zeromile replicate file (bad header)".into()));
             }
-            readers.push((path, reader));
+            let reader = if keep_open { Some(reader) } else { None };
+            files.push(ReplicateFile { path, offset: MAGIC.len() as u64, reader });
         }
         let mut buf = vec![0u8; rec as usize];
         let mut trajs: Vec<Trajectory> = Vec::with_capacity(series.len());
         let mut row: Vec<f64> = Vec::new();
         for r in 0..self.replicates() {
-            let (path, reader) = &mut readers[(r % n) as usize];
-            reader.read_exact(&mut buf).map_err(|e| Error::io(&*path, e))?;
+            let file = &mut files[(r % n) as usize];
+            file.read_record(&mut buf, keep_open)?;
+            let path = &file.path;
             let mut words = buf.chunks_exact(8).map(|c| {
                 let mut b = [0u8; 8];
                 b.copy_from_slice(c);
@@ -398,6 +403,35 @@ impl RunShards {
     }
 }
 
+/// One shard's `replicates.bin` during a replay: the next record's offset, and the open reader
+/// when files are kept open.
+struct ReplicateFile {
+    path: PathBuf,
+    offset: u64,
+    reader: Option<BufReader<File>>,
+}
+
+impl ReplicateFile {
+    /// Reads the next record into `buf`; with `keep_open` false, opens the file for this read only.
+    fn read_record(&mut self, buf: &mut [u8], keep_open: bool) -> Result<()> {
+        let io_err = |e| Error::io(&self.path, e);
+        let mut reader = match self.reader.take() {
+            Some(r) => r,
+            None => {
+                let mut f = File::open(&self.path).map_err(io_err)?;
+                f.seek(SeekFrom::Start(self.offset)).map_err(io_err)?;
+                BufReader::new(f)
+            }
+        };
+        reader.read_exact(buf).map_err(io_err)?;
+        self.offset += buf.len() as u64;
+        if keep_open {
+            self.reader = Some(reader);
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -410,6 +444,51 @@ mod tests {
         let back = scenario::from_str(&text, &[]).unwrap();
         assert_eq!(back.canonical_text(), text);
         assert_eq!(ScenarioSeries::of(&back), ScenarioSeries::of(&base));
+    }
+
+    /// Writes `n` shards of `total` synthetic replicates and replays them: every replicate comes
+    /// back in order with its exact values, whether files stay open (few shards) or not (many).
+    #[test]
+    fn replay_returns_every_replicate_in_order() {
+        use crate::model::metrics::{MetricKind, MetricSet};
+        let series = vec![ScenarioSeries {
+            name: "s".into(),
+            metrics: MetricSet { names: vec!["a".into(), "b".into()], kinds: vec![MetricKind::Flow; 2], units: vec![] },
+            dates: (1..=3).map(|m| crate::scenario::YearMonth::new(2024, m).unwrap()).collect(),
+        }];
+        let traj = |r: u64| {
+            let mut t = Trajectory::new(2, 3);
+            for (i, d) in series[0].dates.iter().enumerate() {
+                t.push(*d, &[r as f64 + 0.1 * i as f64, -(r as f64) / 3.0]);
+            }
+            t
+        };
+        let total = 150;
+        for n in [3u64, 70] {
+            let tmp = tempfile::tempdir().unwrap();
+            let dirs: Vec<PathBuf> = (0..n).map(|k| tmp.path().join(format!("shard-{k}"))).collect();
+            for (k, dir) in dirs.iter().enumerate() {
+                std::fs::create_dir(dir).unwrap();
+                let shard = Shard::new(k as u64, n).unwrap();
+                let mut w = ShardWriter::create(dir, &series, shard, total).unwrap();
+                for r in shard.indices(total) {
+                    w.write_replicate(r, &[traj(r)]).unwrap();
+                }
+                w.finish().unwrap();
+            }
+            let mut manifest = crate::output::manifest::tests::sample();
+            manifest.replicates = total;
+            let shards = RunShards { manifest, dirs, provenance: vec![] };
+            let mut seen = Vec::new();
+            shards
+                .replay(&series, |r, trajs| {
+                    assert_eq!(trajs, [traj(r)]);
+                    seen.push(r);
+                    Ok(())
+                })
+                .unwrap();
+            assert_eq!(seen, (0..total).collect::<Vec<_>>(), "{n} shards");
+        }
     }
 
     #[test]
