@@ -19,6 +19,7 @@ ROOT=$PWD
 START=$SECONDS
 TIMEOUT=${SLURM_TEST_TIMEOUT:-180} # seconds to wait for one batch of jobs
 
+say() { echo "slurm test [$((SECONDS - START)) s]: $*"; }
 skip() {
     echo "slurm test: SKIPPED: $*"
     exit 0
@@ -36,7 +37,7 @@ fi
 
 PACKAGES=(slurmctld slurmd slurm-client munge)
 if ! dpkg -s "${PACKAGES[@]}" >/dev/null 2>&1; then
-    echo "slurm test: installing ${PACKAGES[*]}"
+    say "installing ${PACKAGES[*]}"
     export DEBIAN_FRONTEND=noninteractive
     if ! apt-get update -q >/tmp/zeromile-slurm-apt.log 2>&1 ||
         ! apt-get install -y -q --no-install-recommends "${PACKAGES[@]}" >>/tmp/zeromile-slurm-apt.log 2>&1; then
@@ -120,7 +121,7 @@ wait_pidfile() { # FILE: waits for a daemon's PID file, prints the PID
 }
 
 if pidof munged >/dev/null 2>&1; then
-    echo "slurm test: using the munged already running"
+    say "using the munged already running"
 else
     mkdir -p /run/munge /var/log/munge /var/lib/munge
     chown munge:munge /run/munge /var/log/munge /var/lib/munge
@@ -141,10 +142,10 @@ for _ in $(seq 150); do
     sleep 0.2
 done
 sinfo -h -o %T | grep -qx idle || fail "the node did not become idle: $(sinfo 2>&1)"
-echo "slurm test: cluster up on $host ($(sinfo -h -o '%c CPUs') ) after $((SECONDS - START)) s"
+say "cluster up on $host ($(sinfo -h -o '%c') CPUs)"
 
 # ---- the binary and a two-scenario run ---------------------------------------------------------
-cargo build --release --quiet --bin zeromile
+cargo build --release --quiet --bin zeromile # up to date after `cargo test --release`
 BIN=$ROOT/target/release/zeromile
 SHARDS=3
 printf 'extends = "%s"\nname = "smoke_budget"\n[policy]\nhard_budget = true\n' "$ROOT/scenarios/smoke.toml" \
@@ -202,10 +203,10 @@ passed=0
 OUT1=$WORK/cluster
 "$BIN" slurm "${RUN_ARGS[@]}" --shards $SHARDS --cpus-per-task 1 --time 5 --output-dir "$OUT1" --out "$OUT1/job.sh"
 submit "$OUT1"
-echo "slurm test: array $ARRAY: $(scontrol -o show job "$ARRAY" | grep -o 'JobState=[A-Z]*' | sort | uniq -c | xargs)"
+say "array $ARRAY: $(scontrol -o show job "$ARRAY" | grep -o 'JobState=[A-Z]*' | sort | uniq -c | xargs)"
 [ "$(job_state "$MERGE")" = COMPLETED ] || fail "merge job $MERGE: $(job_state "$MERGE"): $(cat "$OUT1"/logs/*)"
 same_run "$WORK/reference" "$OUT1/merged"
-echo "slurm test: run in $SHARDS shards == single-process run ($(find "$OUT1/merged" -type f | wc -l) files)"
+say "run in $SHARDS shards == single-process run ($(find "$OUT1/merged" -type f | wc -l) files)"
 passed=$((passed + 1))
 
 # ---- 2. a failed shard: merge cancelled, named by `zeromile merge`, rerun alone -----------------
@@ -227,11 +228,11 @@ rc=$?
 set -e
 [ "$rc" = 2 ] || fail "zeromile merge with shard 1 missing exited $rc, expected 2: $msg"
 [[ $msg == *"missing shards: 1 of $SHARDS"* ]] || fail "zeromile merge did not name shard 1: $msg"
-echo "slurm test: shard 1 failed, merge job $state, zeromile merge said: $msg"
+say "shard 1 failed, merge job $state, zeromile merge said: $msg"
 submit "$OUT2" --array=1 # the same script, shard 1 only; it submits the merge again
 [ "$(job_state "$MERGE")" = COMPLETED ] || fail "merge job $MERGE after the rerun: $(job_state "$MERGE")"
 same_run "$WORK/reference" "$OUT2/merged"
-echo "slurm test: shard 1 rerun alone with --array=1; merged == single-process run"
+say "shard 1 rerun alone with --array=1; merged == single-process run"
 passed=$((passed + 1))
 
 # ---- 3. the smoke sweep ---------------------------------------------------------------------------
