@@ -60,8 +60,13 @@ fn bench_monte_carlo(c: &mut Criterion) {
         .throughput(Throughput::Elements(REPLICATES));
     for threads in [1usize, 2] {
         group.bench_with_input(BenchmarkId::new("threads", threads), &threads, |b, &threads| {
-            let mc =
-                MonteCarlo { scenarios: &scenarios, master_seed: scenarios[0].seed, replicates: REPLICATES, threads };
+            let mc = MonteCarlo {
+                scenarios: &scenarios,
+                master_seed: scenarios[0].seed,
+                replicates: REPLICATES,
+                threads,
+                shard: engine::Shard::ALL,
+            };
             b.iter(|| {
                 let mut sink = NullSink(0);
                 engine::run_monte_carlo(&mc, &mut sink).expect("monte carlo");

@@ -33,3 +33,7 @@ mod plots;
 /// `zeromile sweep` and `merge`: designs end to end, shard/merge and thread equality, resume after a kill, bad files.
 #[path = "it/sweep.rs"]
 mod sweep;
+
+/// Sharded runs: `run --shard K/N`, `merge` (byte-identical to the unsharded run, refusals) and `slurm`.
+#[path = "it/shard.rs"]
+mod shard;

@@ -1,4 +1,5 @@
-//! Command-line interface (binary only): `run`, `sweep`, `merge`, `plot`, `validate`, `describe`, `bench`.
+//! Command-line interface (binary only): `run`, `sweep`, `merge`, `slurm`, `plot`, `validate`, `describe`,
+//! `bench`.
 
 mod sweep;
 
@@ -8,12 +9,16 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use zeromile::engine::{self, MonteCarlo, Sink};
-use zeromile::model::metrics::{MetricSet, Trajectory};
+use zeromile::engine::{self, MonteCarlo, Shard, Sink};
+use zeromile::model::metrics::Trajectory;
 use zeromile::output::{
-    self, AtomicFile, Manifest, ManifestScenario, MonteCarloStats, ScenarioSeries, TrajectoryWriter,
+    self, AtomicFile, Manifest, ManifestScenario, MonteCarloStats, Provenance, ScenarioSeries, ShardInfo, ShardWriter,
+    TrajectoryWriter,
 };
 use zeromile::scenario::{self, Scenario};
+
+mod merge;
+mod slurm;
 
 /// A usage error detected by the binary (exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -34,21 +39,6 @@ enum Command {
     Run(RunArgs),
     /// Run a parameter sweep (grid, random, Latin hypercube, Saltelli or Morris design) and its sensitivity analysis.
     Sweep(sweep::SweepArgs),
-    /// Combine shard directories (`--shard K/N`) into the output of the unsharded command.
-    Merge {
-        /// Shard output directories, in any order.
-        #[arg(required = true)]
-        dirs: Vec<PathBuf>,
-        /// Output directory of the merged result.
-        #[arg(long, short = 'o')]
-        out: PathBuf,
-        /// Print nothing on success.
-        #[arg(long, short = 'q')]
-        quiet: bool,
-        /// Skip the charts.
-        #[arg(long)]
-        no_plots: bool,
-    },
     /// Re-draw the charts (`plots/`) and `report.html` of an existing output directory.
     Plot {
         /// Output directory of an earlier `zeromile run` (or `zeromile sweep`).
@@ -92,6 +82,10 @@ enum Command {
     },
     /// Measure ns per consumer-month (full model and roofline kernel), replicates per second and peak memory.
     Bench(BenchArgs),
+    /// Merge the shard directories of `run` or `sweep --shard K/N` into the output the unsharded command writes.
+    Merge(merge::MergeArgs),
+    /// Print an sbatch script that runs a scenario (or sweep) as a Slurm job array plus a merge job.
+    Slurm(slurm::SlurmArgs),
 }
 
 #[derive(Args, Debug)]
@@ -123,6 +117,10 @@ struct RunArgs {
     /// Skip the charts (`plots/`) and `report.html`; `zeromile plot DIR` draws them later.
     #[arg(long)]
     no_plots: bool,
+    /// Run only shard K of N (replicates r with r % N == K) and write a shard directory for
+    /// `zeromile merge`; `auto/N` takes K from `SLURM_ARRAY_TASK_ID`. See docs/cluster.md.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
 }
 
 /// Parses the command line and runs the subcommand.
@@ -141,7 +139,6 @@ pub fn run() -> Result<()> {
     match cli.command {
         Command::Run(args) => run_cmd(args),
         Command::Sweep(args) => sweep::sweep_cmd(args),
-        Command::Merge { dirs, out, quiet, no_plots } => sweep::merge_sweep(&dirs, &out, quiet, no_plots),
         Command::Plot { out_dir, quiet, charts, format, no_events, width, height, no_report } => {
             let started = Instant::now();
             let options = zeromile::plot::PlotOptions {
@@ -174,6 +171,8 @@ pub fn run() -> Result<()> {
             Ok(())
         }
         Command::Bench(args) => bench_cmd(args),
+        Command::Merge(args) => merge::merge_cmd(args),
+        Command::Slurm(args) => slurm::slurm_cmd(args),
     }
 }
 
@@ -205,17 +204,24 @@ fn describe_text(markdown: bool) -> String {
     s
 }
 
+/// Where each replicate goes: statistics and trajectories of a whole run, or a shard's raw file.
 struct Collect<'a> {
-    stats: MonteCarloStats,
+    stats: Option<MonteCarloStats>,
     traj: Option<TrajectoryWriter<AtomicFile>>,
+    shard: Option<ShardWriter>,
     bar: &'a ProgressBar,
 }
 
 impl Sink for Collect<'_> {
-    fn replicate(&mut self, _replicate: u64, trajectories: &[Trajectory]) -> zeromile::Result<()> {
-        self.stats.add_replicate(trajectories);
+    fn replicate(&mut self, replicate: u64, trajectories: &[Trajectory]) -> zeromile::Result<()> {
+        if let Some(s) = self.stats.as_mut() {
+            s.add_replicate(trajectories);
+        }
         if let Some(w) = self.traj.as_mut() {
-            w.write_replicate(_replicate, trajectories)?;
+            w.write_replicate(replicate, trajectories)?;
+        }
+        if let Some(w) = self.shard.as_mut() {
+            w.write_replicate(replicate, trajectories)?;
         }
         Ok(())
     }
@@ -229,8 +235,73 @@ fn thread_count(requested: Option<usize>) -> usize {
     requested.or_else(|| std::env::var("SLURM_CPUS_PER_TASK").ok().and_then(|v| v.parse().ok())).unwrap_or(0)
 }
 
+/// When and how a command started: the source of its manifest's `provenance`.
+struct Clock {
+    started: Instant,
+    started_unix_s: u64,
+}
+
+impl Clock {
+    fn start() -> Clock {
+        let started_unix_s =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        Clock { started: Instant::now(), started_unix_s }
+    }
+
+    fn provenance(&self, threads: usize) -> Provenance {
+        Provenance {
+            threads,
+            wall_time_s: self.started.elapsed().as_secs_f64(),
+            started_unix_s: self.started_unix_s,
+            command: std::env::args().collect(),
+            shards: Vec::new(),
+        }
+    }
+}
+
+/// `--shard` of `run`: `K/N`, or `auto/N` with K from `SLURM_ARRAY_TASK_ID`.
+fn parse_shard(spec: &str) -> zeromile::Result<Shard> {
+    let id = std::env::var("SLURM_ARRAY_TASK_ID").ok();
+    Shard::parse_with(spec, id.as_deref())
+}
+
+/// Creates `dir` for a rewrite: refuses a non-directory, removes a stale `manifest.json` (a
+/// directory being rewritten must never look complete) and stale charts.
+fn prepare_out_dir(dir: &Path) -> Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(BadInput(format!("--out {} exists and is not a directory", dir.display())).into());
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let manifest_path = dir.join(output::MANIFEST_FILE);
+    if manifest_path.exists() {
+        std::fs::remove_file(&manifest_path).with_context(|| format!("removing {}", manifest_path.display()))?;
+    }
+    // Charts of an earlier run in this directory would describe other data.
+    zeromile::plot::remove_stale(dir)?;
+    Ok(())
+}
+
+/// Starts `trajectories.csv` in `dir` when asked for, else removes a stale one.
+fn trajectory_writer(
+    dir: &Path,
+    series: &[ScenarioSeries],
+    wanted: bool,
+) -> Result<Option<TrajectoryWriter<AtomicFile>>> {
+    let path = dir.join(TRAJECTORIES_FILE);
+    if wanted {
+        return Ok(Some(TrajectoryWriter::new(AtomicFile::create(&path)?, series)?.with_label(path)));
+    }
+    if path.exists() {
+        std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+    }
+    Ok(None)
+}
+
+/// Raw trajectories of `--trajectories`.
+const TRAJECTORIES_FILE: &str = "trajectories.csv";
+
 fn run_cmd(args: RunArgs) -> Result<()> {
-    let started = Instant::now();
+    let clock = Clock::start();
     let scenarios: Vec<Scenario> =
         args.scenarios.iter().map(|p| scenario::load(p, &args.set)).collect::<zeromile::Result<_>>()?;
     let mut names: Vec<&str> = Vec::new();
@@ -247,60 +318,37 @@ fn run_cmd(args: RunArgs) -> Result<()> {
     }
     let master_seed = args.seed.unwrap_or(first.seed);
     let threads = thread_count(args.threads);
-    if args.out.exists() && !args.out.is_dir() {
-        return Err(BadInput(format!("--out {} exists and is not a directory", args.out.display())).into());
-    }
-    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
-    // A directory being rewritten must never look complete.
-    let manifest_path = args.out.join(output::MANIFEST_FILE);
-    if manifest_path.exists() {
-        std::fs::remove_file(&manifest_path).with_context(|| format!("removing {}", manifest_path.display()))?;
-    }
-    // Charts of an earlier run in this directory would describe other data.
-    zeromile::plot::remove_stale(&args.out)?;
+    let shard = args.shard.as_deref().map(parse_shard).transpose()?;
+    prepare_out_dir(&args.out)?;
 
-    let series: Vec<ScenarioSeries> = scenarios
-        .iter()
-        .map(|s| ScenarioSeries {
-            name: s.name.clone(),
-            metrics: MetricSet::new(&s.markets.iter().map(|m| m.id.as_str()).collect::<Vec<_>>()),
-            dates: (0..s.months()).map(|i| s.start.offset(i as i64)).collect(),
-        })
-        .collect();
-    let traj = if args.trajectories {
-        let path = args.out.join("trajectories.csv");
-        Some(TrajectoryWriter::new(AtomicFile::create(&path)?, &series)?.with_label(path))
-    } else {
-        let stale = args.out.join("trajectories.csv");
-        if stale.exists() {
-            std::fs::remove_file(&stale).with_context(|| format!("removing {}", stale.display()))?;
-        }
-        None
+    let series: Vec<ScenarioSeries> = scenarios.iter().map(ScenarioSeries::of).collect();
+    let bar = progress_bar(shard.unwrap_or_default().count(replicates), args.quiet);
+    let mut sink = match shard {
+        // A shard keeps every value of its replicates, lossless; `merge` computes the statistics.
+        Some(shard) => Collect {
+            stats: None,
+            traj: None,
+            shard: Some(ShardWriter::create(&args.out, &series, shard, replicates)?),
+            bar: &bar,
+        },
+        None => Collect {
+            stats: Some(MonteCarloStats::new(series.clone())),
+            traj: trajectory_writer(&args.out, &series, args.trajectories)?,
+            shard: None,
+            bar: &bar,
+        },
     };
-    let bar = progress_bar(replicates, args.quiet);
-    let mut sink = Collect { stats: MonteCarloStats::new(series), traj, bar: &bar };
-    let mc = MonteCarlo { scenarios: &scenarios, master_seed, replicates, threads };
+    let mc = MonteCarlo { scenarios: &scenarios, master_seed, replicates, threads, shard: shard.unwrap_or_default() };
     engine::run_monte_carlo(&mc, &mut sink)?;
     bar.finish_and_clear();
 
-    let mut files = Vec::new();
-    if let Some(w) = sink.traj.take() {
-        w.finish()?.commit()?;
-        files.push("trajectories.csv".to_string());
-    }
     let used_threads = if threads == 0 { rayon::current_num_threads() } else { threads };
-    let manifest = Manifest {
+    let mut manifest = Manifest {
+        kind: output::KIND_RUN.into(),
         engine: "zeromile".into(),
         engine_version: env!("CARGO_PKG_VERSION").into(),
         master_seed,
         replicates,
-        threads: used_threads,
-        wall_time_s: started.elapsed().as_secs_f64(),
-        started_unix_s: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0),
-        command: std::env::args().collect(),
         seed_derivation: engine::seed::DERIVATION.into(),
         scenarios: scenarios
             .iter()
@@ -316,30 +364,66 @@ fn run_cmd(args: RunArgs) -> Result<()> {
                 }
             })
             .collect(),
-        files,
+        files: Vec::new(),
+        shard: None,
+        provenance: Provenance::default(),
     };
-    let written = output::write_outputs(&args.out, &sink.stats, &manifest)?;
+
+    if let (Some(shard), Some(writer)) = (shard, sink.shard.take()) {
+        writer.finish()?;
+        manifest.kind = output::KIND_RUN_SHARD.into();
+        manifest.shard = Some(ShardInfo { k: shard.k(), n: shard.n(), trajectories: args.trajectories });
+        manifest.files.push(output::REPLICATES_FILE.into());
+        manifest.files.extend((0..scenarios.len()).map(output::scenario_file));
+        manifest.provenance = clock.provenance(used_threads);
+        let texts: Vec<String> = scenarios.iter().map(Scenario::canonical_text).collect();
+        let mut written = vec![args.out.join(output::REPLICATES_FILE)];
+        written.extend(output::write_shard_outputs(&args.out, &texts, &manifest)?);
+        if !args.quiet {
+            eprintln!(
+                "shard {shard}: {} of {replicates} replicates x {} scenario(s) in {:.1}s -> {}",
+                shard.count(replicates),
+                scenarios.len(),
+                clock.started.elapsed().as_secs_f64(),
+                display_files(&args.out, &written)
+            );
+        }
+        return Ok(());
+    }
+
+    if let Some(w) = sink.traj.take() {
+        w.finish()?.commit()?;
+        manifest.files.push(TRAJECTORIES_FILE.to_string());
+    }
+    let Some(stats) = sink.stats.take() else {
+        anyhow::bail!("internal error: an unsharded run lost its statistics");
+    };
+    manifest.provenance = clock.provenance(used_threads);
+    let written = output::write_outputs(&args.out, &stats, &manifest)?;
     if !args.quiet {
         eprintln!(
             "{} replicates x {} scenario(s) in {:.1}s -> {}",
             replicates,
             scenarios.len(),
-            started.elapsed().as_secs_f64(),
+            clock.started.elapsed().as_secs_f64(),
             display_files(&args.out, &written)
         );
     }
-    // Drawn from the files just written, exactly as `zeromile plot` would.
-    if !args.no_plots {
-        let plotting = Instant::now();
-        let plots = zeromile::plot::render(&args.out).with_context(|| {
-            format!(
-                "drawing charts (the CSV files and manifest are complete; `zeromile plot {}` retries)",
-                args.out.display()
-            )
-        })?;
-        if !args.quiet {
-            eprintln!("plotted in {:.2}s -> {}", plotting.elapsed().as_secs_f64(), display_plots(&args.out, &plots));
-        }
+    render_plots(&args.out, args.no_plots, args.quiet)
+}
+
+/// Draws the charts and report of the finished directory `dir` (unless `skip`), exactly as
+/// `zeromile plot` would.
+fn render_plots(dir: &Path, skip: bool, quiet: bool) -> Result<()> {
+    if skip {
+        return Ok(());
+    }
+    let plotting = Instant::now();
+    let plots = zeromile::plot::render(dir).with_context(|| {
+        format!("drawing charts (the CSV files and manifest are complete; `zeromile plot {}` retries)", dir.display())
+    })?;
+    if !quiet {
+        eprintln!("plotted in {:.2}s -> {}", plotting.elapsed().as_secs_f64(), display_plots(dir, &plots));
     }
     Ok(())
 }
@@ -476,7 +560,7 @@ impl Sink for NullSink {
 /// Replicates per second of `replicates` replicates of `s` on `threads` threads (0 = all).
 fn replicates_per_s(s: &Scenario, replicates: u64, threads: usize) -> Result<f64> {
     let scenarios = std::slice::from_ref(s);
-    let mc = MonteCarlo { scenarios, master_seed: s.seed, replicates, threads };
+    let mc = MonteCarlo { scenarios, master_seed: s.seed, replicates, threads, shard: Shard::ALL };
     let mut sink = NullSink(0);
     let t = Instant::now();
     engine::run_monte_carlo(&mc, &mut sink)?;

@@ -5,13 +5,14 @@ use clap::Args;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use zeromile::engine::Shard;
 use zeromile::engine::{self, Workers};
 use zeromile::output::sweep::{
     points_header, PartialState, PointsLog, PointsTable, ShardInfo, SweepManifest, POINTS_FILE, SENSITIVITY_FILE,
 };
 use zeromile::output::{self, MANIFEST_FILE};
 use zeromile::sweep::analysis::{self, Plan};
-use zeromile::sweep::run::{run_points, Shard};
+use zeromile::sweep::run::run_points;
 use zeromile::sweep::spec::{self, Sweep};
 
 use super::{progress_bar_with, thread_count, BadInput};
@@ -39,20 +40,6 @@ pub struct SweepArgs {
     /// Skip the charts (`plots/`).
     #[arg(long)]
     no_plots: bool,
-}
-
-/// Parses `K/N` or `auto/N` (K from `SLURM_ARRAY_TASK_ID`).
-pub fn parse_shard(text: &str) -> Result<Shard> {
-    let text = match text.strip_prefix("auto/") {
-        Some(n) => {
-            let k = std::env::var("SLURM_ARRAY_TASK_ID").map_err(|_| {
-                BadInput(format!("--shard {text}: `auto` needs SLURM_ARRAY_TASK_ID (set by a Slurm job array)"))
-            })?;
-            format!("{}/{n}", k.trim())
-        }
-        None => text.to_string(),
-    };
-    Shard::parse(&text).map_err(|e| BadInput(e.to_string()).into())
 }
 
 /// The `sweep` object of the manifest: everything about the sweep a reader (or `merge`) needs.
@@ -129,7 +116,7 @@ pub fn sweep_cmd(args: SweepArgs) -> Result<()> {
     // With --shard (even 0/1) the directory is a shard for `merge`; without, a complete sweep.
     let sharded = args.shard.is_some();
     let shard = match &args.shard {
-        Some(t) => parse_shard(t)?,
+        Some(t) => super::parse_shard(t)?,
         None => Shard::ALL,
     };
     let out = args.out.clone().unwrap_or_else(|| Path::new("out").join(&sweep.name));
@@ -139,7 +126,7 @@ pub fn sweep_cmd(args: SweepArgs) -> Result<()> {
     let threads = thread_count(args.threads);
     let workers = Workers::new(threads)?;
     let sweep_hash = output::hash_hex(sweep.canonical_text().as_bytes());
-    let points: Vec<usize> = shard.indices(sweep.points() as u64).into_iter().map(|p| p as usize).collect();
+    let points: Vec<usize> = shard.indices(sweep.points() as u64).map(|p| p as usize).collect();
 
     let param_names: Vec<String> = sweep.parameters.iter().map(|p| p.name.clone()).collect();
     let outcome_names: Vec<String> = sweep.outcomes.iter().map(|o| o.spec.name.clone()).collect();
@@ -149,7 +136,7 @@ pub fn sweep_cmd(args: SweepArgs) -> Result<()> {
 
     if args.resume && out.join(MANIFEST_FILE).exists() && !out.join(output::sweep::POINTS_PARTIAL_FILE).exists() {
         if let Ok(m) = SweepManifest::read(&out) {
-            if m.sweep_hash == sweep_hash && m.shard == sharded.then_some(ShardInfo { k: shard.k, n: shard.n }) {
+            if m.sweep_hash == sweep_hash && m.shard == sharded.then_some(ShardInfo { k: shard.k(), n: shard.n() }) {
                 if !args.quiet {
                     eprintln!("{}: already complete, nothing to resume", out.display());
                 }
@@ -190,7 +177,7 @@ pub fn sweep_cmd(args: SweepArgs) -> Result<()> {
         engine: "zeromile".into(),
         engine_version: env!("CARGO_PKG_VERSION").into(),
         sweep_hash,
-        shard: sharded.then_some(ShardInfo { k: shard.k, n: shard.n }),
+        shard: sharded.then_some(ShardInfo { k: shard.k(), n: shard.n() }),
         points_total: sweep.points(),
         points_here: points.len(),
         seed_derivation: format!(

@@ -3,6 +3,9 @@
 
 pub mod roofline;
 pub mod seed;
+pub mod shard;
+
+pub use shard::Shard;
 
 use crate::error::{Error, Result};
 use crate::model::consumer::{ChunkJob, Executor};
@@ -82,18 +85,22 @@ pub struct MonteCarlo<'a> {
     pub replicates: u64,
     /// Worker threads (0 = all cores).
     pub threads: usize,
+    /// Which replicates to run: those `r < replicates` in the shard ([`Shard::ALL`]: every one).
+    /// Replicate r is the same whichever shard runs it.
+    pub shard: Shard,
 }
 
 /// Receives results in replicate order (whatever order workers finish in).
 pub trait Sink {
     /// Replicate `replicate`: one trajectory per scenario, in scenario order.
     fn replicate(&mut self, replicate: u64, trajectories: &[Trajectory]) -> Result<()>;
-    /// Progress: replicates done so far (called after each delivery).
+    /// Progress: replicates of the shard done so far (called after each delivery).
     fn progress(&mut self, _done: u64) {}
 }
 
-/// Runs every (scenario, replicate) in parallel and hands each replicate's trajectories to
-/// `sink` in increasing replicate order. Memory holds at most one window of replicates.
+/// Runs every (scenario, replicate) of the shard in parallel and hands each replicate's
+/// trajectories to `sink` in increasing replicate order. Memory holds at most one window of
+/// replicates.
 pub fn run_monte_carlo(mc: &MonteCarlo<'_>, sink: &mut dyn Sink) -> Result<()> {
     if mc.scenarios.is_empty() {
         return Err(Error::Usage("no scenario to run".into()));
@@ -105,20 +112,20 @@ pub fn run_monte_carlo(mc: &MonteCarlo<'_>, sink: &mut dyn Sink) -> Result<()> {
     let threads = pool.current_num_threads() as u64;
     // The window bounds memory; it does not affect results (delivery is by replicate index).
     let window = (4 * threads).max(4);
-    let n_s = mc.scenarios.len() as u64;
-    let mut start = 0;
-    while start < mc.replicates {
-        let end = (start + window).min(mc.replicates);
-        let items: Vec<(u64, usize)> = (start..end).flat_map(|r| (0..n_s as usize).map(move |s| (r, s))).collect();
+    let n_s = mc.scenarios.len();
+    let mut todo = mc.shard.indices(mc.replicates).peekable();
+    let mut done = 0;
+    while todo.peek().is_some() {
+        let batch: Vec<u64> = todo.by_ref().take(window as usize).collect();
+        let items: Vec<(u64, usize)> = batch.iter().flat_map(|&r| (0..n_s).map(move |s| (r, s))).collect();
         let results: Vec<Trajectory> = pool.install(|| {
             items.par_iter().map(|&(r, s)| run_one(&mc.scenarios[s], seed::replicate_key(mc.master_seed, r))).collect()
         });
-        for (i, chunk) in results.chunks(n_s as usize).enumerate() {
-            let r = start + i as u64;
+        for (&r, chunk) in batch.iter().zip(results.chunks(n_s)) {
             sink.replicate(r, chunk)?;
-            sink.progress(r + 1);
+            done += 1;
+            sink.progress(done);
         }
-        start = end;
     }
     Ok(())
 }

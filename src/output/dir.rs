@@ -110,14 +110,11 @@ mod tests {
 
     fn manifest() -> Manifest {
         Manifest {
+            kind: crate::output::KIND_RUN.into(),
             engine: "zeromile".into(),
             engine_version: "0.1.0".into(),
             master_seed: 1,
             replicates: 2,
-            threads: 1,
-            wall_time_s: 0.25,
-            started_unix_s: 0,
-            command: vec!["zeromile".into()],
             seed_derivation: "test".into(),
             scenarios: vec![ManifestScenario {
                 name: "s0".into(),
@@ -127,6 +124,13 @@ mod tests {
                 resolved: serde_json::Value::Null,
             }],
             files: vec!["trajectories.csv".into(), "deltas.csv".into()],
+            shard: None,
+            provenance: crate::output::Provenance {
+                threads: 1,
+                wall_time_s: 0.25,
+                command: vec!["zeromile".into()],
+                ..Default::default()
+            },
         }
     }
 

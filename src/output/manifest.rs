@@ -7,33 +7,79 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+/// [`Manifest::kind`] of a finished run directory (`zeromile run`, or `zeromile merge` of run shards).
+pub const KIND_RUN: &str = "run";
+/// [`Manifest::kind`] of one shard of a run (`zeromile run --shard K/N`).
+pub const KIND_RUN_SHARD: &str = "run-shard";
+/// [`Manifest::kind`] reserved for one shard of a sweep (`zeromile sweep --shard K/N`).
+pub const KIND_SWEEP_SHARD: &str = "sweep-shard";
+
 /// Everything needed to reproduce a run and check its outputs.
 ///
 /// Written last by [`super::write_outputs`]: its presence marks an output directory as complete.
+///
+/// **Contract:** everything except [`Manifest::provenance`] is a pure function of the resolved
+/// scenarios, their sources and overrides, the master seed, the replicate count and the
+/// `--trajectories` flag. A run merged from shards therefore has a manifest equal to the
+/// unsharded run's except for `provenance` (the clock, threads and command line).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
+    /// What the directory holds: [`KIND_RUN`] (default when absent, as in older manifests) or
+    /// [`KIND_RUN_SHARD`].
+    #[serde(default = "kind_run")]
+    pub kind: String,
     /// Always `"zeromile"`.
     pub engine: String,
     /// Crate version that produced the outputs (`CARGO_PKG_VERSION`).
     pub engine_version: String,
     /// Master seed from which every replicate's random stream is derived.
     pub master_seed: u64,
-    /// Replicates run per scenario.
+    /// Replicates run per scenario (for a shard: of the whole run, not of the shard).
     pub replicates: u64,
-    /// Worker threads used (results do not depend on it).
-    pub threads: usize,
-    /// Wall-clock duration of the run, seconds.
-    pub wall_time_s: f64,
-    /// Start of the run, seconds since the Unix epoch.
-    pub started_unix_s: u64,
-    /// The command line, program name first.
-    pub command: Vec<String>,
     /// How a replicate's random stream follows from `master_seed` (human-readable).
     pub seed_derivation: String,
     /// The scenarios run, in output order (scenario 0 is the baseline of `deltas.csv`).
     pub scenarios: Vec<ManifestScenario>,
     /// Output files of the run, relative to the output directory (the manifest excluded).
     pub files: Vec<String>,
+    /// Which shard this directory holds; only for [`KIND_RUN_SHARD`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardInfo>,
+    /// How this copy of the outputs was produced: the only part of the manifest that differs
+    /// between two runs with equal results (thread count, clock, command line, shards merged).
+    #[serde(default)]
+    pub provenance: Provenance,
+}
+
+fn kind_run() -> String {
+    KIND_RUN.to_string()
+}
+
+/// The shard a [`KIND_RUN_SHARD`] directory holds: replicates `r` with `r % n == k`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardInfo {
+    /// Shard index K, `0 <= k < n`.
+    pub k: u64,
+    /// Shard count N.
+    pub n: u64,
+    /// The run asked for `--trajectories`: the merge writes `trajectories.csv`.
+    pub trajectories: bool,
+}
+
+/// How, where and how fast a directory's outputs were produced. Never affects a result.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// Worker threads used (results do not depend on it); for a merge, the most any shard used.
+    pub threads: usize,
+    /// Wall-clock duration of this command, seconds (for a merge: of the merge alone).
+    pub wall_time_s: f64,
+    /// Start of this command, seconds since the Unix epoch.
+    pub started_unix_s: u64,
+    /// The command line, program name first.
+    pub command: Vec<String>,
+    /// For a merged run: each shard's provenance, in shard order (shard K at index K).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shards: Vec<Provenance>,
 }
 
 /// One scenario of a run, as resolved after `extends` and overrides.
@@ -84,19 +130,16 @@ pub fn hash_hex(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn sample() -> Manifest {
         Manifest {
+            kind: KIND_RUN.into(),
             engine: "zeromile".into(),
             engine_version: "0.1.0".into(),
             master_seed: 42,
             replicates: 3,
-            threads: 2,
-            wall_time_s: 1.5,
-            started_unix_s: 1_700_000_000,
-            command: vec!["zeromile".into(), "run".into()],
             seed_derivation: "xoshiro256++ seeded from (master_seed, replicate)".into(),
             scenarios: vec![ManifestScenario {
                 name: "base".into(),
@@ -106,6 +149,14 @@ mod tests {
                 resolved: serde_json::json!({"name": "base"}),
             }],
             files: vec!["summary.csv".into()],
+            shard: None,
+            provenance: Provenance {
+                threads: 2,
+                wall_time_s: 1.5,
+                started_unix_s: 1_700_000_000,
+                command: vec!["zeromile".into(), "run".into()],
+                shards: vec![],
+            },
         }
     }
 
@@ -127,5 +178,18 @@ mod tests {
         assert!(text.contains("\"hash\": \""));
         let back: Manifest = serde_json::from_str(&text).unwrap();
         assert_eq!(back, m);
+        assert!(!text.contains("\"shard\""), "no shard field outside shards");
+        assert!(text.trim_end().trim_end_matches('}').trim_end().ends_with('}'), "provenance is the last field");
+    }
+
+    #[test]
+    fn older_manifest_without_kind_or_provenance_reads_as_run() {
+        let mut v: serde_json::Value = serde_json::from_str(&sample().to_json().unwrap()).unwrap();
+        let obj = v.as_object_mut().unwrap();
+        obj.remove("kind");
+        obj.remove("provenance");
+        let m: Manifest = serde_json::from_value(v).unwrap();
+        assert_eq!(m.kind, KIND_RUN);
+        assert_eq!(m.provenance, Provenance::default());
     }
 }

@@ -7,11 +7,13 @@
 //! - [`TrajectoryWriter`] writes raw replicates, one wide row per scenario × replicate × month.
 //! - [`Manifest`] records seed, version, command, scenario hashes and files of a run.
 //! - [`write_outputs`] writes a run directory through [`AtomicFile`]s, `manifest.json` last.
+//! - [`ShardWriter`] and [`write_shard_outputs`] write one shard of a run (raw replicates,
+//!   lossless); [`RunShards`] checks a set of shards and replays them in replicate order.
 //!
 //! Architecture invariants: this layer never runs a model or draws a random number; it only
 //! consumes [`Trajectory`](crate::model::metrics::Trajectory)s. Every output is a pure function
 //! of the replicates fed in, in order: no clock, hash-map order or thread count reaches a file
-//! (the manifest's timing fields excepted). Numbers are written in their shortest round-trip
+//! (the manifest's `provenance` excepted). Numbers are written in their shortest round-trip
 //! form, undefined statistics as empty fields.
 
 mod atomic;
@@ -19,6 +21,7 @@ mod dir;
 mod manifest;
 mod number;
 mod series;
+mod shard;
 mod sketch;
 mod summary;
 pub mod sweep;
@@ -26,8 +29,11 @@ mod trajectory;
 
 pub use atomic::AtomicFile;
 pub use dir::{write_outputs, ANNUAL_FILE, DELTAS_FILE, MANIFEST_FILE, SUMMARY_FILE};
-pub use manifest::{fnv1a64, hash_hex, Manifest, ManifestScenario};
+pub use manifest::{
+    fnv1a64, hash_hex, Manifest, ManifestScenario, Provenance, ShardInfo, KIND_RUN, KIND_RUN_SHARD, KIND_SWEEP_SHARD,
+};
 pub use series::ScenarioSeries;
+pub use shard::{manifest_kind, scenario_file, write_shard_outputs, RunShards, ShardWriter, REPLICATES_FILE};
 pub use sketch::{QuantileSketch, K};
 pub use summary::{MonteCarloStats, ANNUAL_HEADER, SUMMARY_HEADER};
 pub use trajectory::TrajectoryWriter;

@@ -1,7 +1,7 @@
 //! The shape of one scenario's output: its name, metric set and simulated months.
 
 use crate::model::metrics::{MetricSet, Trajectory};
-use crate::scenario::YearMonth;
+use crate::scenario::{Scenario, YearMonth};
 
 /// What every replicate of one scenario looks like: the writers size their tables from it.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,6 +15,17 @@ pub struct ScenarioSeries {
 }
 
 impl ScenarioSeries {
+    /// The shape of `scenario`'s output: its name, its metric set (core metrics plus
+    /// `exports_<market>` per foreign market) and its months from `start` to `end`.
+    pub fn of(scenario: &Scenario) -> ScenarioSeries {
+        let markets: Vec<&str> = scenario.markets.iter().map(|m| m.id.as_str()).collect();
+        ScenarioSeries {
+            name: scenario.name.clone(),
+            metrics: MetricSet::new(&markets),
+            dates: (0..scenario.months()).map(|i| scenario.start.offset(i as i64)).collect(),
+        }
+    }
+
     /// Panics unless `traj` has exactly this series' months and metric count: a mismatch is a
     /// bug in the caller, not bad input.
     pub(crate) fn assert_fits(&self, traj: &Trajectory) {

@@ -347,14 +347,11 @@ mod tests {
 
     fn manifest(resolved: Vec<serde_json::Value>) -> Manifest {
         Manifest {
+            kind: crate::output::KIND_RUN.into(),
             engine: "zeromile".into(),
             engine_version: "0.1.0".into(),
             master_seed: 1,
             replicates: 2,
-            threads: 1,
-            wall_time_s: 0.0,
-            started_unix_s: 0,
-            command: vec![],
             seed_derivation: String::new(),
             scenarios: resolved
                 .into_iter()
@@ -368,6 +365,8 @@ mod tests {
                 })
                 .collect(),
             files: vec![],
+            shard: None,
+            provenance: Default::default(),
         }
     }
 

@@ -82,18 +82,20 @@ pub fn html(data: &RunData, charts: &[(Chart, String)], format: ImageFormat) -> 
     }
     h.push_str("</table>\n");
 
-    h.push_str("<h2>Provenance</h2>\n<table>\n");
-    let rows = [
+    // Only what determines the results: the manifest's `provenance` (threads, wall time, start,
+    // command, shards) differs between equal runs, and the report must not, so that a re-run,
+    // a different thread count or a merge of shards gives a byte-identical report.
+    h.push_str(
+        "<h2>Provenance</h2>\n<p>Threads, wall time, start time and command line of this run are in \
+         <code>manifest.json</code> (<code>provenance</code>); results do not depend on them.</p>\n<table>\n",
+    );
+    let mut rows = vec![
         ("engine", format!("{} {}", m.engine, m.engine_version)),
         ("master seed", m.master_seed.to_string()),
         ("replicates per scenario", m.replicates.to_string()),
-        ("worker threads (results do not depend on it)", m.threads.to_string()),
-        ("wall time", format!("{:.1} s", m.wall_time_s)),
-        ("started", utc(m.started_unix_s)),
-        ("command", m.command.join(" ")),
-        ("seed derivation", m.seed_derivation.clone()),
-        ("files", m.files.join(", ")),
     ];
+    rows.push(("seed derivation", m.seed_derivation.clone()));
+    rows.push(("files", m.files.join(", ")));
     for (k, v) in rows {
         let _ = writeln!(h, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(&v));
     }
@@ -448,32 +450,9 @@ pub(super) fn esc(s: &str) -> String {
     out
 }
 
-/// Seconds since the Unix epoch as `YYYY-MM-DD HH:MM UTC` (civil-from-days, proleptic Gregorian).
-fn utc(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn utc_dates() {
-        assert_eq!(utc(0), "1970-01-01 00:00 UTC");
-        assert_eq!(utc(1_700_000_000), "2023-11-14 22:13 UTC");
-        assert_eq!(utc(951_782_400), "2000-02-29 00:00 UTC");
-    }
 
     #[test]
     fn escapes_and_inlines() {

@@ -19,49 +19,6 @@ pub struct PointResult {
     pub stats: Vec<OutcomeStats>,
 }
 
-/// A deterministic 1/N of a sweep's points or a run's replicates: `K/N` takes every index
-/// `i` with `i mod N == K` (round-robin, so each shard gets a similar mix of work).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
-    /// This shard, `0 ≤ k < n`.
-    pub k: u64,
-    /// Number of shards, ≥ 1.
-    pub n: u64,
-}
-
-impl Shard {
-    /// The whole job as one shard.
-    pub const ALL: Shard = Shard { k: 0, n: 1 };
-
-    /// Parses `K/N`.
-    pub fn parse(text: &str) -> Result<Self> {
-        let bad = || Error::Usage(format!("--shard {text:?}: expected K/N with 0 ≤ K < N, e.g. 0/4"));
-        let (k, n) = text.split_once('/').ok_or_else(bad)?;
-        let k: u64 = k.trim().parse().map_err(|_| bad())?;
-        let n: u64 = n.trim().parse().map_err(|_| bad())?;
-        if n == 0 || k >= n {
-            return Err(bad());
-        }
-        Ok(Shard { k, n })
-    }
-
-    /// Whether index `i` belongs to this shard.
-    pub fn contains(&self, i: u64) -> bool {
-        i % self.n == self.k
-    }
-
-    /// This shard's indices among `0..total`, ascending.
-    pub fn indices(&self, total: u64) -> Vec<u64> {
-        (self.k..total).step_by(self.n as usize).collect()
-    }
-}
-
-impl std::fmt::Display for Shard {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.k, self.n)
-    }
-}
-
 /// Runs `points` (ascending point indices) of `sweep` on `workers` and hands each finished
 /// point to `deliver` in the order given. `progress` receives the number of point-replicates
 /// finished so far.
@@ -102,23 +59,4 @@ pub fn run_points(
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shards_partition_the_indices() {
-        for n in [1u64, 2, 3, 7] {
-            let mut all: Vec<u64> = (0..n).flat_map(|k| Shard { k, n }.indices(5)).collect();
-            all.sort_unstable();
-            assert_eq!(all, (0..5).collect::<Vec<_>>());
-        }
-        assert_eq!(Shard::parse("2/3").unwrap(), Shard { k: 2, n: 3 });
-        assert_eq!(Shard { k: 1, n: 3 }.indices(8), [1, 4, 7]);
-        for bad in ["3/3", "1", "a/2", "0/0", "-1/2"] {
-            assert!(Shard::parse(bad).is_err(), "{bad}");
-        }
-    }
 }
