@@ -129,7 +129,7 @@ fn thread_count_and_shards_do_not_change_a_byte() {
     sweep(&file, &two, &["-j", "2"]);
     assert_same_tree(&one, &two);
 
-    for n in [1usize, 3, 7] {
+    for n in [1usize, 2, 3, 7] {
         let mut dirs = Vec::new();
         for k in 0..n {
             let d = tmp.path().join(format!("shard-{n}-{k}"));
@@ -223,8 +223,10 @@ fn resume_after_interruption_equals_an_uninterrupted_run() {
         }
         std::thread::sleep(Duration::from_millis(5));
     }
+    let finished_early = child.try_wait().unwrap().is_some();
     child.kill().ok();
     child.wait().unwrap();
+    assert!(finished_early || !killed.join("manifest.json").exists(), "killed part-way: no manifest");
     assert!(!killed.join("manifest.json").exists() || killed.join("points.csv").exists());
     sweep(&file, &killed, &["--resume"]);
     assert_same_tree(&whole, &killed);
