@@ -65,9 +65,9 @@ enum Command {
         #[arg(long)]
         no_report: bool,
     },
-    /// Check scenario files (and overrides) without running them.
+    /// Check scenario or sweep files (and overrides) without running them.
     Validate {
-        /// Scenario files.
+        /// Scenario files, or sweep files (a top-level `[sweep]` table).
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
         /// Override a key: `--set path.to.key=value` (repeatable).
@@ -160,6 +160,26 @@ pub fn run() -> Result<()> {
         }
         Command::Validate { scenarios, set } => {
             for path in &scenarios {
+                if sweep::is_sweep_file(path) {
+                    if !set.is_empty() {
+                        return Err(BadInput(format!(
+                            "{}: --set applies to scenarios; a sweep file sets its overrides in `sweep.set`",
+                            path.display()
+                        ))
+                        .into());
+                    }
+                    let s = zeromile::sweep::spec::load(path)?;
+                    println!(
+                        "{}: ok (sweep: {} design, {} points x {} replicates, {} parameters, {} outcomes)",
+                        path.display(),
+                        s.design.name(),
+                        s.points(),
+                        s.replicates,
+                        s.parameters.len(),
+                        s.outcomes.len()
+                    );
+                    continue;
+                }
                 let s = scenario::load(path, &set)?;
                 println!("{}: ok ({} months, {} events)", path.display(), s.months(), s.events.len());
             }

@@ -86,12 +86,11 @@ pub(super) fn slurm_cmd(args: SlurmArgs) -> Result<()> {
 fn check_inputs(args: &SlurmArgs) -> Result<Work> {
     let mut sweeps = Vec::new();
     for path in &args.files {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        std::fs::read_to_string(path).map_err(|e| {
             BadInput(format!("{}: cannot read it ({e}); expected a scenario or sweep TOML file", path.display()))
         })?;
         // A sweep file has a top-level `[sweep]` table; anything else is checked as a scenario.
-        let is_sweep = toml::from_str::<toml::Table>(&text).is_ok_and(|t| t.get("sweep").is_some_and(|v| v.is_table()));
-        if is_sweep {
+        if super::sweep::is_sweep_file(path) {
             sweeps.push(path.clone());
         }
     }

@@ -42,6 +42,15 @@ pub struct SweepArgs {
     no_plots: bool,
 }
 
+/// Whether `path` is a sweep file: TOML with a top-level `[sweep]` table. Unreadable or invalid
+/// files are not (the scenario loader then reports what is wrong with them).
+pub fn is_sweep_file(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| toml::from_str::<toml::Table>(&t).ok())
+        .is_some_and(|t| t.get("sweep").is_some_and(toml::Value::is_table))
+}
+
 /// The `sweep` object of the manifest: everything about the sweep a reader (or `merge`) needs.
 fn sweep_json(s: &Sweep) -> serde_json::Value {
     use serde_json::json;

@@ -263,3 +263,17 @@ fn malformed_sweep_files_exit_2_with_the_key() {
         assert!(!tmp.path().join("o").join("manifest.json").exists());
     }
 }
+
+#[test]
+fn validate_checks_sweep_files() {
+    let out = run_ok(["validate", "scenarios/sweeps/smoke.toml", "scenarios/sweeps/policy_levers.toml"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("smoke.toml: ok (sweep: saltelli design, 20 points x 2 replicates"), "{text}");
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("bad.toml");
+    std::fs::write(&bad, read(&tiny_sweep(tmp.path(), SALTELLI)).replace("design = \"saltelli\"", "design = \"x\""))
+        .unwrap();
+    let out = zeromile().arg("validate").arg(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sweep.design"));
+}
