@@ -1,5 +1,7 @@
-//! Command-line interface (binary only): `run`, `sweep`, `merge`, `plot`, `validate`, `describe`, `bench`.
+//! Command-line interface (binary only): `run`, `sweep`, `merge`, `plot`, `validate`, `describe`, `bench`,
+//! `check-facts`, `calibrate`.
 
+mod facts;
 mod sweep;
 
 use anyhow::{Context, Result};
@@ -92,6 +94,10 @@ enum Command {
     },
     /// Measure ns per consumer-month (full model and roofline kernel), replicates per second and peak memory.
     Bench(BenchArgs),
+    /// Compare a scenario's run (or a run directory) with observed targets: table, facts.csv, report.
+    CheckFacts(facts::CheckFactsArgs),
+    /// Estimate scenario parameters from observed targets by the method of simulated moments.
+    Calibrate(facts::CalibrateArgs),
 }
 
 #[derive(Args, Debug)]
@@ -174,6 +180,8 @@ pub fn run() -> Result<()> {
             Ok(())
         }
         Command::Bench(args) => bench_cmd(args),
+        Command::CheckFacts(args) => facts::check_facts_cmd(args),
+        Command::Calibrate(args) => facts::calibrate_cmd(args),
     }
 }
 

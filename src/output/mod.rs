@@ -15,7 +15,9 @@
 //! form, undefined statistics as empty fields.
 
 mod atomic;
+pub mod calibration;
 mod dir;
+pub mod facts;
 mod manifest;
 mod number;
 mod series;
@@ -30,4 +32,4 @@ pub use manifest::{fnv1a64, hash_hex, Manifest, ManifestScenario};
 pub use series::ScenarioSeries;
 pub use sketch::{QuantileSketch, K};
 pub use summary::{MonteCarloStats, ANNUAL_HEADER, SUMMARY_HEADER};
-pub use trajectory::TrajectoryWriter;
+pub use trajectory::{read_trajectories, ReadTrajectories, TrajectoryWriter};
