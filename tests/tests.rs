@@ -33,3 +33,7 @@ mod plots;
 /// `zeromile sweep` and `merge`: designs end to end, shard/merge and thread equality, resume after a kill, bad files.
 #[path = "it/sweep.rs"]
 mod sweep;
+
+/// `zeromile check-facts` and `calibrate`: targets files, facts.csv and the report, exit codes, parameter recovery.
+#[path = "it/facts.rs"]
+mod facts;
