@@ -85,17 +85,15 @@ pub fn check_facts_cmd(args: CheckFactsArgs) -> Result<()> {
         .into());
     }
     let file = TargetFile::load(&args.targets)?;
-    let (dir, targets, fits, replicates) = if args.input.is_dir() {
-        from_dir(&args, &file)?
-    } else {
-        from_scenario(&args, &file, started)?
-    };
+    let (dir, targets, fits, replicates) =
+        if args.input.is_dir() { from_dir(&args, &file)? } else { from_scenario(&args, &file, started)? };
     let path = write_facts(&dir.join(FACTS_FILE), &targets, &fits)?;
     print!("{}", table(&targets, &fits));
     let misses = fits.iter().filter(|f| !f.inside).count();
     if !args.no_plots {
-        zeromile::plot::render(&dir)
-            .with_context(|| format!("drawing the report (facts.csv is complete; `zeromile plot {}` retries)", dir.display()))?;
+        zeromile::plot::render(&dir).with_context(|| {
+            format!("drawing the report (facts.csv is complete; `zeromile plot {}` retries)", dir.display())
+        })?;
     }
     if !args.quiet {
         eprintln!(
@@ -278,7 +276,8 @@ pub fn calibrate_cmd(args: CalibrateArgs) -> Result<()> {
     let (mut log, done) = EvalLog::open(&out, &names, &hash, args.resume)?;
     let budget = (cal.restarts as u64 + 1) * (cal.max_iterations * 2 + names.len() as u64 + 1);
     if !args.quiet {
-        let resumed = if done.is_empty() { String::new() } else { format!("; {} logged evaluations reused", done.len()) };
+        let resumed =
+            if done.is_empty() { String::new() } else { format!("; {} logged evaluations reused", done.len()) };
         eprintln!(
             "calibrate {:?}: {} parameters, {} targets, {} replicates per candidate, up to {} iterations x {} start(s){resumed}",
             cal.name,

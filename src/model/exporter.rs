@@ -118,8 +118,7 @@ pub fn adjust_population(
             }
         } else {
             let boost = if participating[t.region] { p.support_entry_boost } else { 1.0 };
-            let p_enter =
-                (base_rate * boost * logistic(p.margin_sensitivity * (best.1 - p.margin_threshold))).min(1.0);
+            let p_enter = (base_rate * boost * logistic(p.margin_sensitivity * (best.1 - p.margin_threshold))).min(1.0);
             if u < p_enter {
                 t.active = true;
                 t.destination = best.0;

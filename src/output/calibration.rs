@@ -45,7 +45,12 @@ impl EvalLog {
     /// Starts the log in `dir`, or with `resume` continues the one there if it belongs to the
     /// calibration with hash `hash` (else a usage error). Returns the log and the logged (unit
     /// point, distance) pairs. A fresh start removes the directory's earlier calibration files.
-    pub fn open(dir: &Path, names: &[String], hash: &str, resume: bool) -> Result<(EvalLog, Vec<(Vec<f64>, f64)>)> {
+    pub fn open(
+        dir: &Path,
+        names: &[String],
+        hash: &str,
+        resume: bool,
+    ) -> Result<(EvalLog, Vec<crate::sweep::calibrate::Logged>)> {
         fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let path = dir.join(LOG_FILE);
         let state = dir.join(LOG_STATE_FILE);
@@ -143,7 +148,13 @@ pub fn estimates_text(cal: &Calibration, est: &Estimate) -> String {
     }
     s.push_str("]\n\n[estimates]\n");
     for (p, v) in cal.parameters.iter().zip(&est.values) {
-        s.push_str(&format!("{} = {}  # range [{}, {}]\n", toml_key(&p.name), cell(Some(*v)), p.factor.low, p.factor.high));
+        s.push_str(&format!(
+            "{} = {}  # range [{}, {}]\n",
+            toml_key(&p.name),
+            cell(Some(*v)),
+            p.factor.low,
+            p.factor.high
+        ));
     }
     s
 }
@@ -157,7 +168,12 @@ fn toml_key(k: &str) -> String {
 }
 
 /// Writes `estimates.toml`, `fit.csv` and then the manifest `calibration.json` into `dir`.
-pub fn write_results(dir: &Path, cal: &Calibration, est: &Estimate, manifest: &serde_json::Value) -> Result<Vec<PathBuf>> {
+pub fn write_results(
+    dir: &Path,
+    cal: &Calibration,
+    est: &Estimate,
+    manifest: &serde_json::Value,
+) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     let path = dir.join(ESTIMATES_FILE);
     let mut f = AtomicFile::create(&path)?;

@@ -111,7 +111,9 @@ pub fn read_facts(path: &Path) -> Result<Vec<FactRow>> {
             if t.is_empty() {
                 return Ok(None);
             }
-            t.parse().map(Some).map_err(|_| bad(format!("row {}: {:?} is not a number ({})", i + 2, t, FACTS_HEADER[j])))
+            t.parse()
+                .map(Some)
+                .map_err(|_| bad(format!("row {}: {:?} is not a number ({})", i + 2, t, FACTS_HEADER[j])))
         };
         let need = |j: usize| -> Result<f64> {
             num(j)?.ok_or_else(|| bad(format!("row {}: empty {}", i + 2, FACTS_HEADER[j])))

@@ -163,7 +163,9 @@ pub fn load(path: &Path) -> Result<Calibration> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let base_path = dir.join(&rc.base);
     if !base_path.is_file() {
-        return Err(spans.error("calibration.base", format!("the base scenario {} does not exist", base_path.display())));
+        return Err(
+            spans.error("calibration.base", format!("the base scenario {} does not exist", base_path.display()))
+        );
     }
     let full = scenario::load(&base_path, &rc.set).map_err(|e| match e {
         Error::Scenario { location, key, message } if location.file.is_none() => {
@@ -173,10 +175,9 @@ pub fn load(path: &Path) -> Result<Calibration> {
     })?;
     let targets_path = dir.join(&rc.targets);
     if !targets_path.is_file() {
-        return Err(spans.error(
-            "calibration.targets",
-            format!("the targets file {} does not exist", targets_path.display()),
-        ));
+        return Err(
+            spans.error("calibration.targets", format!("the targets file {} does not exist", targets_path.display()))
+        );
     }
     let file = TargetFile::load(&targets_path)?;
     let base = file.horizon(&full);
@@ -264,7 +265,9 @@ fn parameter(spans: &KeySpans, i: usize, rp: RawParameter, base_text: &str, base
     let scale = match rp.scale.as_deref() {
         None | Some("linear") => Scale::Linear,
         Some("log") => Scale::Log,
-        Some(o) => return Err(spans.error(&format!("{key}.scale"), format!("unknown scale {o:?}: expected linear or log"))),
+        Some(o) => {
+            return Err(spans.error(&format!("{key}.scale"), format!("unknown scale {o:?}: expected linear or log")))
+        }
     };
     let factor = Factor { low: rp.low, high: rp.high, scale, levels: None, integer: false };
     factor.validate().map_err(|m| spans.error(&format!("{key}.low"), m))?;
@@ -410,6 +413,12 @@ pub struct Estimate {
     pub evaluations: usize,
 }
 
+/// Receives each evaluation as it happens.
+pub type EvalSink<'a> = &'a mut dyn FnMut(&Evaluation) -> Result<()>;
+
+/// A logged evaluation: unit-cube point and distance.
+pub type Logged = (Vec<f64>, f64);
+
 struct Objective<'a> {
     cal: &'a Calibration,
     workers: &'a Workers,
@@ -417,7 +426,7 @@ struct Objective<'a> {
     cache: RefCell<BTreeMap<Vec<u64>, f64>>,
     count: RefCell<usize>,
     best: RefCell<Option<(Vec<f64>, f64)>>,
-    on_eval: RefCell<&'a mut dyn FnMut(&Evaluation) -> Result<()>>,
+    on_eval: RefCell<EvalSink<'a>>,
 }
 
 impl Objective<'_> {

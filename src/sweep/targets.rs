@@ -181,9 +181,10 @@ impl TargetFile {
             .iter()
             .enumerate()
             .map(|(i, t)| {
-                let outcome = Outcome::resolve(&t.outcome, &metrics, scenario.start, scenario.months()).map_err(
-                    |e| self.spans.error(&format!("targets[{i}]"), format!("{} (scenario {:?})", e.0, scenario.name)),
-                )?;
+                let outcome =
+                    Outcome::resolve(&t.outcome, &metrics, scenario.start, scenario.months()).map_err(|e| {
+                        self.spans.error(&format!("targets[{i}]"), format!("{} (scenario {:?})", e.0, scenario.name))
+                    })?;
                 Ok(Target { spec: t.clone(), outcome })
             })
             .collect()
@@ -243,31 +244,30 @@ fn target(spans: &KeySpans, i: usize, rt: RawTarget, metrics: &MetricSet) -> Res
     if !rt.observed.is_finite() {
         return Err(spans.error(&at("observed"), "expected a finite number"));
     }
-    let band = match (&rt.band, rt.tolerance) {
-        (Some(_), Some(_)) => {
-            return Err(spans.error(&at("tolerance"), "give either `band = [low, high]` or `tolerance`, not both"))
-        }
-        (None, None) => {
-            return Err(spans.error(
+    let band =
+        match (&rt.band, rt.tolerance) {
+            (Some(_), Some(_)) => {
+                return Err(spans.error(&at("tolerance"), "give either `band = [low, high]` or `tolerance`, not both"))
+            }
+            (None, None) => return Err(spans.error(
                 &key,
                 "missing the acceptance band: `band = [low, high]` or `tolerance = 0.05` (relative, ± around observed)",
-            ))
-        }
-        (Some(b), None) => match b.as_slice() {
-            [lo, hi] if lo.is_finite() && hi.is_finite() && lo < hi => (*lo, *hi),
-            _ => return Err(spans.error(&at("band"), format!("{b:?}: expected [low, high] with low < high"))),
-        },
-        (None, Some(tol)) => {
-            if !(tol > 0.0 && tol < 10.0) || rt.observed == 0.0 {
-                return Err(spans.error(
-                    &at("tolerance"),
-                    format!("{tol}: expected a relative tolerance in (0, 10) around a non-zero observed value"),
-                ));
+            )),
+            (Some(b), None) => match b.as_slice() {
+                [lo, hi] if lo.is_finite() && hi.is_finite() && lo < hi => (*lo, *hi),
+                _ => return Err(spans.error(&at("band"), format!("{b:?}: expected [low, high] with low < high"))),
+            },
+            (None, Some(tol)) => {
+                if !(tol > 0.0 && tol < 10.0) || rt.observed == 0.0 {
+                    return Err(spans.error(
+                        &at("tolerance"),
+                        format!("{tol}: expected a relative tolerance in (0, 10) around a non-zero observed value"),
+                    ));
+                }
+                let (a, b) = (rt.observed * (1.0 - tol), rt.observed * (1.0 + tol));
+                (a.min(b), a.max(b))
             }
-            let (a, b) = (rt.observed * (1.0 - tol), rt.observed * (1.0 + tol));
-            (a.min(b), a.max(b))
-        }
-    };
+        };
     if rt.observed < band.0 || rt.observed > band.1 {
         return Err(spans.error(
             &at("band"),

@@ -115,7 +115,8 @@ fn check_facts_on_a_tiny_scenario_writes_the_table_csv_and_report() {
     assert!(report.contains("Observed facts") && report.contains("exports_2019"), "report lacks the facts table");
 
     // An impossible band: reported (exit 0), and exit 1 with --strict.
-    let tight = smoke_targets(dir.path(), "tight.toml", [0.5, 1.0e6, 4.0e7], [(0.49, 0.51), (0.0, 1.0e9), (0.0, 1.0e10)]);
+    let tight =
+        smoke_targets(dir.path(), "tight.toml", [0.5, 1.0e6, 4.0e7], [(0.49, 0.51), (0.0, 1.0e9), (0.0, 1.0e10)]);
     let base = ["check-facts", "scenarios/smoke.toml", "-q", "--no-plots", "-o"];
     let ok = zeromile().args(base).arg(&out_dir).arg("--targets").arg(&tight).output().unwrap();
     assert_eq!(ok.status.code(), Some(0));
@@ -125,16 +126,32 @@ fn check_facts_on_a_tiny_scenario_writes_the_table_csv_and_report() {
 
     // From a run directory: needs trajectories.csv; gives the same medians as running.
     let run_dir = dir.path().join("run");
-    run_ok(["run", "scenarios/smoke.toml", "-q", "--no-plots", "-o"].map(std::ffi::OsString::from).into_iter().chain([
-        run_dir.clone().into_os_string(),
-    ]).collect::<Vec<_>>());
-    let no_traj = zeromile().args(["check-facts", "-q", "--no-plots", "--targets"]).arg(&targets).arg(&run_dir).output().unwrap();
+    run_ok(
+        ["run", "scenarios/smoke.toml", "-q", "--no-plots", "-o"]
+            .map(std::ffi::OsString::from)
+            .into_iter()
+            .chain([run_dir.clone().into_os_string()])
+            .collect::<Vec<_>>(),
+    );
+    let no_traj =
+        zeromile().args(["check-facts", "-q", "--no-plots", "--targets"]).arg(&targets).arg(&run_dir).output().unwrap();
     assert_eq!(no_traj.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&no_traj.stderr).contains("--trajectories"));
-    run_ok(["run", "scenarios/smoke.toml", "-q", "--no-plots", "--trajectories", "-o"].map(std::ffi::OsString::from).into_iter().chain([
-        run_dir.clone().into_os_string(),
-    ]).collect::<Vec<_>>());
-    run_ok(["check-facts".as_ref(), "-q".as_ref(), "--no-plots".as_ref(), "--targets".as_ref(), targets.as_os_str(), run_dir.as_os_str()]);
+    run_ok(
+        ["run", "scenarios/smoke.toml", "-q", "--no-plots", "--trajectories", "-o"]
+            .map(std::ffi::OsString::from)
+            .into_iter()
+            .chain([run_dir.clone().into_os_string()])
+            .collect::<Vec<_>>(),
+    );
+    run_ok([
+        "check-facts".as_ref(),
+        "-q".as_ref(),
+        "--no-plots".as_ref(),
+        "--targets".as_ref(),
+        targets.as_os_str(),
+        run_dir.as_os_str(),
+    ]);
     let from_dir = rows(&run_dir.join("facts.csv"));
     let p50 = |rs: &[csv::StringRecord]| rs.iter().map(|r| r[9].to_string()).collect::<Vec<_>>();
     assert_eq!(p50(&from_dir), p50(&r));
@@ -220,7 +237,14 @@ start = 0.005
     std::fs::remove_file(out_dir.join("calibration.json")).unwrap();
     std::fs::write(out_dir.join("calibration.state"), format!("{}\n", manifest["calibration_hash"].as_str().unwrap()))
         .unwrap();
-    run_ok(["calibrate".as_ref(), cal.as_os_str(), "-q".as_ref(), "--resume".as_ref(), "-o".as_ref(), out_dir.as_os_str()]);
+    run_ok([
+        "calibrate".as_ref(),
+        cal.as_os_str(),
+        "-q".as_ref(),
+        "--resume".as_ref(),
+        "-o".as_ref(),
+        out_dir.as_os_str(),
+    ]);
     let again: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out_dir.join("calibration.json")).unwrap()).unwrap();
     assert_eq!(again["estimates"], manifest["estimates"]);
