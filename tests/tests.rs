@@ -37,3 +37,7 @@ mod sweep;
 /// Sharded runs: `run --shard K/N`, `merge` (byte-identical to the unsharded run, refusals) and `slurm`.
 #[path = "it/shard.rs"]
 mod shard;
+
+/// `zeromile check-facts` and `calibrate`: targets files, facts.csv and the report, exit codes, parameter recovery.
+#[path = "it/facts.rs"]
+mod facts;

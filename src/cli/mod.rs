@@ -1,6 +1,7 @@
 //! Command-line interface (binary only): `run`, `sweep`, `merge`, `slurm`, `plot`, `validate`, `describe`,
-//! `bench`.
+//! `bench`, `check-facts`, `calibrate`.
 
+mod facts;
 mod sweep;
 
 use anyhow::{Context, Result};
@@ -86,6 +87,10 @@ enum Command {
     Merge(merge::MergeArgs),
     /// Print an sbatch script that runs a scenario (or sweep) as a Slurm job array plus a merge job.
     Slurm(slurm::SlurmArgs),
+    /// Compare a scenario's run (or a run directory) with observed targets: table, facts.csv, report.
+    CheckFacts(facts::CheckFactsArgs),
+    /// Estimate scenario parameters from observed targets by the method of simulated moments.
+    Calibrate(facts::CalibrateArgs),
 }
 
 #[derive(Args, Debug)]
@@ -193,6 +198,8 @@ pub fn run() -> Result<()> {
         Command::Bench(args) => bench_cmd(args),
         Command::Merge(args) => merge::merge_cmd(args),
         Command::Slurm(args) => slurm::slurm_cmd(args),
+        Command::CheckFacts(args) => facts::check_facts_cmd(args),
+        Command::Calibrate(args) => facts::calibrate_cmd(args),
     }
 }
 

@@ -93,6 +93,13 @@ pub fn adjust_population(
     rng: &mut Rng,
 ) {
     let best = margins.iter().enumerate().fold((0, f64::NEG_INFINITY), |b, (k, &m)| if m > b.1 { (k, m) } else { b });
+    // Imitation (Bass 1969): entry odds rise with the share of licensed traders already active.
+    let (licensed_n, active_n) = traders
+        .iter()
+        .filter(|t| licensed[t.region])
+        .fold((0usize, 0usize), |(l, a), t| (l + 1, a + usize::from(t.active)));
+    let adoption = if licensed_n > 0 { active_n as f64 / licensed_n as f64 } else { 0.0 };
+    let base_rate = p.entry_rate + p.imitation * adoption;
     for t in traders.iter_mut() {
         let u: f64 = rng.random();
         if !licensed[t.region] {
@@ -111,8 +118,7 @@ pub fn adjust_population(
             }
         } else {
             let boost = if participating[t.region] { p.support_entry_boost } else { 1.0 };
-            let p_enter =
-                (p.entry_rate * boost * logistic(p.margin_sensitivity * (best.1 - p.margin_threshold))).min(1.0);
+            let p_enter = (base_rate * boost * logistic(p.margin_sensitivity * (best.1 - p.margin_threshold))).min(1.0);
             if u < p_enter {
                 t.active = true;
                 t.destination = best.0;

@@ -17,7 +17,9 @@
 //! form, undefined statistics as empty fields.
 
 mod atomic;
+pub mod calibration;
 mod dir;
+pub mod facts;
 mod manifest;
 mod number;
 mod series;
@@ -36,4 +38,4 @@ pub use series::ScenarioSeries;
 pub use shard::{manifest_kind, scenario_file, write_shard_outputs, RunShards, ShardWriter, REPLICATES_FILE};
 pub use sketch::{QuantileSketch, K};
 pub use summary::{MonteCarloStats, ANNUAL_HEADER, SUMMARY_HEADER};
-pub use trajectory::TrajectoryWriter;
+pub use trajectory::{read_trajectories, ReadTrajectories, TrajectoryWriter};

@@ -109,6 +109,8 @@ pub struct RunData {
     pub deltas: Vec<ScenarioTable>,
     /// Dated events of all scenarios, by date then id.
     pub events: Vec<EventMark>,
+    /// `facts.csv` of `zeromile check-facts`; empty without the file.
+    pub facts: Vec<crate::output::facts::FactRow>,
 }
 
 impl RunData {
@@ -146,7 +148,9 @@ impl RunData {
         let deltas_path = dir.join(DELTAS_FILE);
         let deltas = if deltas_path.is_file() { read_monthly(&deltas_path, &order)? } else { Vec::new() };
         let events = events(&manifest);
-        Ok(RunData { manifest, monthly, annual, deltas, events })
+        let facts_path = dir.join(crate::output::facts::FACTS_FILE);
+        let facts = if facts_path.is_file() { crate::output::facts::read_facts(&facts_path)? } else { Vec::new() };
+        Ok(RunData { manifest, monthly, annual, deltas, events, facts })
     }
 
     /// Name of the baseline (the first scenario), against which `deltas` are taken.

@@ -102,6 +102,7 @@ pub fn html(data: &RunData, charts: &[(Chart, String)], format: ImageFormat) -> 
     h.push_str("</table>\n");
 
     events_table(&mut h, data);
+    facts_table(&mut h, data);
     annual_tables(&mut h, data);
 
     h.push_str("<h2>Charts</h2>\n");
@@ -346,6 +347,43 @@ fn events_table(h: &mut String, data: &RunData) {
         );
     }
     h.push_str("</table>\n");
+}
+
+/// The `facts.csv` of `zeromile check-facts`, when present: observed vs model median and 90 %
+/// interval per target.
+fn facts_table(h: &mut String, data: &RunData) {
+    if data.facts.is_empty() {
+        return;
+    }
+    let inside = data.facts.iter().filter(|f| f.inside).count();
+    let _ = writeln!(
+        h,
+        "<h2>Observed facts</h2>\n<p>{inside} of {} targets have the model median inside their acceptance band \
+         (<code>facts.csv</code>, written by <code>zeromile check-facts</code>).</p>\n<div class=\"wide\"><table>",
+        data.facts.len()
+    );
+    h.push_str("<tr><th>target</th><th>window</th><th>observed</th><th>band</th><th>model median</th>");
+    h.push_str("<th>90% interval</th><th>inside</th><th>source</th></tr>\n");
+    let num = |x: Option<f64>| x.map_or_else(|| "n/a".to_string(), |v| format!("{v:.4}"));
+    for f in &data.facts {
+        let _ = writeln!(
+            h,
+            "<tr{}><td><code>{}</code></td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">[{}, {}]</td>\
+             <td class=\"n\">{}</td><td class=\"n\">[{}, {}]</td><td>{}</td><td>{}</td></tr>",
+            if f.inside { "" } else { " class=\"diff\"" },
+            esc(&f.target),
+            esc(&f.window),
+            num(Some(f.observed)),
+            num(Some(f.band_lo)),
+            num(Some(f.band_hi)),
+            num(f.p50),
+            num(f.p05),
+            num(f.p95),
+            if f.inside { "yes" } else { "no" },
+            esc(&f.source)
+        );
+    }
+    h.push_str("</table></div>\n");
 }
 
 fn annual_tables(h: &mut String, data: &RunData) {

@@ -264,6 +264,8 @@ params! {
         scale_sigma: f64 = 0.8, unit "log points", range [0.0, 5.0], source "assumption";
         /// Highest monthly entry probability of a licensed inactive trader.
         entry_rate: f64 = 0.015, unit "1/month", range [0.0, 1.0], source "assumption";
+        /// Imitation term of trader entry (Bass 1969): extra entry odds per unit share of licensed traders already active (word of mouth, copied routes).
+        imitation: f64 = 0.0, unit "1/month", range [0.0, 10.0], source "assumption (facts.md sec. 3: thousands of traders entered)";
         /// Highest monthly exit probability of an active trader.
         exit_rate: f64 = 0.1, unit "1/month", range [0.0, 1.0], source "assumption";
         /// Margin (share of purchase price) at which entry and exit balance (m0).

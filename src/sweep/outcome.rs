@@ -23,11 +23,14 @@ pub enum Aggregation {
     Last,
     /// Last minus first month of the window.
     Change,
+    /// Last month divided by the first month of the window (a relative change; NaN when the
+    /// first month is 0).
+    Ratio,
 }
 
 impl Aggregation {
     /// Every aggregation with its name in files.
-    pub const ALL: [(Aggregation, &'static str); 7] = [
+    pub const ALL: [(Aggregation, &'static str); 8] = [
         (Aggregation::Sum, "sum"),
         (Aggregation::Mean, "mean"),
         (Aggregation::Min, "min"),
@@ -35,6 +38,7 @@ impl Aggregation {
         (Aggregation::First, "first"),
         (Aggregation::Last, "last"),
         (Aggregation::Change, "change"),
+        (Aggregation::Ratio, "ratio"),
     ];
 
     /// The name used in sweep, target and calibration files.
@@ -174,6 +178,7 @@ impl Outcome {
         let unit = metrics.units[metric_index].clone();
         let unit = match spec.aggregation {
             Aggregation::Sum => unit.strip_suffix("/month").map_or(unit.clone(), str::to_string),
+            Aggregation::Ratio => "ratio".to_string(),
             _ => unit,
         };
         Ok(Outcome { spec: spec.clone(), metric_index, months: (first, last), unit })
@@ -191,6 +196,14 @@ impl Outcome {
             Aggregation::First => traj.get(first, self.metric_index),
             Aggregation::Last => traj.get(last, self.metric_index),
             Aggregation::Change => traj.get(last, self.metric_index) - traj.get(first, self.metric_index),
+            Aggregation::Ratio => {
+                let base = traj.get(first, self.metric_index);
+                if base == 0.0 {
+                    f64::NAN
+                } else {
+                    traj.get(last, self.metric_index) / base
+                }
+            }
         }
     }
 
@@ -281,6 +294,7 @@ mod tests {
         assert_eq!(eval(Aggregation::First), 20.0 + zm);
         assert_eq!(eval(Aggregation::Last), 30.0 + zm);
         assert_eq!(eval(Aggregation::Change), 10.0);
+        assert_eq!(eval(Aggregation::Ratio), (30.0 + zm) / (20.0 + zm));
         let whole =
             Outcome::resolve(&spec("exports_russia", Window::default(), Aggregation::Last), &m, start, 4).unwrap();
         assert_eq!(whole.months, (0, 3));

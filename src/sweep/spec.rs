@@ -128,7 +128,7 @@ impl Sweep {
 }
 
 /// How a swept value is written into an override (`12`, `0.35`, `1e-7`).
-fn value_text(v: f64, integer: bool) -> String {
+pub(crate) fn value_text(v: f64, integer: bool) -> String {
     if integer {
         format!("{}", v.round() as i64)
     } else {
@@ -171,7 +171,7 @@ fn one() -> u64 {
 
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
-enum OneOrMany {
+pub(crate) enum OneOrMany {
     One(String),
     Many(Vec<String>),
 }
@@ -499,7 +499,7 @@ fn parameter(
 }
 
 /// The `describe` type of a scenario key path (`markets[russia].tariff`, `events[ban].share`).
-fn key_type(path: &str, base: &Scenario) -> std::result::Result<&'static str, String> {
+pub(crate) fn key_type(path: &str, base: &Scenario) -> std::result::Result<&'static str, String> {
     let top = path.split(['.', '[']).next().unwrap_or_default();
     if NOT_SWEEPABLE.contains(&top) {
         return Err(format!("`{top}` is not a model parameter and cannot be swept"));

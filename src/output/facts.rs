@@ -1,0 +1,137 @@
+//! `facts.csv` (and a calibration's `fit.csv`): one row per target with the observation, its
+//! acceptance band and the model's 5 %, 50 % and 95 % quantiles over replicates; written
+//! atomically and read back by the report.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::sweep::targets::{Target, TargetFit};
+
+use super::atomic::AtomicFile;
+use super::number::cell;
+
+/// File name of the fact check in a run directory.
+pub const FACTS_FILE: &str = "facts.csv";
+
+/// Columns of `facts.csv` and `fit.csv`.
+pub const FACTS_HEADER: [&str; 14] = [
+    "target",
+    "metric",
+    "window",
+    "aggregation",
+    "scale",
+    "observed",
+    "band_lo",
+    "band_hi",
+    "p05",
+    "p50",
+    "p95",
+    "inside",
+    "weight",
+    "source",
+];
+
+/// One row of `facts.csv` read back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactRow {
+    /// Target id.
+    pub target: String,
+    /// Metric.
+    pub metric: String,
+    /// Window text (`2024`, `2024-06`, `2022-01..2024-12`).
+    pub window: String,
+    /// Aggregation name.
+    pub aggregation: String,
+    /// Observed value.
+    pub observed: f64,
+    /// Band, low end.
+    pub band_lo: f64,
+    /// Band, high end.
+    pub band_hi: f64,
+    /// Model 5 % quantile (`None` when undefined).
+    pub p05: Option<f64>,
+    /// Model median.
+    pub p50: Option<f64>,
+    /// Model 95 % quantile.
+    pub p95: Option<f64>,
+    /// Median inside the band.
+    pub inside: bool,
+    /// Source key.
+    pub source: String,
+}
+
+/// Writes `targets` with their `fits` (same order) to `path` atomically.
+pub fn write_facts(path: &Path, targets: &[Target], fits: &[TargetFit]) -> Result<PathBuf> {
+    let mut file = AtomicFile::create(path)?;
+    {
+        let mut w = csv::Writer::from_writer(&mut file);
+        let err = |e: csv::Error| Error::Usage(format!("writing {}: {e}", path.display()));
+        w.write_record(FACTS_HEADER).map_err(err)?;
+        for (t, f) in targets.iter().zip(fits) {
+            let s = &t.spec;
+            w.write_record([
+                s.id().to_string(),
+                s.outcome.metric.clone(),
+                s.outcome.window.describe(),
+                s.outcome.aggregation.name().to_string(),
+                cell(Some(s.scale)),
+                cell(Some(s.observed)),
+                cell(Some(s.band.0)),
+                cell(Some(s.band.1)),
+                cell(Some(f.stats.p05)),
+                cell(Some(f.stats.p50)),
+                cell(Some(f.stats.p95)),
+                f.inside.to_string(),
+                cell(Some(s.weight)),
+                s.source.clone(),
+            ])
+            .map_err(err)?;
+        }
+        w.flush().map_err(|e| Error::io(path, e))?;
+    }
+    file.flush().map_err(|e| Error::io(path, e))?;
+    file.commit()
+}
+
+/// Reads a `facts.csv`; a malformed file is a usage error naming the file and row.
+pub fn read_facts(path: &Path) -> Result<Vec<FactRow>> {
+    let bad = |m: String| Error::Usage(format!("{}: {m}", path.display()));
+    let mut r = csv::Reader::from_path(path).map_err(|e| bad(e.to_string()))?;
+    let header: Vec<String> = r.headers().map_err(|e| bad(e.to_string()))?.iter().map(str::to_string).collect();
+    if header != FACTS_HEADER {
+        return Err(bad(format!("expected the header {}", FACTS_HEADER.join(","))));
+    }
+    let mut out = Vec::new();
+    for (i, rec) in r.records().enumerate() {
+        let rec = rec.map_err(|e| bad(e.to_string()))?;
+        let field = |j: usize| rec.get(j).unwrap_or_default();
+        let num = |j: usize| -> Result<Option<f64>> {
+            let t = field(j);
+            if t.is_empty() {
+                return Ok(None);
+            }
+            t.parse()
+                .map(Some)
+                .map_err(|_| bad(format!("row {}: {:?} is not a number ({})", i + 2, t, FACTS_HEADER[j])))
+        };
+        let need = |j: usize| -> Result<f64> {
+            num(j)?.ok_or_else(|| bad(format!("row {}: empty {}", i + 2, FACTS_HEADER[j])))
+        };
+        out.push(FactRow {
+            target: field(0).to_string(),
+            metric: field(1).to_string(),
+            window: field(2).to_string(),
+            aggregation: field(3).to_string(),
+            observed: need(5)?,
+            band_lo: need(6)?,
+            band_hi: need(7)?,
+            p05: num(8)?,
+            p50: num(9)?,
+            p95: num(10)?,
+            inside: field(11) == "true",
+            source: field(13).to_string(),
+        });
+    }
+    Ok(out)
+}
