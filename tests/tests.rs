@@ -33,3 +33,7 @@ mod plots;
 /// `zeromile sweep` and `merge`: designs end to end, shard/merge and thread equality, resume after a kill, bad files.
 #[path = "it/sweep.rs"]
 mod sweep;
+
+/// Static memory facts: bytes of state per consumer agent, fixed size of a quantile sketch.
+#[path = "it/memory.rs"]
+mod memory;
