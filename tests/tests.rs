@@ -41,3 +41,7 @@ mod shard;
 /// `zeromile check-facts` and `calibrate`: targets files, facts.csv and the report, exit codes, parameter recovery.
 #[path = "it/facts.rs"]
 mod facts;
+
+/// Static memory facts: bytes of state per consumer agent, fixed size of a quantile sketch.
+#[path = "it/memory.rs"]
+mod memory;

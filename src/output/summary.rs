@@ -2,8 +2,8 @@
 //! and `deltas.csv`.
 //!
 //! Each cell (scenario × month × metric, scenario × year × metric, or paired difference) owns
-//! one [`QuantileSketch`], so memory does not grow with the replicate count beyond the sketches'
-//! logarithmic bound. Row order is fixed by the input, never by a hash map, so the same
+//! one [`QuantileSketch`] of fixed size (4 KiB, reserved by the first replicate), so memory does
+//! not grow with the replicate count. Row order is fixed by the input, never by a hash map, so the same
 //! replicates fed in the same order give byte-identical files.
 
 use std::collections::BTreeMap;
