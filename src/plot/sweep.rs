@@ -542,13 +542,20 @@ fn heatmap(data: &SweepData, k: usize) -> Option<Body> {
     Some(Body::Heatmap { x, y, values, label: o.label.clone(), unit: o.unit.clone() })
 }
 
+/// Most points drawn per scatter panel: beyond it every `⌈n / MAX_SCATTER_POINTS⌉`-th point (in
+/// point order, so the choice is deterministic) is drawn, which keeps chart files and plotting
+/// memory bounded however many points a sweep has.
+pub const MAX_SCATTER_POINTS: usize = 2000;
+
 fn scatter(data: &SweepData, k: usize) -> Option<Body> {
     let mut panels = Vec::new();
+    let stride = data.points.len().div_ceil(MAX_SCATTER_POINTS).max(1);
     for j in 0..data.parameters.len() {
         let axis = axis_of(data, j);
         let points: Vec<Dot> = data
             .points
             .iter()
+            .step_by(stride)
             .filter_map(|pt| {
                 let x = pt.values.get(j).copied().flatten()?;
                 let s = pt.stats.get(k)?;
