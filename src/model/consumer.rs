@@ -439,6 +439,41 @@ pub fn decide_all(
     total
 }
 
+/// Burn-in before the first month (docs/model.md sec. 5): `months` rounds of entry and
+/// buy-or-wait at the given tables and signals, with every buyer served (it becomes an owner of a
+/// car of age 0). Households still in the market afterwards start the run in it, so the first
+/// month has the stationary stock of waiting buyers. Returns the agents that bought, in total.
+pub fn warm_up(
+    p: &ConsumerParams,
+    s: &MarketSignals<'_>,
+    tables: &ChoiceTables,
+    c: &mut Consumers,
+    key: u64,
+    months: u32,
+    exec: &dyn Executor,
+) -> u64 {
+    let brands = tables.brands;
+    let mut bought = 0;
+    for m in 0..months as u64 {
+        let mut jobs = chunk_jobs(c, brands);
+        exec.for_each(&mut jobs, &|job: &mut ChunkJob<'_>| {
+            let mut r = rng::stream(key, purpose::WARMUP, m, job.index as u64);
+            decide_chunk(p, s, tables, &mut job.slice, &mut r, &mut job.tally);
+            let c = &mut job.slice;
+            for i in 0..c.choice.len() {
+                if c.choice[i] != NO_CHOICE {
+                    c.choice[i] = NO_CHOICE;
+                    c.flags[i] |= OWNER;
+                    c.age[i] = 0;
+                    c.waited[i] = 0;
+                }
+            }
+        });
+        bought += jobs.iter().map(|j| j.tally.demand.iter().map(|&d| d as u64).sum::<u64>()).sum::<u64>();
+    }
+    bought
+}
+
 /// Deterministic rationing: a buyer of brand j is served iff its counter-based uniform is below
 /// the fill ratio of j. Served buyers own a new car; unserved ones stay in the market.
 /// Returns agents served per brand.

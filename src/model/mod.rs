@@ -367,6 +367,9 @@ impl World {
             valuation_mean: c.valuation_ratio * self.p_ref * (1.0 + c.income_growth).powf(years),
             hazard: &self.hazard,
         };
+        if self.t == 0 && c.warmup_months > 0 {
+            consumer::warm_up(c, &signals, &self.tables, &mut self.consumers, self.key, c.warmup_months, exec);
+        }
         let tally = consumer::decide_all(c, &signals, &self.tables, &mut self.consumers, self.key, month, exec);
         let fill: Vec<f64> = self
             .automakers

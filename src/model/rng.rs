@@ -18,6 +18,7 @@ pub mod purpose {
     pub const EXPORTERS: u64 = 6;
     pub const CONSUMERS: u64 = 7;
     pub const RATIONING: u64 = 8;
+    pub const WARMUP: u64 = 9;
 }
 
 /// SplitMix64 finaliser: a bijective 64-bit mix.

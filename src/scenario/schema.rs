@@ -60,6 +60,8 @@ params! {
         delay_cost: f64 = 0.01, unit "1/month", range [0.0, 1.0], source "assumption";
         /// Months in the market after which a household buys if it has positive surplus, else leaves.
         patience_months: u32 = 6, unit "months", range [1, 60], source "assumption";
+        /// Burn-in months of household entry and buy-or-wait at the initial prices before the first month (every buyer served), so the run starts with the stationary stock of households in the market.
+        warmup_months: u32 = 12, unit "months", range [0, 120], source "assumption: initial condition (docs/model.md sec. 5)";
     }
 }
 
