@@ -31,8 +31,7 @@ use crate::error::{Error, Result};
 use crate::scenario::{self, Scenario};
 
 use super::design::{Factor, Scale};
-use super::outcome::valid_name;
-use super::spec::{key_type, value_text, KeySpans};
+use super::spec::{self, key_type, value_text, KeySpans};
 use super::targets::{fit, simulate, Target, TargetFile, TargetFit};
 
 /// Penalty per squared unit distance outside the parameter cube.
@@ -278,26 +277,8 @@ fn parameter(spans: &KeySpans, i: usize, rp: RawParameter, base_text: &str, base
     if !(start >= rp.low && start <= rp.high) {
         return Err(spans.error(&format!("{key}.start"), format!("{start} is outside [{}, {}]", rp.low, rp.high)));
     }
-    for v in [rp.low, rp.high, start] {
-        let overrides: Vec<String> = paths.iter().map(|p| format!("{p}={}", value_text(v, false))).collect();
-        scenario::from_str(base_text, &overrides).map_err(|e| {
-            let why = match e {
-                Error::Scenario { key, message, .. } => format!("`{key}` = {v}: {message}"),
-                other => other.to_string(),
-            };
-            spans.error(&format!("{key}.path"), format!("the base scenario rejects this value: {why}"))
-        })?;
-    }
-    let name = match rp.name {
-        Some(n) if valid_name(&n) => n,
-        Some(n) => {
-            return Err(spans.error(
-                &format!("{key}.name"),
-                format!("{n:?}: a parameter name must be letters, digits and `_` (it becomes a CSV column)"),
-            ))
-        }
-        None => paths[0].clone(),
-    };
+    spec::probe_values(spans, &key, base_text, &paths, &[rp.low, rp.high, start], false)?;
+    let name = spec::parameter_name(spans, &key, rp.name, &paths)?;
     Ok(CalParameter { name, paths, factor, start })
 }
 

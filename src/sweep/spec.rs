@@ -475,7 +475,22 @@ fn parameter(
     if let Some(l) = &rp.levels {
         probe.extend(l);
     }
-    for v in probe {
+    probe_values(spans, &key, base_text, &paths, &probe, integer)?;
+    let name = parameter_name(spans, &key, rp.name, &paths)?;
+    Ok(Parameter { name, paths, factor })
+}
+
+/// Checks that the base scenario accepts every value of `values` at every path of the
+/// parameter at `key` (so a run cannot fail later on a swept value).
+pub(crate) fn probe_values(
+    spans: &KeySpans,
+    key: &str,
+    base_text: &str,
+    paths: &[String],
+    values: &[f64],
+    integer: bool,
+) -> Result<()> {
+    for &v in values {
         let overrides: Vec<String> = paths.iter().map(|p| format!("{p}={}", value_text(v, integer))).collect();
         scenario::from_str(base_text, &overrides).map_err(|e| {
             let why = match e {
@@ -485,17 +500,19 @@ fn parameter(
             spans.error(&format!("{key}.path"), format!("the base scenario rejects this value: {why}"))
         })?;
     }
-    let name = match rp.name {
-        Some(n) if valid_name(&n) => n,
-        Some(n) => {
-            return Err(spans.error(
-                &format!("{key}.name"),
-                format!("{n:?}: a parameter name must be letters, digits and `_` (it becomes a CSV column)"),
-            ))
-        }
-        None => paths[0].clone(),
-    };
-    Ok(Parameter { name, paths, factor })
+    Ok(())
+}
+
+/// The column name of the parameter at `key`: its `name` (checked) or its first path.
+pub(crate) fn parameter_name(spans: &KeySpans, key: &str, name: Option<String>, paths: &[String]) -> Result<String> {
+    match name {
+        Some(n) if valid_name(&n) => Ok(n),
+        Some(n) => Err(spans.error(
+            &format!("{key}.name"),
+            format!("{n:?}: a parameter name must be letters, digits and `_` (it becomes a CSV column)"),
+        )),
+        None => Ok(paths[0].clone()),
+    }
 }
 
 /// The `describe` type of a scenario key path (`markets[russia].tariff`, `events[ban].share`).
