@@ -194,7 +194,7 @@ fn open(path: &Path, wanted: &[&str]) -> Result<Columns> {
     Ok(Columns { reader, index })
 }
 
-fn csv_error(path: &Path, e: csv::Error) -> Error {
+pub(super) fn csv_error(path: &Path, e: csv::Error) -> Error {
     if e.is_io_error() {
         match e.into_kind() {
             csv::ErrorKind::Io(io) => Error::io(path, io),
@@ -206,7 +206,7 @@ fn csv_error(path: &Path, e: csv::Error) -> Error {
 }
 
 /// A numeric field: empty is `None`, anything else must parse.
-fn number(path: &Path, line: u64, column: &str, text: &str) -> Result<Option<f64>> {
+pub(super) fn number(path: &Path, line: u64, column: &str, text: &str) -> Result<Option<f64>> {
     if text.is_empty() {
         return Ok(None);
     }

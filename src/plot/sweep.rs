@@ -29,6 +29,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde_json::Value;
 
+use super::data::{csv_error, number};
 use super::draw::{bold, font, heading, text, Figure, ValueAxis, GRID, MUTED, PALETTE};
 use super::{remove_if_present, report, units, write_file, PlotOptions, PLOTS_DIR};
 use crate::error::{Error, Result};
@@ -228,26 +229,6 @@ impl SweepData {
 
 fn list<'a>(v: &'a Value, key: &str) -> &'a [Value] {
     v.get(key).and_then(Value::as_array).map_or(&[], Vec::as_slice)
-}
-
-fn csv_error(path: &Path, e: csv::Error) -> Error {
-    if e.is_io_error() {
-        Error::io(path, std::io::Error::other(e.to_string()))
-    } else {
-        Error::Usage(format!("{}: malformed CSV: {e}", path.display()))
-    }
-}
-
-fn number(path: &Path, line: u64, column: &str, text: &str) -> Result<Option<f64>> {
-    if text.is_empty() {
-        return Ok(None);
-    }
-    text.parse::<f64>().map(Some).map_err(|_| {
-        Error::Usage(format!(
-            "{}:{line}: column `{column}`: expected a number or nothing, got {text:?}",
-            path.display()
-        ))
-    })
 }
 
 fn read_sensitivity(path: &Path) -> Result<Vec<SensitivityRow>> {
