@@ -100,7 +100,7 @@ impl Consumers {
     }
 }
 
-/// Logit choice tables: for each (region, class, owner) a cumulative distribution over brands,
+/// Logit choice tables: for each (region, class, trade-in eligibility) a cumulative distribution over brands,
 /// with each brand's effective price for that buyer.
 #[derive(Debug, Clone, Default)]
 pub struct ChoiceTables {
@@ -108,7 +108,9 @@ pub struct ChoiceTables {
     pub brands: usize,
     /// Cumulative choice probabilities, `[(region * CLASSES + class) * 2 + owner][brand]`.
     pub cum: Vec<f32>,
-    /// Effective price per brand for non-owners (index 0) and owners (index 1): `[owner][brand]`.
+    /// Effective price per brand without (index 0) and with (index 1) the trade-in subsidy:
+    /// `[eligible][brand]`. An owner is eligible when its car is at least
+    /// `MarketSignals::trade_in_min_age` months old.
     pub price: [Vec<f32>; 2],
 }
 
@@ -128,7 +130,7 @@ pub struct Offer {
     pub region: usize,
     /// Price a non-owner pays after national subsidies and taxes (yuan).
     pub price: f64,
-    /// Price an owner pays after the trade-in subsidy (yuan).
+    /// Price an eligible owner pays after the trade-in subsidy (yuan).
     pub owner_price: f64,
     /// Quality and brand utility (logit units).
     pub appeal: f64,
@@ -192,6 +194,10 @@ pub struct MarketSignals<'a> {
     pub valuation_mean: f64,
     /// Replacement hazard by car age in months (last entry for older cars).
     pub hazard: &'a [f32],
+    /// Car age from which an owner gets the trade-in price (months; 0 = every owner).
+    pub trade_in_min_age: f64,
+    /// Multiplier of the market-entry hazards this month (`domestic_demand_shift` events; 1 = none).
+    pub entry_factor: f64,
 }
 
 /// Per-chunk tallies of the consumer phase.
@@ -236,7 +242,9 @@ pub fn decide_chunk(
 ) {
     let patience = p.patience_months as u8;
     let h_last = s.hazard.len() - 1;
-    let first = p.first_purchase_hazard as f32;
+    let entry = s.entry_factor as f32;
+    let min_age = s.trade_in_min_age as f32;
+    let first = p.first_purchase_hazard as f32 * entry;
     let turnover = 1.0 - p.household_turnover as f32;
     let ada = p.adaptive_weight as f32;
     let pi_last = s.pi_last as f32;
@@ -251,7 +259,7 @@ pub fn decide_chunk(
         let owner = c.flags[i] & OWNER != 0;
         if c.waited[i] == 0 {
             let u: f32 = r.random();
-            let hazard = if owner { s.hazard[(c.age[i] as usize).min(h_last)] } else { first };
+            let hazard = if owner { s.hazard[(c.age[i] as usize).min(h_last)] * entry } else { first };
             c.age[i] = c.age[i].saturating_add(1);
             if u < hazard {
                 c.waited[i] = 1;
@@ -287,7 +295,8 @@ pub fn decide_chunk(
             }
         }
         // Brand drawn from the logit table of the agent's segment.
-        let cum = tables.table(c.region[i], c.class[i], owner);
+        let eligible = owner && c.age[i] as f32 >= min_age;
+        let cum = tables.table(c.region[i], c.class[i], eligible);
         let u: f32 = r.random();
         let total = cum.last().copied().unwrap_or(0.0);
         if total <= 0.0 {
@@ -295,7 +304,7 @@ pub fn decide_chunk(
             continue;
         }
         let j = cum.partition_point(|&x| x <= u * total).min(cum.len() - 1);
-        let price = tables.price[owner as usize][j];
+        let price = tables.price[eligible as usize][j];
         let surplus = c.valuation[i] - price;
         let k = c.attention[i] as f32 * (1.0 / 255.0);
         let gain = k * price * (-pe).max(0.0) * horizon;

@@ -366,9 +366,18 @@ impl World {
             trend_probability: self.trend_probability,
             valuation_mean: c.valuation_ratio * self.p_ref * (1.0 + c.income_growth).powf(years),
             hazard: &self.hazard,
+            trade_in_min_age: policy.trade_in_min_age_months,
+            entry_factor: s
+                .events
+                .iter()
+                .filter(|e| e.active(date))
+                .map(|e| if let EventKind::DomesticDemandShift(d) = &e.kind { d.factor } else { 1.0 })
+                .product(),
         };
         if self.t == 0 && c.warmup_months > 0 {
-            consumer::warm_up(c, &signals, &self.tables, &mut self.consumers, self.key, c.warmup_months, exec);
+            // The burn-in runs without dated entry shocks (φ = 1, docs/model.md §5).
+            let burn_in = MarketSignals { entry_factor: 1.0, ..signals };
+            consumer::warm_up(c, &burn_in, &self.tables, &mut self.consumers, self.key, c.warmup_months, exec);
         }
         let tally = consumer::decide_all(c, &signals, &self.tables, &mut self.consumers, self.key, month, exec);
         let fill: Vec<f64> = self

@@ -64,6 +64,8 @@ params! {
         price_share: f64 = 0.0, unit "fraction", range [0.0, 1.0], source "facts.md sec. 3 (2026: 12%)";
         /// Cap of the price-share subsidy.
         cap_yuan: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "facts.md sec. 3 (20k)";
+        /// Only owners whose car is at least this old qualify (the scheme scraps or trades in an old car).
+        min_car_age_months: f64 = 0.0, unit "months", range [0.0, 600.0], source "assumption (2024: China III petrol cars and pre-2018 NEVs; not in facts.md)";
     }
 }
 
@@ -131,6 +133,16 @@ params! {
     }
 }
 
+params! {
+    /// `kind = "domestic_demand_shift"`: multiplies households' monthly hazard of entering the
+    /// car market (first purchase and replacement) while in force, e.g. a lockdown that closes
+    /// showrooms. Households kept out are not lost: they enter later at their own hazards.
+    pub struct DomesticDemandShift {
+        /// Multiplier of the market-entry hazards (several in force multiply).
+        factor: f64 = 1.0, unit "1", range [0.0, 5.0], source "assumption (COVID-19 lockdowns; not in facts.md, estimated)";
+    }
+}
+
 macro_rules! event_kinds {
     ($($variant:ident($ty:ident) = $tag:literal,)*) => {
         /// What an event changes.
@@ -191,6 +203,7 @@ event_kinds! {
     CapacityConsolidation(CapacityConsolidation) = "capacity_consolidation",
     Tariff(Tariff) = "tariff",
     ForeignDemandShift(ForeignDemandShift) = "foreign_demand_shift",
+    DomesticDemandShift(DomesticDemandShift) = "domestic_demand_shift",
 }
 
 /// A dated change.
@@ -236,12 +249,16 @@ impl Event {
                 policy.trade_in_ice = e.ice_yuan;
                 policy.trade_in_price_share = e.price_share;
                 policy.trade_in_cap = e.cap_yuan;
+                policy.trade_in_min_age_months = e.min_car_age_months;
             }
             EventKind::NevPurchaseSubsidy(e) => policy.nev_purchase_subsidy = e.yuan,
             EventKind::NevPurchaseTax(e) => policy.nev_purchase_tax = e.rate,
             EventKind::LocalSubsidyCap(e) => policy.local_subsidy_cap = e.yuan_per_vehicle,
             EventKind::HardBudget(e) => policy.hard_budget = e.enabled,
-            EventKind::CapacityConsolidation(_) | EventKind::Tariff(_) | EventKind::ForeignDemandShift(_) => {}
+            EventKind::CapacityConsolidation(_)
+            | EventKind::Tariff(_)
+            | EventKind::ForeignDemandShift(_)
+            | EventKind::DomesticDemandShift(_) => {}
         }
     }
 

@@ -372,6 +372,8 @@ params! {
         trade_in_price_share: f64 = 0.0, unit "fraction", range [0.0, 1.0], source "facts.md sec. 3 (2026: 12%)";
         /// Cap of the price-share trade-in subsidy.
         trade_in_cap: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "facts.md sec. 3 (20k)";
+        /// Age a buyer's current car must have reached for the trade-in subsidy (scrappage condition).
+        trade_in_min_age_months: f64 = 0.0, unit "months", range [0.0, 600.0], source "assumption (2024 scheme scraps old cars; not in facts.md)";
         /// National NEV purchase subsidy per EV.
         nev_purchase_subsidy: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "ended Dec 2022 (facts.md sec. 2)";
         /// Purchase tax on NEVs.
