@@ -106,7 +106,7 @@ impl Consumers {
 pub struct ChoiceTables {
     /// Brands offered.
     pub brands: usize,
-    /// Cumulative choice probabilities, `[(region * CLASSES + class) * 2 + owner][brand]`.
+    /// Cumulative choice probabilities, `[(region * CLASSES + class) * 2 + eligible][brand]`.
     pub cum: Vec<f32>,
     /// Effective price per brand without (index 0) and with (index 1) the trade-in subsidy:
     /// `[eligible][brand]`. An owner is eligible when its car is at least
@@ -115,8 +115,8 @@ pub struct ChoiceTables {
 }
 
 impl ChoiceTables {
-    fn table(&self, region: u8, class: u8, owner: bool) -> &[f32] {
-        let t = (region as usize * CLASSES + class as usize) * 2 + owner as usize;
+    fn table(&self, region: u8, class: u8, eligible: bool) -> &[f32] {
+        let t = (region as usize * CLASSES + class as usize) * 2 + eligible as usize;
         &self.cum[t * self.brands..(t + 1) * self.brands]
     }
 }
@@ -150,14 +150,14 @@ pub fn build_tables(p: &ConsumerParams, offers: &[Offer], regions: usize, p_ref:
     for region in 0..regions {
         for &z in &CLASS_Z {
             let alpha = p.price_sensitivity * (p.sensitivity_spread * z).exp();
-            for owner in [false, true] {
+            for eligible in [false, true] {
                 let mut max_u = f64::NEG_INFINITY;
                 for (j, o) in offers.iter().enumerate() {
                     if !o.available {
                         weights[j] = f64::NEG_INFINITY;
                         continue;
                     }
-                    let price = if owner { o.owner_price } else { o.price };
+                    let price = if eligible { o.owner_price } else { o.price };
                     let u = o.appeal - alpha * price / p_ref + if o.region == region { p.home_bias } else { 0.0 }
                         - p.zero_mileage_stigma * o.zero_mileage_share;
                     weights[j] = u;

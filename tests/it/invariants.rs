@@ -232,6 +232,22 @@ fn warmup_removes_the_first_month_shortfall() {
     assert!(warm > cold + 0.05, "with burn-in the first month should be nearer the level: {warm:.3} (cold {cold:.3})");
 }
 
+/// Domestic retail sales of each of the first `months` months of the smoke scenario given as
+/// `text` (40,000 agents), summed over 4 replicate keys.
+fn smoke_retail_sales(text: &str, months: usize) -> Vec<f64> {
+    let mut total = vec![0.0; months];
+    for key in 0..4u64 {
+        let mut s: Scenario = scenario::from_str(text, &[]).unwrap();
+        s.consumers.agents = 40_000;
+        s.consumers.households_per_agent = 5_000.0;
+        let mut world = World::new(&s, key);
+        for t in total.iter_mut() {
+            *t += world.step()[idx::DOMESTIC_RETAIL_SALES];
+        }
+    }
+    total
+}
+
 /// A `domestic_demand_shift` event keeps households out of the market while in force
 /// (docs/model.md §7.3, φ_t): nothing changes before it, sales fall while it is in force, and
 /// they return towards the unshocked path afterwards (the households kept out are still there and
@@ -243,20 +259,7 @@ fn domestic_demand_shift_keeps_buyers_out_while_in_force() {
         "{text}\n[[events]]\nid = \"lockdown\"\ndate = \"2019-03\"\nuntil = \"2019-05\"\n\
          kind = \"domestic_demand_shift\"\nfactor = 0.2\n"
     );
-    let sales = |text: &str| {
-        let mut total = vec![0.0; 12];
-        for key in 0..4u64 {
-            let mut s: Scenario = scenario::from_str(text, &[]).unwrap();
-            s.consumers.agents = 40_000;
-            s.consumers.households_per_agent = 5_000.0;
-            let mut world = World::new(&s, key);
-            for t in total.iter_mut() {
-                *t += world.step()[idx::DOMESTIC_RETAIL_SALES];
-            }
-        }
-        total
-    };
-    let (base, shock) = (sales(&text), sales(&shocked));
+    let (base, shock) = (smoke_retail_sales(&text, 12), smoke_retail_sales(&shocked, 12));
     let sum = |v: &[f64], r: std::ops::Range<usize>| v[r].iter().sum::<f64>();
     assert_eq!(sum(&base, 0..2), sum(&shock, 0..2), "nothing changes before the event");
     let (during, after) = (sum(&shock, 2..4) / sum(&base, 2..4), sum(&shock, 8..12) / sum(&base, 8..12));
@@ -276,17 +279,7 @@ fn trade_in_subsidy_needs_an_old_enough_car() {
              nev_yuan = 30000.0\nice_yuan = 30000.0\nmin_car_age_months = {age:?}\n"
         )
     };
-    let sales = |text: &str| {
-        let mut total = 0.0;
-        for key in 0..4u64 {
-            let mut s: Scenario = scenario::from_str(text, &[]).unwrap();
-            s.consumers.agents = 40_000;
-            s.consumers.households_per_agent = 5_000.0;
-            let mut world = World::new(&s, key);
-            total += (0..8).map(|_| world.step()[idx::DOMESTIC_RETAIL_SALES]).sum::<f64>();
-        }
-        total
-    };
+    let sales = |text: &str| smoke_retail_sales(text, 8).iter().sum::<f64>();
     let none = sales(&text);
     assert_eq!(sales(&with(600.0)), none, "no owner has a 50-year-old car");
     let all = sales(&with(0.0));
