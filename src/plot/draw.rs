@@ -120,6 +120,19 @@ pub(super) fn bold(size: u32) -> TextStyle<'static> {
     FontDesc::new(FontFamily::Name(FAMILY), f64::from(size), FontStyle::Bold).color(&TEXT)
 }
 
+/// The house style of every chart's grid and axes: tick labels of `label_px` pixels, axis titles
+/// one pixel larger, light major grid lines only, muted axes.
+pub(super) fn house_mesh<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
+    mesh: &'m mut plotters::chart::MeshStyle<'a, 'b, X, Y, DB>,
+    label_px: u32,
+) -> &'m mut plotters::chart::MeshStyle<'a, 'b, X, Y, DB> {
+    mesh.label_style(font(label_px))
+        .axis_desc_style(font(label_px + 1))
+        .bold_line_style(GRID.stroke_width(1))
+        .light_line_style(WHITE.mix(0.0))
+        .axis_style(MUTED.stroke_width(1))
+}
+
 /// Title and caption at the top of `root` (inside the margin); returns the area below them.
 pub(super) fn heading<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -312,16 +325,7 @@ fn draw_panel<DB: DrawingBackend>(
         .y_label_area_size(Y_LABEL_AREA)
         .build_cartesian_2d(axis, values)
         .map_err(text)?;
-    ctx.configure_mesh()
-        .x_desc("month")
-        .y_desc(&panel.y_desc)
-        .label_style(font(16))
-        .axis_desc_style(font(17))
-        .bold_line_style(GRID.stroke_width(1))
-        .light_line_style(WHITE.mix(0.0))
-        .axis_style(MUTED.stroke_width(1))
-        .draw()
-        .map_err(text)?;
+    house_mesh(&mut ctx.configure_mesh(), 16).x_desc("month").y_desc(&panel.y_desc).draw().map_err(text)?;
 
     if y0 < 0.0 && y1 > 0.0 {
         ctx.draw_series(std::iter::once(PathElement::new(vec![(x0, 0.0), (x1, 0.0)], MUTED.stroke_width(1))))

@@ -30,7 +30,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde_json::Value;
 
 use super::data::{csv_error, number};
-use super::draw::{bold, font, heading, text, Figure, ValueAxis, GRID, MUTED, PALETTE};
+use super::draw::{bold, font, heading, house_mesh, text, Figure, ValueAxis, MUTED, PALETTE};
 use super::{remove_if_present, report, units, write_file, PlotOptions, PLOTS_DIR};
 use crate::error::{Error, Result};
 use crate::output::MANIFEST_FILE;
@@ -698,15 +698,7 @@ fn draw_sobol<DB: DrawingBackend>(
         .y_label_area_size(y_area)
         .build_cartesian_2d(ValueAxis::new(lo, hi, 8), CategoryAxis { labels })
         .map_err(text)?;
-    ctx.configure_mesh()
-        .x_desc("Sobol index (share of output variance)")
-        .label_style(font(16))
-        .axis_desc_style(font(17))
-        .bold_line_style(GRID.stroke_width(1))
-        .light_line_style(WHITE.mix(0.0))
-        .axis_style(MUTED.stroke_width(1))
-        .draw()
-        .map_err(text)?;
+    house_mesh(&mut ctx.configure_mesh(), 16).x_desc("Sobol index (share of output variance)").draw().map_err(text)?;
     ctx.draw_series(std::iter::once(PathElement::new(vec![(0.0, -0.5), (0.0, n as f64 - 0.5)], MUTED.stroke_width(1))))
         .map_err(text)?;
     let half = if n > 12 { 0.42 } else { 0.36 };
@@ -755,14 +747,9 @@ fn draw_morris<DB: DrawingBackend>(
         .y_label_area_size(110)
         .build_cartesian_2d(ValueAxis::new(x0.min(0.0), x1, 8), ValueAxis::new(y0.min(0.0), y1, 6))
         .map_err(text)?;
-    ctx.configure_mesh()
+    house_mesh(&mut ctx.configure_mesh(), 16)
         .x_desc(format!("μ*: mean absolute elementary effect{unit_note}"))
         .y_desc(format!("σ: standard deviation of elementary effects{unit_note}"))
-        .label_style(font(16))
-        .axis_desc_style(font(17))
-        .bold_line_style(GRID.stroke_width(1))
-        .light_line_style(WHITE.mix(0.0))
-        .axis_style(MUTED.stroke_width(1))
         .draw()
         .map_err(text)?;
     let top = x1.min(y1);
@@ -966,14 +953,9 @@ fn draw_scatter<DB: DrawingBackend>(
             .y_label_area_size(90)
             .build_cartesian_2d(x_axis, ValueAxis::new(y0, y1, if rows > 2 { 4 } else { 6 }))
             .map_err(text)?;
-        ctx.configure_mesh()
+        house_mesh(&mut ctx.configure_mesh(), 15)
             .x_desc(if axis.log { "value (log scale)" } else { "value" })
             .y_desc(&shown.label)
-            .label_style(font(15))
-            .axis_desc_style(font(16))
-            .bold_line_style(GRID.stroke_width(1))
-            .light_line_style(WHITE.mix(0.0))
-            .axis_style(MUTED.stroke_width(1))
             .draw()
             .map_err(text)?;
         let whisker = PALETTE[0].mix(0.35).stroke_width(2);
