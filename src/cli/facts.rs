@@ -90,6 +90,7 @@ pub fn check_facts_cmd(args: CheckFactsArgs) -> Result<()> {
     let path = write_facts(&dir.join(FACTS_FILE), &targets, &fits)?;
     print!("{}", table(&targets, &fits));
     let misses = fits.iter().filter(|f| !f.inside).count();
+    let robust = fits.iter().filter(|f| f.robust).count();
     if !args.no_plots {
         zeromile::plot::render(&dir).with_context(|| {
             format!("drawing the report (facts.csv is complete; `zeromile plot {}` retries)", dir.display())
@@ -97,7 +98,8 @@ pub fn check_facts_cmd(args: CheckFactsArgs) -> Result<()> {
     }
     if !args.quiet {
         eprintln!(
-            "{} of {} targets inside their band ({replicates} replicates, {:.1}s) -> {}",
+            "{} of {} targets inside their band, {robust} with the median's 95% CI inside too \
+             ({replicates} replicates, {:.1}s) -> {}",
             fits.len() - misses,
             fits.len(),
             started.elapsed().as_secs_f64(),
@@ -228,8 +230,9 @@ fn human(x: f64) -> String {
 
 /// The aligned table of targets and fits.
 fn table(targets: &[Target], fits: &[TargetFit]) -> String {
-    let mut rows: Vec<[String; 6]> =
-        vec![["target", "window", "observed", "band", "model median [5%, 95%]", "inside"].map(str::to_string)];
+    let mut rows: Vec<[String; 7]> =
+        vec![["target", "window", "observed", "band", "model median [5%, 95%]", "median 95% CI", "inside"]
+            .map(str::to_string)];
     for (t, f) in targets.iter().zip(fits) {
         let s = &t.spec;
         rows.push([
@@ -238,10 +241,11 @@ fn table(targets: &[Target], fits: &[TargetFit]) -> String {
             human(s.observed),
             format!("[{}, {}]", human(s.band.0), human(s.band.1)),
             format!("{} [{}, {}]", human(f.stats.p50), human(f.stats.p05), human(f.stats.p95)),
-            if f.inside { "yes".into() } else { "NO".into() },
+            format!("[{}, {}]", human(f.median_ci.0), human(f.median_ci.1)),
+            f.verdict(s.band).to_string(),
         ]);
     }
-    let widths: Vec<usize> = (0..6).map(|j| rows.iter().map(|r| r[j].chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..7).map(|j| rows.iter().map(|r| r[j].chars().count()).max().unwrap_or(0)).collect();
     let mut out = String::new();
     for r in &rows {
         let cells: Vec<String> = r.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();

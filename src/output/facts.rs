@@ -1,6 +1,6 @@
 //! `facts.csv` (and a calibration's `fit.csv`): one row per target with the observation, its
-//! acceptance band and the model's 5 %, 50 % and 95 % quantiles over replicates; written
-//! atomically and read back by the report.
+//! acceptance band, the model's 5 %, 50 % and 95 % quantiles over replicates and the 95 %
+//! confidence interval of the median; written atomically and read back by the report.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -15,7 +15,7 @@ use super::number::cell;
 pub const FACTS_FILE: &str = "facts.csv";
 
 /// Columns of `facts.csv` and `fit.csv`.
-pub const FACTS_HEADER: [&str; 14] = [
+pub const FACTS_HEADER: [&str; 17] = [
     "target",
     "metric",
     "window",
@@ -27,7 +27,10 @@ pub const FACTS_HEADER: [&str; 14] = [
     "p05",
     "p50",
     "p95",
+    "median_lo",
+    "median_hi",
     "inside",
+    "verdict",
     "weight",
     "source",
 ];
@@ -55,8 +58,14 @@ pub struct FactRow {
     pub p50: Option<f64>,
     /// Model 95 % quantile.
     pub p95: Option<f64>,
+    /// 95 % confidence interval of the median, low end (`None` in files without it).
+    pub median_lo: Option<f64>,
+    /// 95 % confidence interval of the median, high end.
+    pub median_hi: Option<f64>,
     /// Median inside the band.
     pub inside: bool,
+    /// `yes`, `edge`, `miss` or `NO` (`TargetFit::verdict`).
+    pub verdict: String,
     /// Source key.
     pub source: String,
 }
@@ -82,7 +91,10 @@ pub fn write_facts(path: &Path, targets: &[Target], fits: &[TargetFit]) -> Resul
                 cell(Some(f.stats.p05)),
                 cell(Some(f.stats.p50)),
                 cell(Some(f.stats.p95)),
+                cell(Some(f.median_ci.0)),
+                cell(Some(f.median_ci.1)),
                 f.inside.to_string(),
+                f.verdict(s.band).to_string(),
                 cell(Some(s.weight)),
                 s.source.clone(),
             ])
@@ -129,8 +141,11 @@ pub fn read_facts(path: &Path) -> Result<Vec<FactRow>> {
             p05: num(8)?,
             p50: num(9)?,
             p95: num(10)?,
-            inside: field(11) == "true",
-            source: field(13).to_string(),
+            median_lo: num(11)?,
+            median_hi: num(12)?,
+            inside: field(13) == "true",
+            verdict: field(14).to_string(),
+            source: field(16).to_string(),
         });
     }
     Ok(out)

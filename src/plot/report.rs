@@ -356,20 +356,24 @@ fn facts_table(h: &mut String, data: &RunData) {
         return;
     }
     let inside = data.facts.iter().filter(|f| f.inside).count();
+    let robust = data.facts.iter().filter(|f| f.verdict == "yes").count();
     let _ = writeln!(
         h,
-        "<h2>Observed facts</h2>\n<p>{inside} of {} targets have the model median inside their acceptance band \
-         (<code>facts.csv</code>, written by <code>zeromile check-facts</code>).</p>\n<div class=\"wide\"><table>",
+        "<h2>Observed facts</h2>\n<p>{inside} of {} targets have the model median inside their acceptance band, \
+         {robust} of them with the median's 95% confidence interval inside too (<code>facts.csv</code>, written by \
+         <code>zeromile check-facts</code>). Verdicts: <em>yes</em> median and its interval inside; <em>edge</em> \
+         median inside, interval crossing a band edge (another seed may miss); <em>miss</em> median outside, interval \
+         reaching the band; <em>NO</em> interval outside.</p>\n<div class=\"wide\"><table>",
         data.facts.len()
     );
     h.push_str("<tr><th>target</th><th>window</th><th>observed</th><th>band</th><th>model median</th>");
-    h.push_str("<th>90% interval</th><th>inside</th><th>source</th></tr>\n");
+    h.push_str("<th>90% interval</th><th>median 95% CI</th><th>inside</th><th>source</th></tr>\n");
     let num = |x: Option<f64>| x.map_or_else(|| "n/a".to_string(), |v| format!("{v:.4}"));
     for f in &data.facts {
         let _ = writeln!(
             h,
             "<tr{}><td><code>{}</code></td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">[{}, {}]</td>\
-             <td class=\"n\">{}</td><td class=\"n\">[{}, {}]</td><td>{}</td><td>{}</td></tr>",
+             <td class=\"n\">{}</td><td class=\"n\">[{}, {}]</td><td class=\"n\">[{}, {}]</td><td>{}</td><td>{}</td></tr>",
             if f.inside { "" } else { " class=\"diff\"" },
             esc(&f.target),
             esc(&f.window),
@@ -379,7 +383,9 @@ fn facts_table(h: &mut String, data: &RunData) {
             num(f.p50),
             num(f.p05),
             num(f.p95),
-            if f.inside { "yes" } else { "no" },
+            num(f.median_lo),
+            num(f.median_hi),
+            esc(&f.verdict),
             esc(&f.source)
         );
     }

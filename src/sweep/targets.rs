@@ -91,8 +91,41 @@ pub struct TargetFit {
     pub stats: OutcomeStats,
     /// Whether the median lies inside the acceptance band.
     pub inside: bool,
+    /// Distribution-free 95 % confidence interval of the median over replicates (order
+    /// statistics, see [`median_interval`]): where another master seed's median may fall.
+    pub median_ci: (f64, f64),
+    /// Whether the whole of `median_ci` lies inside the band, i.e. the verdict `inside` does not
+    /// hang on the Monte Carlo draw.
+    pub robust: bool,
     /// (median − observed) / half band width.
     pub z: f64,
+}
+
+impl TargetFit {
+    /// One-word verdict: `yes` (median and its 95 % interval inside the band), `edge` (median
+    /// inside, interval crossing a band edge), `miss` (median outside, interval reaching into the
+    /// band) or `NO` (the whole interval outside).
+    pub fn verdict(&self, band: (f64, f64)) -> &'static str {
+        let reaches = self.median_ci.1 >= band.0 && self.median_ci.0 <= band.1;
+        match (self.inside, self.robust, reaches) {
+            (true, true, _) => "yes",
+            (true, false, _) => "edge",
+            (false, _, true) => "miss",
+            (false, _, false) => "NO",
+        }
+    }
+}
+
+/// Distribution-free 95 % confidence interval of the median of ascending `sorted` (not empty):
+/// the order statistics x_(j) and x_(k) with j = ⌊n/2 − 1.96 √n / 2⌋ and k = ⌈n/2 + 1.96 √n / 2⌉
+/// (1-based, clamped to 1..n), the normal approximation to the binomial count of values below
+/// the median. For n = 100 it is [x_(40), x_(60)].
+pub fn median_interval(sorted: &[f64]) -> (f64, f64) {
+    let n = sorted.len() as f64;
+    let half = 1.96 * n.sqrt() / 2.0;
+    let j = ((n / 2.0 - half).floor() as usize).clamp(1, sorted.len());
+    let k = ((n / 2.0 + half).ceil() as usize).clamp(1, sorted.len());
+    (sorted[j - 1], sorted[k - 1])
 }
 
 #[derive(Debug, Deserialize)]
@@ -332,11 +365,14 @@ pub fn fit(targets: &[Target], values: &[Vec<f64>]) -> Option<Vec<TargetFit>> {
         .iter()
         .enumerate()
         .map(|(j, t)| {
-            let v: Vec<f64> = values.iter().map(|row| row[j]).collect();
+            let mut v: Vec<f64> = values.iter().map(|row| row[j]).collect();
             let stats = OutcomeStats::of(&v)?;
+            v.sort_by(f64::total_cmp);
+            let median_ci = median_interval(&v);
             let inside = t.spec.inside(stats.p50);
+            let robust = t.spec.inside(median_ci.0) && t.spec.inside(median_ci.1);
             let z = (stats.p50 - t.spec.observed) / t.spec.half_width();
-            Some(TargetFit { stats, inside, z })
+            Some(TargetFit { stats, inside, median_ci, robust, z })
         })
         .collect()
 }
@@ -420,5 +456,34 @@ source = "Bloomberg/Gasgoo"
         assert!(fits[0].inside && !fits[1].inside);
         assert!((fits[1].z - 2.0).abs() < 1e-12);
         assert!(fit(&t, &[]).is_none());
+        // Three replicates: the interval is their range; 25.0m..26.0m lies in [24.43m, 27.01m].
+        assert_eq!(fits[0].median_ci, (25.0e6, 26.0e6));
+        assert!(fits[0].robust && fits[0].verdict(t[0].spec.band) == "yes");
+        assert_eq!(fits[1].verdict(t[1].spec.band), "NO");
+    }
+
+    #[test]
+    fn median_interval_uses_the_binomial_order_statistics() {
+        let v: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(median_interval(&v), (40.0, 60.0));
+        assert_eq!(median_interval(&[3.0]), (3.0, 3.0));
+        // The interval narrows like 1/sqrt(n): 400 values give x_(180)..x_(220).
+        let w: Vec<f64> = (1..=400).map(f64::from).collect();
+        assert_eq!(median_interval(&w), (180.0, 220.0));
+    }
+
+    #[test]
+    fn verdict_separates_robust_fits_from_edge_cases() {
+        let fit_at = |lo: f64, mid: f64, hi: f64, band: (f64, f64)| {
+            let stats = OutcomeStats { mean: mid, sd: None, p05: lo, p50: mid, p95: hi };
+            let inside = mid >= band.0 && mid <= band.1;
+            let robust = lo >= band.0 && hi <= band.1;
+            TargetFit { stats, inside, median_ci: (lo, hi), robust, z: 0.0 }.verdict(band)
+        };
+        let band = (10.0, 20.0);
+        assert_eq!(fit_at(12.0, 15.0, 18.0, band), "yes");
+        assert_eq!(fit_at(8.0, 11.0, 13.0, band), "edge");
+        assert_eq!(fit_at(18.0, 21.0, 23.0, band), "miss");
+        assert_eq!(fit_at(22.0, 24.0, 25.0, band), "NO");
     }
 }

@@ -106,11 +106,19 @@ fn check_facts_on_a_tiny_scenario_writes_the_table_csv_and_report() {
     let facts = out_dir.join("facts.csv");
     assert_eq!(
         crate::util::header(&facts),
-        "target,metric,window,aggregation,scale,observed,band_lo,band_hi,p05,p50,p95,inside,weight,source"
+        "target,metric,window,aggregation,scale,observed,band_lo,band_hi,p05,p50,p95,median_lo,median_hi,inside,\
+         verdict,weight,source"
     );
     let r = rows(&facts);
     assert_eq!(r.len(), 3);
-    assert!(r.iter().all(|row| &row[11] == "true"));
+    assert!(r.iter().all(|row| &row[13] == "true"));
+    // The median's 95 % interval holds the median (with the smoke scenario's two replicates it
+    // is their range).
+    for row in &r {
+        let x = |j: usize| row[j].parse::<f64>().unwrap();
+        assert!(x(11) <= x(9) && x(9) <= x(12), "{row:?}");
+        assert!(["yes", "edge"].contains(&&row[14]), "{row:?}");
+    }
     let report = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
     assert!(report.contains("Observed facts") && report.contains("exports_2019"), "report lacks the facts table");
 
