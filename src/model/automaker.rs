@@ -244,15 +244,16 @@ pub fn init(p: &AutomakerParams, region_weights: &[f64], rng: &mut Rng) -> Vec<A
             zm_last: 0.0,
         };
         // Provisional: demand proportional to size (the world re-bases it on household shares).
-        set_initial_demand(&mut a, demand, demand / capacity.max(1e-9), p);
+        set_initial_demand(&mut a, demand, size / total, demand / capacity.max(1e-9), p);
         out.push(a);
     }
     out
 }
 
-/// Re-bases a firm on its initial expected demand (vehicles/month): stock, target, experience,
-/// cash and payables follow it, and capacity is set so that initial utilisation is `utilization`.
-pub fn set_initial_demand(a: &mut Automaker, demand: f64, utilization: f64, p: &AutomakerParams) {
+/// Re-bases a firm on its initial expected demand (vehicles/month) and market `share`: stock,
+/// target, experience, cash and payables follow it, and capacity is set so that initial
+/// utilisation is `utilization`.
+pub fn set_initial_demand(a: &mut Automaker, demand: f64, share: f64, utilization: f64, p: &AutomakerParams) {
     a.capacity = demand / utilization.clamp(0.05, 0.95);
     a.demand_exp = demand;
     a.sales_last = demand;
@@ -261,7 +262,7 @@ pub fn set_initial_demand(a: &mut Automaker, demand: f64, utilization: f64, p: &
     a.target_base = demand;
     a.experience0 = p.initial_experience_months * demand.max(1.0);
     a.experience = a.experience0;
-    a.share_hist = [demand / p.initial_demand.max(1.0); 2];
+    a.share_hist = [share; 2];
     a.cash = p.initial_cash_months * demand * a.transaction_price();
     a.payables = a.payment_days / 30.0 * a.cost * demand;
     a.utilization_ema = demand / a.capacity.max(1e-9);

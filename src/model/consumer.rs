@@ -451,7 +451,8 @@ pub fn decide_all(
 /// Burn-in before the first month (docs/model.md sec. 5): `months` rounds of entry and
 /// buy-or-wait at the given tables and signals, with every buyer served (it becomes an owner of a
 /// car of age 0). Households still in the market afterwards start the run in it, so the first
-/// month has the stationary stock of waiting buyers. Returns the agents that bought, in total.
+/// month has the stationary stock of waiting buyers. Returns the agents demanding each brand in
+/// the last burn-in month.
 pub fn warm_up(
     p: &ConsumerParams,
     s: &MarketSignals<'_>,
@@ -460,9 +461,9 @@ pub fn warm_up(
     key: u64,
     months: u32,
     exec: &dyn Executor,
-) -> u64 {
+) -> Vec<u32> {
     let brands = tables.brands;
-    let mut bought = 0;
+    let mut last = vec![0u32; brands];
     for m in 0..months as u64 {
         let mut jobs = chunk_jobs(c, brands);
         exec.for_each(&mut jobs, &|job: &mut ChunkJob<'_>| {
@@ -478,9 +479,14 @@ pub fn warm_up(
                 }
             }
         });
-        bought += jobs.iter().map(|j| j.tally.demand.iter().map(|&d| d as u64).sum::<u64>()).sum::<u64>();
+        last.iter_mut().for_each(|d| *d = 0);
+        for job in &jobs {
+            for (a, b) in last.iter_mut().zip(&job.tally.demand) {
+                *a += b;
+            }
+        }
     }
-    bought
+    last
 }
 
 /// Deterministic rationing: a buyer of brand j is served iff its counter-based uniform is below

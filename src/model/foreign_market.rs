@@ -68,22 +68,31 @@ pub struct ForeignMarket {
 impl ForeignMarket {
     /// Initial state given the initial mean Chinese list and export prices.
     pub fn new(p: &MarketParams, list_mean: f64, export_price: f64, foreign_discount: f64) -> Self {
-        let alt_price = p.alt_price_ratio * list_mean;
-        ForeignMarket {
+        let mut m = ForeignMarket {
             scheduled_tariff: p.tariff,
             fee: p.fee,
             backlash: 0.0,
             shift: 1.0,
-            landed0: export_price * (1.0 + p.tariff) + p.fee,
-            alt_price,
+            landed0: 0.0,
+            alt_price: 0.0,
             transit: vec![Lot::default(); 13],
             stock: Lot::default(),
-            zm_price: alt_price * (1.0 - foreign_discount),
+            zm_price: 0.0,
             new_exports: 0.0,
             zm_shipped: 0.0,
             zm_sold: 0.0,
             zm_margin: 0.0,
-        }
+        };
+        m.set_references(p, list_mean, export_price, foreign_discount);
+        m
+    }
+
+    /// Sets the initial reference prices from the mean Chinese list and export prices: the
+    /// alternative car's price, the CES reference landed price and the first zero-mileage price.
+    pub fn set_references(&mut self, p: &MarketParams, list_mean: f64, export_price: f64, foreign_discount: f64) {
+        self.alt_price = p.alt_price_ratio * list_mean;
+        self.landed0 = export_price * (1.0 + p.tariff) + p.fee;
+        self.zm_price = self.alt_price * (1.0 - foreign_discount);
     }
 
     /// Duty in force.

@@ -125,53 +125,19 @@ impl World {
                 *sh += (x - max_u).exp() / total / consumer::CLASSES as f64;
             }
         }
-        // Leaders run fuller than the tail: u0 ∝ min + spread sqrt(share / max share), scaled so
-        // that total capacity is `initial_capacity`.
-        let a_p = &s.automakers;
-        let max_share = shares.iter().copied().fold(0.0, f64::max).max(1e-12);
-        let mut u0: Vec<f64> = shares
-            .iter()
-            .map(|sh| a_p.initial_utilization_min + a_p.initial_utilization_spread * (sh / max_share).sqrt())
-            .collect();
-        let implied: f64 = shares.iter().zip(&u0).map(|(sh, u)| a_p.initial_demand * sh / u).sum();
-        let f = implied / a_p.initial_capacity.max(1.0);
-        u0.iter_mut().for_each(|u| *u = (*u * f).clamp(0.05, 0.95));
-        for ((a, sh), u) in automakers.iter_mut().zip(&shares).zip(&u0) {
-            automaker::set_initial_demand(a, a_p.initial_demand * sh, *u, a_p);
-        }
+        let demand: Vec<f64> = shares.iter().map(|sh| s.automakers.initial_demand * sh).collect();
+        rebase_firms(&mut automakers, &demand, &s.automakers);
         let consumers = Consumers::new(&s.consumers, &weights, key);
         let mut re = rng::stream(key, purpose::INIT_EXPORTERS, 0, 0);
         let exporters = exporter::init(&s.exporters, &weights, s.markets.len(), &mut re);
 
-        // Reference prices: initial demand-weighted list and transaction prices.
-        let dem: f64 = automakers.iter().map(|a| a.demand_exp).sum::<f64>().max(1e-9);
-        let list_mean0 = automakers.iter().map(|a| a.list_price * a.demand_exp).sum::<f64>() / dem;
-        let p_ref = automakers.iter().map(|a| a.transaction_price() * a.demand_exp).sum::<f64>() / dem;
-        // The CES reference is the mean export price computed as every month (capacity x
-        // export orientation weights), so relative landed prices start at 1.
-        let cap_w: f64 = automakers.iter().map(|a| a.capacity * a.export_orientation).sum::<f64>().max(1e-9);
-        let export_price0 =
-            automakers.iter().map(|a| a.capacity * a.export_orientation * a.transaction_price()).sum::<f64>() / cap_w;
+        let (list_mean0, p_ref, export_price0) = reference_prices(&automakers);
         let markets = s
             .markets
             .iter()
             .map(|m| ForeignMarket::new(m, list_mean0, export_price0, s.exporters.foreign_discount))
             .collect();
-
-        for g in governments.iter_mut() {
-            g.budget = 0.0;
-        }
-        for (gi, g) in governments.iter_mut().enumerate() {
-            let local: f64 = automakers.iter().filter(|a| a.region == gi).map(|a| a.demand_exp).sum();
-            let revenue: f64 =
-                automakers.iter().filter(|a| a.region == gi).map(|a| a.demand_exp * a.transaction_price()).sum();
-            g.sales_base = local;
-            g.output_base = local;
-            g.sales_ema = local;
-            g.output_ema = local;
-            let income = s.governments.tax_share * revenue + s.governments.land_revenue * g.weight;
-            g.budget = s.governments.budget_initial_months * income;
-        }
+        base_governments(&mut governments, &automakers, &s.governments);
         let metric_set = MetricSet::new(&s.markets.iter().map(|m| m.id.as_str()).collect::<Vec<_>>());
         let width = metric_set.len();
         let pipelines = (0..s.markets.len()).map(|_| Pipeline::new()).collect();
@@ -216,21 +182,10 @@ impl World {
         &self.scenario
     }
 
-    /// Advances one month and returns its metric row (order of [`World::metric_set`]).
-    pub fn step(&mut self) -> &[f64] {
-        self.step_with(&consumer::Sequential)
-    }
-
-    /// [`World::step`] with the household chunks run by `exec` (the engine passes a parallel
-    /// executor); the result is identical for every executor.
-    pub fn step_with(&mut self, exec: &dyn consumer::Executor) -> &[f64] {
+    /// Phase 1: national policy in force in `date` (later events win) and each foreign market's
+    /// schedule (duty, fee, demand shift).
+    fn calendar(&mut self, date: YearMonth) {
         let s = &self.scenario;
-        let years = self.t as f64 / 12.0;
-        let date = s.start.offset(self.t as i64);
-        self.date = date;
-        let month = self.t as u64;
-
-        // 1. Policy calendar (later events win) and foreign schedules.
         let mut policy = s.policy.clone();
         for e in s.events.iter().filter(|e| e.active(date)) {
             e.apply_policy(&mut policy);
@@ -250,6 +205,78 @@ impl World {
                 }
             }
         }
+        self.policy = policy;
+    }
+
+    /// Start of the first month (docs/model.md §5): the household burn-in, then every firm is
+    /// re-based on the demand it will actually meet — the burn-in's last-month choices plus its
+    /// share of the first month's foreign orders — so shares, capacity, stock, local targets and
+    /// household demand start together instead of converging through a stock-out transient.
+    fn begin(&mut self, exec: &dyn consumer::Executor) {
+        let s = &self.scenario;
+        let c = &s.consumers;
+        if c.warmup_months == 0 {
+            return;
+        }
+        let offers = offers(&self.automakers, &self.policy, c, |a| a.active);
+        consumer::build_tables(c, &offers, self.governments.len(), self.p_ref, &mut self.tables);
+        let signals = MarketSignals {
+            pi_last: 0.0,
+            pi_prev: 0.0,
+            trend_probability: self.trend_probability,
+            valuation_mean: c.valuation_ratio * self.p_ref,
+            hazard: &self.hazard,
+            trade_in_min_age: self.policy.trade_in_min_age_months,
+            // The burn-in runs without dated entry shocks (φ = 1).
+            entry_factor: 1.0,
+        };
+        let last = consumer::warm_up(c, &signals, &self.tables, &mut self.consumers, self.key, c.warmup_months, exec);
+        let retail: Vec<f64> = last.iter().map(|&d| d as f64 * c.households_per_agent).collect();
+        if retail.iter().sum::<f64>() <= 0.0 {
+            return;
+        }
+        let (_, _, export_price) = reference_prices(&self.automakers);
+        let orders: f64 =
+            self.markets.iter().zip(&s.markets).map(|(m, mp)| m.new_car_demand(mp, 0.0, export_price)).sum();
+        // Foreign orders are split by capacity x export orientation (phase 6), and capacity
+        // follows demand: two passes of this fixed point.
+        for _ in 0..2 {
+            let cap_w: f64 = self.automakers.iter().map(|a| a.capacity * a.export_orientation).sum::<f64>().max(1e-9);
+            let demand: Vec<f64> = self
+                .automakers
+                .iter()
+                .zip(&retail)
+                .map(|(a, r)| r + orders * a.capacity * a.export_orientation / cap_w)
+                .collect();
+            rebase_firms(&mut self.automakers, &demand, &s.automakers);
+        }
+        // p_ref stays the one the burn-in priced against; the foreign references follow the
+        // re-based weights.
+        let (list_mean, _, export_price) = reference_prices(&self.automakers);
+        for (m, mp) in self.markets.iter_mut().zip(&s.markets) {
+            m.set_references(mp, list_mean, export_price, s.exporters.foreign_discount);
+        }
+        base_governments(&mut self.governments, &self.automakers, &s.governments);
+    }
+
+    /// Advances one month and returns its metric row (order of [`World::metric_set`]).
+    pub fn step(&mut self) -> &[f64] {
+        self.step_with(&consumer::Sequential)
+    }
+
+    /// [`World::step`] with the household chunks run by `exec` (the engine passes a parallel
+    /// executor); the result is identical for every executor.
+    pub fn step_with(&mut self, exec: &dyn consumer::Executor) -> &[f64] {
+        let date = self.scenario.start.offset(self.t as i64);
+        self.date = date;
+        // 1. Policy calendar (later events win) and foreign schedules.
+        self.calendar(date);
+        if self.t == 0 {
+            self.begin(exec);
+        }
+        let s = &self.scenario;
+        let years = self.t as f64 / 12.0;
+        let month = self.t as u64;
         for e in s.events.iter().filter(|e| e.enabled && e.date == date) {
             if let EventKind::CapacityConsolidation(c) = &e.kind {
                 for a in self.automakers.iter_mut().filter(|a| a.active) {
@@ -260,7 +287,6 @@ impl World {
                 }
             }
         }
-        self.policy = policy;
         let policy = &self.policy;
 
         // 2. Local governments.
@@ -336,29 +362,7 @@ impl World {
 
         // 4. Domestic market.
         let scale = c.households_per_agent;
-        let offers: Vec<Offer> = self
-            .automakers
-            .iter()
-            .map(|a| {
-                let tx = a.transaction_price();
-                let price =
-                    tx * (1.0 + policy.nev_purchase_tax * a.ev_share) - policy.nev_purchase_subsidy * a.ev_share;
-                let trade_in = if policy.trade_in_price_share > 0.0 {
-                    (policy.trade_in_price_share * tx).min(policy.trade_in_cap)
-                } else {
-                    a.ev_share * policy.trade_in_nev + (1.0 - a.ev_share) * policy.trade_in_ice
-                };
-                let sales = a.sales_last;
-                Offer {
-                    available: a.active && a.inventory >= scale.min(1.0),
-                    region: a.region,
-                    price: price.max(0.0),
-                    owner_price: (price - trade_in).max(0.0),
-                    appeal: a.appeal(c),
-                    zero_mileage_share: if sales > 0.0 { a.zm_last / sales } else { 0.0 },
-                }
-            })
-            .collect();
+        let offers = offers(&self.automakers, policy, c, |a| a.active && a.inventory >= scale.min(1.0));
         consumer::build_tables(c, &offers, self.governments.len(), self.p_ref, &mut self.tables);
         let signals = MarketSignals {
             pi_last: self.pi[0],
@@ -374,11 +378,6 @@ impl World {
                 .map(|e| if let EventKind::DomesticDemandShift(d) = &e.kind { d.factor } else { 1.0 })
                 .product(),
         };
-        if self.t == 0 && c.warmup_months > 0 {
-            // The burn-in runs without dated entry shocks (φ = 1, docs/model.md §5).
-            let burn_in = MarketSignals { entry_factor: 1.0, ..signals };
-            consumer::warm_up(c, &burn_in, &self.tables, &mut self.consumers, self.key, c.warmup_months, exec);
-        }
         let tally = consumer::decide_all(c, &signals, &self.tables, &mut self.consumers, self.key, month, exec);
         let fill: Vec<f64> = self
             .automakers
@@ -821,4 +820,81 @@ impl World {
         self.t += 1;
         &self.row
     }
+}
+
+/// Re-bases every firm on its initial demand (vehicles/month). Leaders run fuller than the tail:
+/// u0 ∝ min + spread √(share / max share), scaled so that total capacity is `initial_capacity`.
+fn rebase_firms(automakers: &mut [Automaker], demand: &[f64], p: &crate::scenario::AutomakerParams) {
+    let total: f64 = demand.iter().sum::<f64>().max(1e-9);
+    let max_share = demand.iter().copied().fold(0.0, f64::max).max(1e-12) / total;
+    let mut u0: Vec<f64> = demand
+        .iter()
+        .map(|d| p.initial_utilization_min + p.initial_utilization_spread * (d / total / max_share).sqrt())
+        .collect();
+    let implied: f64 = demand.iter().zip(&u0).map(|(d, u)| d / u).sum();
+    let f = implied / p.initial_capacity.max(1.0);
+    u0.iter_mut().for_each(|u| *u = (*u * f).clamp(0.05, 0.95));
+    for ((a, d), u) in automakers.iter_mut().zip(demand).zip(&u0) {
+        automaker::set_initial_demand(a, *d, d / total, *u, p);
+    }
+}
+
+/// Initial demand-weighted mean list and transaction prices, and the export price computed as
+/// every month (capacity x export-orientation weights).
+fn reference_prices(automakers: &[Automaker]) -> (f64, f64, f64) {
+    let dem: f64 = automakers.iter().map(|a| a.demand_exp).sum::<f64>().max(1e-9);
+    let list_mean = automakers.iter().map(|a| a.list_price * a.demand_exp).sum::<f64>() / dem;
+    let p_ref = automakers.iter().map(|a| a.transaction_price() * a.demand_exp).sum::<f64>() / dem;
+    let cap_w: f64 = automakers.iter().map(|a| a.capacity * a.export_orientation).sum::<f64>().max(1e-9);
+    let export_price =
+        automakers.iter().map(|a| a.capacity * a.export_orientation * a.transaction_price()).sum::<f64>() / cap_w;
+    (list_mean, p_ref, export_price)
+}
+
+/// Local targets' bases and smoothed performance start at the region's initial demand; the
+/// budget at `budget_initial_months` of income.
+fn base_governments(governments: &mut [Government], automakers: &[Automaker], p: &crate::scenario::GovernmentParams) {
+    for (gi, g) in governments.iter_mut().enumerate() {
+        let local: f64 = automakers.iter().filter(|a| a.region == gi).map(|a| a.demand_exp).sum();
+        let revenue: f64 =
+            automakers.iter().filter(|a| a.region == gi).map(|a| a.demand_exp * a.transaction_price()).sum();
+        g.sales_base = local;
+        g.output_base = local;
+        g.sales_ema = local;
+        g.output_ema = local;
+        let income = p.tax_share * revenue + p.land_revenue * g.weight;
+        g.budget = p.budget_initial_months * income;
+    }
+}
+
+/// What households see of each brand this month (docs/model.md §7.3): prices after national
+/// subsidies, taxes and the trade-in subsidy, appeal and visible zero-mileage share;
+/// `available` says which can be bought.
+fn offers(
+    automakers: &[Automaker],
+    policy: &PolicyParams,
+    c: &crate::scenario::ConsumerParams,
+    available: impl Fn(&Automaker) -> bool,
+) -> Vec<Offer> {
+    automakers
+        .iter()
+        .map(|a| {
+            let tx = a.transaction_price();
+            let price = tx * (1.0 + policy.nev_purchase_tax * a.ev_share) - policy.nev_purchase_subsidy * a.ev_share;
+            let trade_in = if policy.trade_in_price_share > 0.0 {
+                (policy.trade_in_price_share * tx).min(policy.trade_in_cap)
+            } else {
+                a.ev_share * policy.trade_in_nev + (1.0 - a.ev_share) * policy.trade_in_ice
+            };
+            let sales = a.sales_last;
+            Offer {
+                available: available(a),
+                region: a.region,
+                price: price.max(0.0),
+                owner_price: (price - trade_in).max(0.0),
+                appeal: a.appeal(c),
+                zero_mileage_share: if sales > 0.0 { a.zm_last / sales } else { 0.0 },
+            }
+        })
+        .collect()
 }

@@ -74,7 +74,7 @@ params! {
         size_pareto_shape: f64 = 1.1, unit "1", range [0.3, 10.0], source "assumption";
         /// National production capacity at the start.
         initial_capacity: f64 = 3_450_000.0, unit "vehicles/month", range [1.0, 1.0e9], source "assumption from facts.md sec. 2";
-        /// Initial national demand expectation (domestic plus exports).
+        /// Initial national demand expectation (domestic plus exports) when the household burn-in is off (`consumers.warmup_months = 0`); with it, firms start from the households' own demand and this has no effect.
         initial_demand: f64 = 2_150_000.0, unit "vehicles/month", range [0.0, 1.0e9], source "facts.md sec. 1 (2019 sales 25.8m)";
         /// Logit weight on ln(relative size): breadth of a group's model range (1 = shares proportional to size).
         demand_concentration: f64 = 1.1, unit "utils per log size", range [0.0, 3.0], source "assumption (facts.md sec. 2: leaders run fuller)";
