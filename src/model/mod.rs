@@ -547,16 +547,7 @@ impl World {
 
         // 6. Official new-car exports.
         let cap_w: f64 = self.automakers.iter().filter(|a| a.active).map(|a| a.capacity * a.export_orientation).sum();
-        let export_price = if cap_w > 0.0 {
-            self.automakers
-                .iter()
-                .filter(|a| a.active)
-                .map(|a| a.capacity * a.export_orientation * a.transaction_price())
-                .sum::<f64>()
-                / cap_w
-        } else {
-            self.p_ref
-        };
+        let export_price = export_price(&self.automakers).unwrap_or(self.p_ref);
         let demand_k: Vec<f64> =
             self.markets.iter().zip(&s.markets).map(|(m, mp)| m.new_car_demand(mp, years, export_price)).collect();
         let demand_total: f64 = demand_k.iter().sum();
@@ -840,15 +831,21 @@ fn rebase_firms(automakers: &mut [Automaker], demand: &[f64], p: &crate::scenari
 }
 
 /// Initial demand-weighted mean list and transaction prices, and the export price computed as
-/// every month (capacity x export-orientation weights).
+/// every month ([`export_price`]).
 fn reference_prices(automakers: &[Automaker]) -> (f64, f64, f64) {
     let dem: f64 = automakers.iter().map(|a| a.demand_exp).sum::<f64>().max(1e-9);
     let list_mean = automakers.iter().map(|a| a.list_price * a.demand_exp).sum::<f64>() / dem;
     let p_ref = automakers.iter().map(|a| a.transaction_price() * a.demand_exp).sum::<f64>() / dem;
-    let cap_w: f64 = automakers.iter().map(|a| a.capacity * a.export_orientation).sum::<f64>().max(1e-9);
-    let export_price =
-        automakers.iter().map(|a| a.capacity * a.export_orientation * a.transaction_price()).sum::<f64>() / cap_w;
-    (list_mean, p_ref, export_price)
+    (list_mean, p_ref, export_price(automakers).unwrap_or(p_ref))
+}
+
+/// Mean transaction price of official exports (phase 6): active firms weighted by capacity x
+/// export orientation, the weights that split foreign orders. `None` without such capacity.
+fn export_price(automakers: &[Automaker]) -> Option<f64> {
+    let active = || automakers.iter().filter(|a| a.active);
+    let cap_w: f64 = active().map(|a| a.capacity * a.export_orientation).sum();
+    (cap_w > 0.0)
+        .then(|| active().map(|a| a.capacity * a.export_orientation * a.transaction_price()).sum::<f64>() / cap_w)
 }
 
 /// Local targets' bases and smoothed performance start at the region's initial demand; the
