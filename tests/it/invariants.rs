@@ -207,18 +207,30 @@ proptest! {
     }
 }
 
+/// The text of `scenarios/smoke.toml`.
+fn smoke_text() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/smoke.toml")).unwrap()
+}
+
+/// The smoke scenario given as `text` at 40,000 agents (national totals kept: 5,000 households
+/// each), enough for month-by-month comparisons of sales.
+fn smoke_scenario(text: &str) -> Scenario {
+    let mut s: Scenario = scenario::from_str(text, &[]).unwrap();
+    s.consumers.agents = 40_000;
+    s.consumers.households_per_agent = 5_000.0;
+    s
+}
+
 /// The household burn-in (docs/model.md sec. 5) starts the run with the stationary stock of
 /// households in the market: without it the first month's retail sales fall far short of the
 /// level reached half a year later (nobody is waiting yet); with it the shortfall is smaller.
 #[test]
 fn warmup_removes_the_first_month_shortfall() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/smoke.toml")).unwrap();
+    let text = smoke_text();
     let first_over_later = |warmup: u32| {
         let mut total = [0.0, 0.0];
         for key in 0..8u64 {
-            let mut s: Scenario = scenario::from_str(&text, &[]).unwrap();
-            s.consumers.agents = 40_000;
-            s.consumers.households_per_agent = 5_000.0;
+            let mut s = smoke_scenario(&text);
             s.consumers.warmup_months = warmup;
             let mut world = World::new(&s, key);
             let rows: Vec<f64> = (0..8).map(|_| world.step()[idx::DOMESTIC_RETAIL_SALES]).collect();
@@ -240,13 +252,10 @@ fn warmup_removes_the_first_month_shortfall() {
 /// by April).
 #[test]
 fn first_quarter_starts_in_balance() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/smoke.toml")).unwrap();
+    let text = smoke_text();
     let (mut production, mut sales, mut stock) = ([0.0; 4], [0.0; 4], [0.0; 4]);
     for key in 0..4u64 {
-        let mut s: Scenario = scenario::from_str(&text, &[]).unwrap();
-        s.consumers.agents = 40_000;
-        s.consumers.households_per_agent = 5_000.0;
-        let mut world = World::new(&s, key);
+        let mut world = World::new(&smoke_scenario(&text), key);
         for m in 0..4 {
             let row = world.step();
             production[m] += row[idx::PRODUCTION];
@@ -265,10 +274,7 @@ fn first_quarter_starts_in_balance() {
 fn smoke_retail_sales(text: &str, months: usize) -> Vec<f64> {
     let mut total = vec![0.0; months];
     for key in 0..4u64 {
-        let mut s: Scenario = scenario::from_str(text, &[]).unwrap();
-        s.consumers.agents = 40_000;
-        s.consumers.households_per_agent = 5_000.0;
-        let mut world = World::new(&s, key);
+        let mut world = World::new(&smoke_scenario(text), key);
         for t in total.iter_mut() {
             *t += world.step()[idx::DOMESTIC_RETAIL_SALES];
         }
@@ -282,7 +288,7 @@ fn smoke_retail_sales(text: &str, months: usize) -> Vec<f64> {
 /// enter at their hazards later, so the recovery is gradual).
 #[test]
 fn domestic_demand_shift_keeps_buyers_out_while_in_force() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/smoke.toml")).unwrap();
+    let text = smoke_text();
     let shocked = format!(
         "{text}\n[[events]]\nid = \"lockdown\"\ndate = \"2019-03\"\nuntil = \"2019-05\"\n\
          kind = \"domestic_demand_shift\"\nfactor = 0.2\n"
@@ -300,7 +306,7 @@ fn domestic_demand_shift_keeps_buyers_out_while_in_force() {
 /// subsidy, bit for bit; with every owner eligible, more cars are sold.
 #[test]
 fn trade_in_subsidy_needs_an_old_enough_car() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/smoke.toml")).unwrap();
+    let text = smoke_text();
     let with = |age: f64| {
         format!(
             "{text}\n[[events]]\nid = \"scrappage\"\ndate = \"2019-03\"\nkind = \"trade_in_subsidy\"\n\
