@@ -131,7 +131,7 @@ impl World {
         let mut re = rng::stream(key, purpose::INIT_EXPORTERS, 0, 0);
         let exporters = exporter::init(&s.exporters, &weights, s.markets.len(), &mut re);
 
-        let (list_mean0, p_ref, export_price0) = reference_prices(&automakers);
+        let (list_mean0, p_ref, export_price0) = reference_prices(&automakers, s.automakers.export_substitution);
         let markets = s
             .markets
             .iter()
@@ -235,24 +235,19 @@ impl World {
         if retail.iter().sum::<f64>() <= 0.0 {
             return;
         }
-        let (_, _, export_price) = reference_prices(&self.automakers);
+        let (_, _, export_price) = reference_prices(&self.automakers, s.automakers.export_substitution);
         let orders: f64 =
             self.markets.iter().zip(&s.markets).map(|(m, mp)| m.new_car_demand(mp, 0.0, export_price)).sum();
-        // Foreign orders are split by capacity x export orientation (phase 6), and capacity
-        // follows demand: two passes of this fixed point.
+        // Foreign orders are split as in phase 6, and capacity follows demand: two passes of
+        // this fixed point.
         for _ in 0..2 {
-            let cap_w: f64 = self.automakers.iter().map(|a| a.capacity * a.export_orientation).sum::<f64>().max(1e-9);
-            let demand: Vec<f64> = self
-                .automakers
-                .iter()
-                .zip(&retail)
-                .map(|(a, r)| r + orders * a.capacity * a.export_orientation / cap_w)
-                .collect();
+            let Some((_, split)) = export_split(&self.automakers, s.automakers.export_substitution) else { break };
+            let demand: Vec<f64> = retail.iter().zip(&split).map(|(r, x)| r + orders * x).collect();
             rebase_firms(&mut self.automakers, &demand, &s.automakers);
         }
         // p_ref stays the one the burn-in priced against; the foreign references follow the
         // re-based weights.
-        let (list_mean, _, export_price) = reference_prices(&self.automakers);
+        let (list_mean, _, export_price) = reference_prices(&self.automakers, s.automakers.export_substitution);
         for (m, mp) in self.markets.iter_mut().zip(&s.markets) {
             m.set_references(mp, list_mean, export_price, s.exporters.foreign_discount);
         }
@@ -546,15 +541,15 @@ impl World {
         }
 
         // 6. Official new-car exports.
-        let cap_w: f64 = self.automakers.iter().filter(|a| a.active).map(|a| a.capacity * a.export_orientation).sum();
-        let export_price = export_price(&self.automakers).unwrap_or(self.p_ref);
+        let split = export_split(&self.automakers, s.automakers.export_substitution);
+        let export_price = split.as_ref().map_or(self.p_ref, |(index, _)| *index);
         let demand_k: Vec<f64> =
             self.markets.iter().zip(&s.markets).map(|(m, mp)| m.new_car_demand(mp, years, export_price)).collect();
         let demand_total: f64 = demand_k.iter().sum();
         let mut exported = 0.0;
-        if cap_w > 0.0 && demand_total > 0.0 {
-            for a in self.automakers.iter_mut().filter(|a| a.active) {
-                let ordered = demand_total * a.capacity * a.export_orientation / cap_w;
+        if let Some((_, shares)) = split.filter(|_| demand_total > 0.0) {
+            for (a, share) in self.automakers.iter_mut().zip(shares).filter(|(a, _)| a.active) {
+                let ordered = demand_total * share;
                 a.orders += ordered;
                 let x = ordered.min(a.inventory);
                 a.export_sales = x;
@@ -831,21 +826,45 @@ fn rebase_firms(automakers: &mut [Automaker], demand: &[f64], p: &crate::scenari
 }
 
 /// Initial demand-weighted mean list and transaction prices, and the export price computed as
-/// every month ([`export_price`]).
-fn reference_prices(automakers: &[Automaker]) -> (f64, f64, f64) {
+/// every month ([`export_split`]).
+fn reference_prices(automakers: &[Automaker], sigma: f64) -> (f64, f64, f64) {
     let dem: f64 = automakers.iter().map(|a| a.demand_exp).sum::<f64>().max(1e-9);
     let list_mean = automakers.iter().map(|a| a.list_price * a.demand_exp).sum::<f64>() / dem;
     let p_ref = automakers.iter().map(|a| a.transaction_price() * a.demand_exp).sum::<f64>() / dem;
-    (list_mean, p_ref, export_price(automakers).unwrap_or(p_ref))
+    (list_mean, p_ref, export_split(automakers, sigma).map_or(p_ref, |(index, _)| index))
 }
 
-/// Mean transaction price of official exports (phase 6): active firms weighted by capacity x
-/// export orientation, the weights that split foreign orders. `None` without such capacity.
-fn export_price(automakers: &[Automaker]) -> Option<f64> {
-    let active = || automakers.iter().filter(|a| a.active);
-    let cap_w: f64 = active().map(|a| a.capacity * a.export_orientation).sum();
-    (cap_w > 0.0)
-        .then(|| active().map(|a| a.capacity * a.export_orientation * a.transaction_price()).sum::<f64>() / cap_w)
+/// Foreign buyers' choice among Chinese groups for official exports (phase 6, docs/model.md
+/// §7.6): CES over active firms with weights w_i = capacity × export orientation and
+/// substitution elasticity `sigma`. Returns the price index the foreign demand responds to,
+/// P = p̄ (Σ w_i r_i^(1−σ) / Σ w_i)^(1/(1−σ)), and each firm's share of orders,
+/// w_i r_i^(−σ) / Σ w_j r_j^(−σ) (0 for inactive firms), where r_i = p_i / p̄ is the transaction
+/// price relative to the w-weighted mean p̄. σ = 0 splits by weight at the mean price. `None`
+/// without such capacity.
+fn export_split(automakers: &[Automaker], sigma: f64) -> Option<(f64, Vec<f64>)> {
+    let weight = |a: &Automaker| if a.active { a.capacity * a.export_orientation } else { 0.0 };
+    let w_sum: f64 = automakers.iter().map(weight).sum();
+    if w_sum <= 0.0 {
+        return None;
+    }
+    let mean = automakers.iter().map(|a| weight(a) * a.transaction_price()).sum::<f64>() / w_sum;
+    if mean <= 0.0 {
+        return None;
+    }
+    // A free car (a discount of 100 %) would take every order at σ > 0: floored.
+    let rel = |a: &Automaker| (a.transaction_price() / mean).max(1e-6);
+    let pulls: Vec<f64> = automakers.iter().map(|a| weight(a) * rel(a).powf(-sigma)).collect();
+    let pull_sum: f64 = pulls.iter().sum();
+    let index = if (sigma - 1.0).abs() < 1e-9 {
+        let log_mean =
+            automakers.iter().filter(|a| weight(a) > 0.0).map(|a| weight(a) * rel(a).ln()).sum::<f64>() / w_sum;
+        mean * log_mean.exp()
+    } else {
+        // Σ w r^(1−σ) = Σ pull_i r_i.
+        let m: f64 = automakers.iter().zip(&pulls).map(|(a, q)| q * rel(a)).sum::<f64>() / w_sum;
+        mean * m.powf(1.0 / (1.0 - sigma))
+    };
+    Some((index, pulls.iter().map(|q| q / pull_sum).collect()))
 }
 
 /// Local targets' bases and smoothed performance start at the region's initial demand; the
@@ -894,4 +913,65 @@ fn offers(
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::AutomakerParams;
+
+    /// Three active groups with weights (capacity x orientation) 1, 2, 1 and transaction
+    /// prices 80, 100, 120, and an inactive fourth (weight 5, price 10).
+    fn groups() -> Vec<Automaker> {
+        let p = AutomakerParams { count: 4, ..AutomakerParams::default() };
+        let mut firms = automaker::init(&p, &[1.0], &mut rng::stream(7, purpose::INIT_AUTOMAKERS, 0, 0));
+        for (a, (k, price, active)) in
+            firms.iter_mut().zip([(1.0, 80.0, true), (2.0, 100.0, true), (1.0, 120.0, true), (5.0, 10.0, false)])
+        {
+            a.capacity = k;
+            a.export_orientation = 1.0;
+            a.list_price = price;
+            a.discount = 0.0;
+            a.push_discount = 0.0;
+            a.active = active;
+        }
+        firms
+    }
+
+    #[test]
+    fn export_split_without_substitution_is_the_capacity_orientation_split() {
+        let (index, shares) = export_split(&groups(), 0.0).unwrap();
+        assert!((index - 100.0).abs() < 1e-9, "{index}");
+        for (s, want) in shares.iter().zip([0.25, 0.5, 0.25, 0.0]) {
+            assert!((s - want).abs() < 1e-12, "{shares:?}");
+        }
+    }
+
+    #[test]
+    fn export_split_sends_orders_to_cheaper_groups_and_prices_a_ces_index() {
+        let sigma = 4.0;
+        let (index, shares) = export_split(&groups(), sigma).unwrap();
+        assert!((shares.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert_eq!(shares[3], 0.0, "inactive groups get no orders");
+        assert!(shares[0] > 0.25 && shares[2] < 0.25, "{shares:?}");
+        // Shares are w_i p_i^-sigma normalised, whatever the reference price.
+        let pull = |w: f64, p: f64| w * p.powf(-sigma);
+        let total = pull(1.0, 80.0) + pull(2.0, 100.0) + pull(1.0, 120.0);
+        assert!((shares[0] - pull(1.0, 80.0) / total).abs() < 1e-12);
+        // CES index (sum w p^(1-sigma) / sum w)^(1/(1-sigma)), below the mean price for sigma > 1.
+        let m = (80f64.powf(1.0 - sigma) + 2.0 * 100f64.powf(1.0 - sigma) + 120f64.powf(1.0 - sigma)) / 4.0;
+        assert!((index - m.powf(1.0 / (1.0 - sigma))).abs() < 1e-9, "{index}");
+        assert!(index < 100.0);
+        // sigma = 1 is the weighted geometric mean.
+        let (geo, _) = export_split(&groups(), 1.0).unwrap();
+        let want = ((80f64.ln() + 2.0 * 100f64.ln() + 120f64.ln()) / 4.0).exp();
+        assert!((geo - want).abs() < 1e-9, "{geo} vs {want}");
+    }
+
+    #[test]
+    fn export_split_needs_active_capacity() {
+        let mut firms = groups();
+        firms.iter_mut().for_each(|a| a.active = false);
+        assert!(export_split(&firms, 4.0).is_none());
+    }
 }

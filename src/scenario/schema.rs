@@ -208,6 +208,8 @@ params! {
         quality_sigma: f64 = 0.5, unit "quality units", range [0.0, 10.0], source "assumption";
         /// Log-sd of export orientation across groups.
         export_orientation_sigma: f64 = 0.8, unit "log points", range [0.0, 5.0], source "assumption";
+        /// Foreign buyers' substitution elasticity between Chinese groups' exports (sigma_x; 0 = split by capacity x orientation).
+        export_substitution: f64 = 4.0, unit "1", range [0.0, 20.0], source "assumption; car-model own-price elasticities of 3-6 (Berry, Levinsohn & Pakes 1995)";
     }
 }
 
