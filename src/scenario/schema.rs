@@ -209,7 +209,7 @@ params! {
         /// Log-sd of export orientation across groups.
         export_orientation_sigma: f64 = 0.8, unit "log points", range [0.0, 5.0], source "assumption";
         /// Foreign buyers' substitution elasticity between Chinese groups' exports (sigma_x; 0 = split by capacity x orientation).
-        export_substitution: f64 = 4.0, unit "1", range [0.0, 20.0], source "assumption; car-model own-price elasticities of 3-6 (Berry, Levinsohn & Pakes 1995)";
+        export_substitution: f64 = 0.7, unit "1", range [0.0, 20.0], source "baseline estimate (docs/validation.md, round 6); car models: 3-6 (Berry, Levinsohn & Pakes 1995)";
     }
 }
 
