@@ -241,7 +241,9 @@ impl World {
         // Foreign orders are split as in phase 6, and capacity follows demand: two passes of
         // this fixed point.
         for _ in 0..2 {
-            let Some((_, split)) = export_split(&self.automakers, s.automakers.export_substitution) else { break };
+            // Without active export capacity firms are re-based on retail demand alone.
+            let split = export_split(&self.automakers, s.automakers.export_substitution)
+                .map_or_else(|| vec![0.0; retail.len()], |(_, split)| split);
             let demand: Vec<f64> = retail.iter().zip(&split).map(|(r, x)| r + orders * x).collect();
             rebase_firms(&mut self.automakers, &demand, &s.automakers);
         }
@@ -851,11 +853,12 @@ fn export_split(automakers: &[Automaker], sigma: f64) -> Option<(f64, Vec<f64>)>
     if mean <= 0.0 {
         return None;
     }
-    // A free car (a discount of 100 %) would take every order at σ > 0: floored.
+    // Floored so that a zero price (a 100 % discount) gives a finite pull, not inf or NaN.
     let rel = |a: &Automaker| (a.transaction_price() / mean).max(1e-6);
     let pulls: Vec<f64> = automakers.iter().map(|a| weight(a) * rel(a).powf(-sigma)).collect();
     let pull_sum: f64 = pulls.iter().sum();
-    let index = if (sigma - 1.0).abs() < 1e-9 {
+    // Near σ = 1 the exponent 1/(1 − σ) would magnify rounding in the mean: use the limit.
+    let index = if (sigma - 1.0).abs() < 1e-6 {
         let log_mean =
             automakers.iter().filter(|a| weight(a) > 0.0).map(|a| weight(a) * rel(a).ln()).sum::<f64>() / w_sum;
         mean * log_mean.exp()
