@@ -844,27 +844,29 @@ fn reference_prices(automakers: &[Automaker], sigma: f64) -> (f64, f64, f64) {
 /// price relative to the w-weighted mean p̄. σ = 0 splits by weight at the mean price. `None`
 /// without such capacity.
 fn export_split(automakers: &[Automaker], sigma: f64) -> Option<(f64, Vec<f64>)> {
-    let weight = |a: &Automaker| if a.active { a.capacity * a.export_orientation } else { 0.0 };
-    let w_sum: f64 = automakers.iter().map(weight).sum();
+    let weights: Vec<f64> =
+        automakers.iter().map(|a| if a.active { a.capacity * a.export_orientation } else { 0.0 }).collect();
+    let w_sum: f64 = weights.iter().sum();
     if w_sum <= 0.0 {
         return None;
     }
-    let mean = automakers.iter().map(|a| weight(a) * a.transaction_price()).sum::<f64>() / w_sum;
+    let mean = automakers.iter().zip(&weights).map(|(a, w)| w * a.transaction_price()).sum::<f64>() / w_sum;
     if mean <= 0.0 {
         return None;
     }
-    // Floored so that a zero price (a 100 % discount) gives a finite pull, not inf or NaN.
-    let rel = |a: &Automaker| (a.transaction_price() / mean).max(1e-6);
-    let pulls: Vec<f64> = automakers.iter().map(|a| weight(a) * rel(a).powf(-sigma)).collect();
+    // Relative prices, floored so that a zero price (a 100 % discount) gives a finite pull, not
+    // inf or NaN.
+    let rel: Vec<f64> = automakers.iter().map(|a| (a.transaction_price() / mean).max(1e-6)).collect();
+    let pulls: Vec<f64> = weights.iter().zip(&rel).map(|(w, r)| w * r.powf(-sigma)).collect();
     let pull_sum: f64 = pulls.iter().sum();
     // Near σ = 1 the exponent 1/(1 − σ) would magnify rounding in the mean: use the limit.
     let index = if (sigma - 1.0).abs() < 1e-6 {
         let log_mean =
-            automakers.iter().filter(|a| weight(a) > 0.0).map(|a| weight(a) * rel(a).ln()).sum::<f64>() / w_sum;
+            weights.iter().zip(&rel).filter(|(w, _)| **w > 0.0).map(|(w, r)| w * r.ln()).sum::<f64>() / w_sum;
         mean * log_mean.exp()
     } else {
         // Σ w r^(1−σ) = Σ pull_i r_i.
-        let m: f64 = automakers.iter().zip(&pulls).map(|(a, q)| q * rel(a)).sum::<f64>() / w_sum;
+        let m: f64 = pulls.iter().zip(&rel).map(|(q, r)| q * r).sum::<f64>() / w_sum;
         mean * m.powf(1.0 / (1.0 - sigma))
     };
     Some((index, pulls.iter().map(|q| q / pull_sum).collect()))
