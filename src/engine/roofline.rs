@@ -1,9 +1,10 @@
 //! The roofline kernel: the least work one consumer-month can cost, measured in the same
 //! process as the full model so `zeromile bench` can report their ratio from one run.
 //!
-//! It is an independent implementation of the minimal consumer described in
-//! `../shared/bench/roofline/README.md`: per consumer, structure-of-arrays state (valuation,
-//! expected monthly price change, months waiting). A consumer outside the market enters with a
+//! It re-implements a minimal structure-of-arrays consumer kernel, an external reference
+//! kernel that is not shipped in this repository (docs/performance.md compares the two): per
+//! consumer, structure-of-arrays state (valuation, expected monthly price change, months
+//! waiting). A consumer outside the market enters with a
 //! fixed monthly probability and draws a lognormal valuation. A consumer in the market moves its
 //! expectation toward the observed price change and toward one random peer's expectation (read
 //! from last month's copy), draws a brand from a 60-brand cumulative share table by binary
