@@ -1,9 +1,14 @@
 //! Documentation stays in step with the code: the parameter reference is the output of
 //! `zeromile describe --markdown`, and the model description and README name every metric,
-//! event kind and scenario file.
+//! event kind and shipped scenario file.
 
 use std::path::PathBuf;
 use std::process::Command;
+
+/// The list of shipped scenario files, shared with `tests/tests.rs`.
+#[path = "it/shipped.rs"]
+mod shipped;
+use shipped::SHIPPED_SCENARIOS;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -57,17 +62,56 @@ fn model_md_lists_every_event_kind() {
 }
 
 #[test]
-fn readme_mentions_every_scenario_file() {
+fn readme_mentions_every_shipped_scenario() {
     let readme = read("README.md");
-    let dir = root().join("scenarios");
-    let mut files: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
-        .map(|e| e.expect("directory entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+    let missing: Vec<&str> =
+        SHIPPED_SCENARIOS.iter().copied().filter(|f| !readme.contains(&format!("scenarios/{f}"))).collect();
+    assert!(
+        missing.is_empty(),
+        "README.md does not mention these shipped scenario files (as scenarios/<file>): {missing:?}"
+    );
+}
+
+#[test]
+fn every_shipped_scenario_exists() {
+    assert!(!SHIPPED_SCENARIOS.is_empty(), "SHIPPED_SCENARIOS is empty");
+    assert!(SHIPPED_SCENARIOS.windows(2).all(|w| w[0] < w[1]), "SHIPPED_SCENARIOS must be sorted, without repeats");
+    let missing: Vec<&str> =
+        SHIPPED_SCENARIOS.iter().copied().filter(|f| !root().join("scenarios").join(f).is_file()).collect();
+    assert!(
+        missing.is_empty(),
+        "SHIPPED_SCENARIOS (tests/it/shipped.rs) names files that are not in scenarios/: {missing:?}"
+    );
+}
+
+/// A scenario file committed to the repository is a shipped one, so it must be on the list (and
+/// therefore in the README). Untracked files, such as a user's own scenarios, are ignored.
+#[test]
+fn shipped_scenarios_include_every_tracked_scenario_file() {
+    let out = match Command::new("git").args(["ls-files", "-z", "--", "scenarios"]).current_dir(root()).output() {
+        Ok(out) if out.status.success() => out,
+        Ok(out) => {
+            eprintln!(
+                "skipped: `git ls-files` failed here (not a git checkout?): {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+            return;
+        }
+        Err(e) => {
+            eprintln!("skipped: git is not available ({e})");
+            return;
+        }
+    };
+    let listed = String::from_utf8_lossy(&out.stdout);
+    let tracked: Vec<&str> = listed
+        .split('\0')
+        .filter_map(|p| p.strip_prefix("scenarios/"))
+        .filter(|f| !f.contains('/') && f.ends_with(".toml"))
         .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no scenario files found in {}", dir.display());
-    let missing: Vec<&String> = files.iter().filter(|f| !readme.contains(f.as_str())).collect();
-    assert!(missing.is_empty(), "README.md does not mention these scenario files: {missing:?}");
+    let missing: Vec<&str> = tracked.into_iter().filter(|f| !SHIPPED_SCENARIOS.contains(f)).collect();
+    assert!(
+        missing.is_empty(),
+        "these scenario files are tracked by git but not listed in SHIPPED_SCENARIOS (tests/it/shipped.rs): \
+         {missing:?}; add each to the list and to the README's \"Shipped scenarios\" table"
+    );
 }

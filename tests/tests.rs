@@ -6,6 +6,10 @@
 #[path = "it/util.rs"]
 mod util;
 
+/// The list of shipped scenario files, shared with `tests/docs.rs`.
+#[path = "it/shipped.rs"]
+mod shipped;
+
 /// The `zeromile` command line: output files and their headers, exit codes, error messages.
 #[path = "it/cli.rs"]
 mod cli;

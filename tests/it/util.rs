@@ -13,16 +13,10 @@ pub fn scenario_path(file: &str) -> PathBuf {
     root().join("scenarios").join(file)
 }
 
-/// Every `scenarios/*.toml`, sorted.
+/// Every shipped scenario file (`crate::shipped::SHIPPED_SCENARIOS`, not a scan of the folder,
+/// so a user's own `scenarios/*.toml` is left alone), sorted.
 pub fn scenario_files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension() == Some(OsStr::new("toml")))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no scenario files found");
-    files
+    crate::shipped::SHIPPED_SCENARIOS.iter().map(|f| scenario_path(f)).collect()
 }
 
 /// The built binary, run from the package root.
