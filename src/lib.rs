@@ -18,6 +18,7 @@
 //!
 //! Layers, bottom to top: `error → scenario → model → engine → sweep → output → plot`; the
 //! binary's `cli` sits on top. A module imports only from layers below it (checked by `tests/it/layers.rs`).
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![deny(clippy::unwrap_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used))]

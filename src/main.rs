@@ -1,6 +1,8 @@
 //! The `zeromile` binary: parses the command line, calls the library, maps errors to exit codes
 //! (0 ok, 1 failure, 2 bad input).
 
+#![forbid(unsafe_code)]
+
 mod cli;
 
 use std::process::ExitCode;
