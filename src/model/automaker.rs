@@ -1,10 +1,15 @@
 //! Automakers (brand groups): learning-curve costs, adaptive demand expectations, production
 //! pushed toward local targets, list prices and street discounts, capacity, cash and payables.
 
-use super::rng::Rng;
+use super::policy::Month;
+use super::rng::{self, purpose, Rng};
+use crate::scenario::events::CapacityConsolidation;
 use crate::scenario::{AutomakerParams, PolicyParams};
 use rand::Rng as _;
 use rand_distr::{Distribution, LogNormal, Normal};
+
+mod accounts;
+pub use accounts::{account, AccountingContext, Accounts};
 
 /// Ownership of a brand group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -287,10 +292,8 @@ pub struct PlanContext<'a> {
     pub p: &'a AutomakerParams,
     /// National policy in force.
     pub policy: &'a PolicyParams,
-    /// Years since the start.
-    pub years: f64,
-    /// Calendar month 1-12.
-    pub calendar_month: u32,
+    /// The month planned.
+    pub at: Month,
     /// Yearly target growth of local governments.
     pub target_growth: f64,
     /// Support level of each firm's home government (0-1).
@@ -303,6 +306,7 @@ pub struct PlanContext<'a> {
 /// `rival_cut` is the largest relative list cut last month among the three best-selling rivals.
 pub fn plan(a: &mut Automaker, ctx: &PlanContext<'_>, rival_cut: f64, rng: &mut Rng) {
     let p = ctx.p;
+    let (years, calendar_month) = (ctx.at.years(), ctx.at.date.month);
     // Capacity on order arrives.
     if !a.pipeline.is_empty() {
         a.capacity += a.pipeline.remove(0);
@@ -314,7 +318,7 @@ pub fn plan(a: &mut Automaker, ctx: &PlanContext<'_>, rival_cut: f64, rng: &mut 
         Ownership::State => 1.0,
         Ownership::JointVenture => p.ev_shift_jv,
     };
-    a.ev_share = (a.ev_share0 + p.ev_shift_per_year * mult * ctx.years).min(1.0);
+    a.ev_share = (a.ev_share0 + p.ev_shift_per_year * mult * years).min(1.0);
     let lr = a.ev_share * p.learning_rate_ev + (1.0 - a.ev_share) * p.learning_rate_ice;
     let b = -(1.0 - lr).log2();
     a.cost = a.cost0 * (a.experience / a.experience0).powf(-b);
@@ -325,7 +329,7 @@ pub fn plan(a: &mut Automaker, ctx: &PlanContext<'_>, rival_cut: f64, rng: &mut 
 
     // Production pushed toward the local target.
     let support = ctx.support[a.region];
-    let target = a.target_base * (1.0 + ctx.target_growth).powf(ctx.years);
+    let target = a.target_base * (1.0 + ctx.target_growth).powf(years);
     let gap = (target - a.demand_exp).max(0.0);
     let push = p.target_push * a.push_factor(p) * support;
     let desired = (1.0 + p.inventory_buffer) * a.demand_exp - a.inventory + push * gap;
@@ -364,9 +368,9 @@ pub fn plan(a: &mut Automaker, ctx: &PlanContext<'_>, rival_cut: f64, rng: &mut 
             / p.target_utilization;
     }
     a.discount = a.discount.clamp(0.0, p.max_discount);
-    a.ytd_reported = if ctx.calendar_month == 1 { 0.0 } else { a.ytd_reported };
-    let behind = a.ytd_reported < target * (ctx.calendar_month as f64 - 1.0) * 0.98;
-    a.push_discount = if ctx.calendar_month >= 11 && behind { p.year_end_discount } else { 0.0 };
+    a.ytd_reported = if calendar_month == 1 { 0.0 } else { a.ytd_reported };
+    let behind = a.ytd_reported < target * (calendar_month as f64 - 1.0) * 0.98;
+    a.push_discount = if calendar_month >= 11 && behind { p.year_end_discount } else { 0.0 };
 
     // Price floor: soft-budget firms may sell below variable cost; a ban removes that.
     let policy = ctx.policy;
@@ -394,4 +398,86 @@ pub fn plan(a: &mut Automaker, ctx: &PlanContext<'_>, rival_cut: f64, rng: &mut 
     let excess = (a.inventory - p.inventory_high_months * a.demand_exp).max(0.0);
     let pressure = (gap + excess) / a.demand_exp.max(1.0);
     a.rebate = ctx.rebate_max * pressure.clamp(0.0, 1.0);
+}
+
+/// Phase 1b, a dated `capacity_consolidation`: every active group whose 12-month utilisation is
+/// below the threshold retires `retire_share` of its capacity above what its expected demand
+/// needs at the target utilisation.
+pub fn consolidate(firms: &mut [Automaker], c: &CapacityConsolidation, target_utilization: f64) {
+    for a in firms.iter_mut().filter(|a| a.active) {
+        if a.utilization_ema < c.utilization_threshold {
+            let needed = a.demand_exp / target_utilization;
+            a.capacity -= c.retire_share * (a.capacity - needed).max(0.0);
+        }
+    }
+}
+
+/// Largest relative list cut last month among the three best sellers other than each firm
+/// (ties in sales broken by index), one entry per firm.
+fn rival_cuts(firms: &[Automaker]) -> Vec<f64> {
+    let mut ranked: Vec<usize> = (0..firms.len()).filter(|&i| firms[i].active).collect();
+    ranked.sort_by(|&a, &b| firms[b].total_sales().total_cmp(&firms[a].total_sales()).then(a.cmp(&b)));
+    let top: Vec<(usize, f64)> = ranked.iter().take(4).map(|&i| (i, firms[i].last_cut)).collect();
+    (0..firms.len()).map(|i| top.iter().filter(|(j, _)| *j != i).take(3).map(|(_, c)| *c).fold(0.0, f64::max)).collect()
+}
+
+/// What the planning phase did this month.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlanOutcome {
+    /// Cash of all groups before the month's flows (yuan).
+    pub cash_before: f64,
+    /// Variable cost of this month's production (yuan).
+    pub production_cost: f64,
+    /// Stock of active groups after production (vehicles).
+    pub available: f64,
+    /// Change of the transaction price index, chained on last month's retail weights.
+    pub transaction_change: f64,
+    /// Change of regular prices (list less street discount, without the year-end push) on the
+    /// same weights: the change households extrapolate.
+    pub regular_change: f64,
+}
+
+/// Phase 3, automakers plan: this month's flows are reset and every active group plans
+/// ([`plan`]) with its own random stream; inactive groups produce nothing. Price changes are
+/// chained on last month's retail weights. Households recognise the year-end push as a deal
+/// that expires, so the regular change they extrapolate leaves it out.
+pub fn plan_all(firms: &mut [Automaker], ctx: &PlanContext<'_>) -> PlanOutcome {
+    let rival = rival_cuts(firms);
+    let tx_prev: Vec<f64> = firms.iter().map(|a| a.transaction_price()).collect();
+    let regular_prev: Vec<f64> = firms.iter().map(|a| a.regular_price()).collect();
+    let weights_prev: Vec<f64> = firms.iter().map(|a| a.retail_sales).collect();
+    let cash_before = firms.iter().map(|a| a.cash).sum();
+    let mut production_cost = 0.0;
+    for (i, a) in firms.iter_mut().enumerate() {
+        a.retail_sales = 0.0;
+        a.zero_mileage_sales = 0.0;
+        a.export_sales = 0.0;
+        a.revenue = 0.0;
+        a.orders = 0.0;
+        if !a.active {
+            a.production = 0.0;
+            a.capacity_month = 0.0;
+            continue;
+        }
+        let mut r = rng::stream(ctx.at.key, purpose::AUTOMAKERS, ctx.at.index, i as u64);
+        plan(a, ctx, rival[i], &mut r);
+        production_cost += a.cost * a.production;
+    }
+    let available = firms.iter().filter(|a| a.active).map(|a| a.inventory).sum();
+    let (mut num, mut den, mut num_r, mut den_r) = (0.0, 0.0, 0.0, 0.0);
+    for (i, a) in firms.iter().enumerate() {
+        if a.active && weights_prev[i] > 0.0 {
+            num += weights_prev[i] * a.transaction_price();
+            den += weights_prev[i] * tx_prev[i];
+            num_r += weights_prev[i] * a.regular_price();
+            den_r += weights_prev[i] * regular_prev[i];
+        }
+    }
+    PlanOutcome {
+        cash_before,
+        production_cost,
+        available,
+        transaction_change: if den > 0.0 { num / den - 1.0 } else { 0.0 },
+        regular_change: if den_r > 0.0 { num_r / den_r - 1.0 } else { 0.0 },
+    }
 }

@@ -1,8 +1,12 @@
 //! Zero-mileage exporters: traders who enter and exit on margins, buy new cars at a discount,
 //! register them (a domestic "sale"), hold them, ship them and sell them abroad as used cars.
 
-use super::rng::Rng;
-use crate::scenario::ExporterParams;
+use super::automaker::Automaker;
+use super::foreign_market::{ForeignMarket, Lot};
+use super::government::Government;
+use super::policy::Month;
+use super::rng::{self, purpose, Rng};
+use crate::scenario::{ExporterParams, MarketParams, PolicyParams};
 use rand::Rng as _;
 use rand_distr::{Distribution, LogNormal};
 
@@ -68,6 +72,341 @@ impl Pipeline {
     /// Cars held.
     pub fn total(&self) -> f64 {
         self.qty.iter().sum()
+    }
+
+    /// Registers `qty` cars at age 0, each with cost basis `unit_cost`, EV share `ev_share` and
+    /// purchase value `unit_value` (yuan).
+    pub fn enter(&mut self, qty: f64, unit_cost: f64, ev_share: f64, unit_value: f64) {
+        self.qty[0] += qty;
+        self.cost[0] += qty * unit_cost;
+        self.ev[0] += qty * ev_share;
+        self.value[0] += qty * unit_value;
+    }
+
+    /// Ships what `rule` lets leave this month and returns it as one lot whose cost adds the
+    /// ad-valorem charges `ad_valorem` (shipping share + duty, fraction of purchase value), the
+    /// per-car `fee` (yuan) and the documentation cost of early releases.
+    pub fn release(&mut self, rule: &HoldingRule, ad_valorem: f64, fee: f64) -> Lot {
+        let mut out = Lot::default();
+        for age in 0..MAX_AGE {
+            if self.qty[age] <= 0.0 {
+                continue;
+            }
+            let share = rule.release_share(age);
+            if share <= 0.0 {
+                continue;
+            }
+            let q = self.qty[age] * share;
+            let value = self.value[age] * share;
+            let lot = Lot {
+                qty: q,
+                cost: self.cost[age] * share + value * ad_valorem + fee * q + rule.documentation_fee(age) * q,
+                ev: self.ev[age] * share,
+            };
+            self.qty[age] -= q;
+            self.cost[age] -= self.cost[age] * share;
+            self.ev[age] -= self.ev[age] * share;
+            self.value[age] -= value;
+            out.add(&lot);
+        }
+        out
+    }
+
+    /// Ages the cars still held by one month; holding costs accrue on purchase value at the
+    /// monthly rate `carry` (the oldest age keeps its cars).
+    pub fn age(&mut self, carry: f64) {
+        for age in (0..MAX_AGE).rev() {
+            self.cost[age] += self.value[age] * carry;
+            if age + 1 < MAX_AGE {
+                self.qty[age + 1] += self.qty[age];
+                self.cost[age + 1] += self.cost[age];
+                self.ev[age + 1] += self.ev[age];
+                self.value[age + 1] += self.value[age];
+                self.qty[age] = 0.0;
+                self.cost[age] = 0.0;
+                self.ev[age] = 0.0;
+                self.value[age] = 0.0;
+            }
+        }
+    }
+}
+
+/// The holding and documentation rule in force (`[policy]` and `zero_mileage_rule` events,
+/// docs/model.md §7.5): the one reading of those four policy fields for both the actual release
+/// of held cars and the traders' expectation of it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HoldingRule {
+    /// Months a car must be held before it may leave (H_min).
+    pub min_months: u32,
+    /// Months within which an early release needs documentation (H_doc).
+    pub documentation_months: u32,
+    /// Share of held cars confirmed for early release each month (c).
+    pub confirmation_rate: f64,
+    /// Cost of documenting one early release (yuan/vehicle).
+    pub documentation_cost: f64,
+}
+
+impl HoldingRule {
+    /// The rule in `policy`.
+    pub fn from_policy(policy: &PolicyParams) -> Self {
+        HoldingRule {
+            min_months: policy.min_holding_months,
+            documentation_months: policy.documentation_months,
+            confirmation_rate: policy.confirmation_rate,
+            documentation_cost: policy.documentation_cost,
+        }
+    }
+
+    /// True when documented early release is possible (H_doc > H_min).
+    pub fn early_release(&self) -> bool {
+        self.documentation_months > self.min_months
+    }
+
+    /// Share of the cars of `age` months that may ship this month: none before H_min, the
+    /// confirmed share c before H_doc, all after (and at the last tracked age).
+    pub fn release_share(&self, age: usize) -> f64 {
+        let last = age + 1 >= MAX_AGE;
+        if age < self.min_months as usize && !last {
+            0.0
+        } else if age < self.documentation_months as usize && !last {
+            self.confirmation_rate
+        } else {
+            1.0
+        }
+    }
+
+    /// Documentation cost per car released at `age` (yuan/vehicle).
+    pub fn documentation_fee(&self, age: usize) -> f64 {
+        if age < self.documentation_months as usize {
+            self.documentation_cost
+        } else {
+            0.0
+        }
+    }
+
+    /// **Approximation** used by traders when they price a purchase (docs/model.md §7.5): the
+    /// expected months held, c·H_min + (1 − c)·H_doc with early release, H_min otherwise. The
+    /// actual release ([`HoldingRule::release_share`]) is geometric — a share c of what remains
+    /// each month between H_min and H_doc — so the true mean is shorter than this expectation.
+    pub fn expected_months(&self) -> f64 {
+        if self.early_release() {
+            self.confirmation_rate * self.min_months as f64
+                + (1.0 - self.confirmation_rate) * self.documentation_months as f64
+        } else {
+            self.min_months as f64
+        }
+    }
+
+    /// Expected documentation cost per car under the same approximation (yuan/vehicle).
+    pub fn expected_documentation_cost(&self) -> f64 {
+        if self.early_release() {
+            self.confirmation_rate * self.documentation_cost
+        } else {
+            0.0
+        }
+    }
+}
+
+/// Monthly holding-cost rate of a held car: financing plus depreciation (fraction of purchase
+/// value per month).
+pub fn carry_rate(p: &ExporterParams) -> f64 {
+    p.financing_rate / 12.0 + p.depreciation
+}
+
+/// Registration cost of one car bought at `price` with EV share `ev_share` (yuan/vehicle): the
+/// fixed cost plus the purchase tax on ICE cars and the NEV rate in force on EVs.
+fn registration(p: &ExporterParams, policy: &PolicyParams, price: f64, ev_share: f64) -> f64 {
+    p.registration_cost + price * (p.ice_purchase_tax * (1.0 - ev_share) + policy.nev_purchase_tax * ev_share)
+}
+
+/// Where traders buy this month: each group's pull (stock × e^(λ·rebate)), and the
+/// pull-weighted exporter price and EV share.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PurchaseMix {
+    /// Pull of each group (0 without stock or when inactive).
+    pub weights: Vec<f64>,
+    /// Sum of the pulls.
+    pub total: f64,
+    /// Pull-weighted exporter price (yuan); the reference price without any stock.
+    pub price: f64,
+    /// Pull-weighted EV share; 0 without any stock.
+    pub ev_share: f64,
+}
+
+impl PurchaseMix {
+    /// The mix over `firms`, with `p_ref` as the price when no group has stock.
+    pub fn new(firms: &[Automaker], p: &ExporterParams, p_ref: f64) -> Self {
+        let weights: Vec<f64> =
+            firms
+                .iter()
+                .map(|a| {
+                    if a.active && a.inventory > 0.0 {
+                        a.inventory * (p.rebate_attraction * a.rebate).exp()
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+        let total: f64 = weights.iter().sum();
+        let (price, ev_share) = if total > 0.0 {
+            let pb = firms.iter().zip(&weights).map(|(a, w)| w * a.exporter_price()).sum::<f64>() / total;
+            let ev = firms.iter().zip(&weights).map(|(a, w)| w * a.ev_share).sum::<f64>() / total;
+            (pb, ev)
+        } else {
+            (p_ref, 0.0)
+        };
+        PurchaseMix { weights, total, price, ev_share }
+    }
+}
+
+/// Prospective margin share of one car bought now for each market (phase 5a): the last
+/// zero-mileage price abroad less the expected all-in cost (purchase, holding for
+/// [`HoldingRule::expected_months`] plus transit, shipping and duty, registration, fee, expected
+/// documentation, less the VAT rebate), over the purchase price.
+pub fn prospective_margins(
+    mix: &PurchaseMix,
+    p: &ExporterParams,
+    policy: &PolicyParams,
+    rule: &HoldingRule,
+    markets: &[ForeignMarket],
+    params: &[MarketParams],
+) -> Vec<f64> {
+    let p_buy = mix.price;
+    let hold = rule.expected_months() + p.transit_months as f64;
+    let carry = carry_rate(p);
+    let reg = registration(p, policy, p_buy, mix.ev_share);
+    let vat = p.export_vat_rebate * p_buy * (1.0 - p.rebate_delay_cost);
+    let doc = rule.expected_documentation_cost();
+    markets
+        .iter()
+        .zip(params)
+        .map(|(m, mp)| {
+            let cost = p_buy * (1.0 + carry * hold + mp.shipping_share + m.tariff()) + reg + m.fee + doc - vat;
+            (m.zm_price - cost) / p_buy
+        })
+        .collect()
+}
+
+/// What traders bought from the groups this month.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Purchases {
+    /// Cars bought (registered).
+    qty: f64,
+    /// EV cars among them.
+    ev: f64,
+    /// Purchase value (yuan).
+    value: f64,
+}
+
+/// Traders' orders `wanted` split over the groups by pull; each group delivers what its stock
+/// allows, as zero-mileage "sales" at its exporter price.
+fn buy(firms: &mut [Automaker], mix: &PurchaseMix, wanted: f64) -> Purchases {
+    let mut bought = Purchases { qty: 0.0, ev: 0.0, value: 0.0 };
+    if mix.total > 0.0 && wanted > 0.0 {
+        for (a, w) in firms.iter_mut().zip(&mix.weights) {
+            a.orders += wanted * w / mix.total;
+            let z = (wanted * w / mix.total).min(a.inventory);
+            a.zero_mileage_sales = z;
+            a.inventory -= z;
+            a.revenue += z * a.exporter_price();
+            bought.qty += z;
+            bought.ev += z * a.ev_share;
+            bought.value += z * a.exporter_price();
+        }
+    }
+    bought
+}
+
+/// What the exporter phase did this month.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ExportFlows {
+    /// Cars registered for export this month (vehicles).
+    pub registered: f64,
+    /// Mean purchase price of them (yuan/vehicle; the mix price when none were bought).
+    pub purchase_price: f64,
+    /// Cars shipped abroad this month, all destinations (vehicles).
+    pub shipped: f64,
+    /// EV cars among them.
+    pub shipped_ev: f64,
+}
+
+/// What the exporter phase reads from the rest of the world.
+pub struct TradeContext<'a> {
+    /// Exporter parameters.
+    pub p: &'a ExporterParams,
+    /// Foreign market parameters, in scenario order.
+    pub markets: &'a [MarketParams],
+    /// National policy in force.
+    pub policy: &'a PolicyParams,
+    /// Rebate acceleration of participating governments (fraction of the VAT delay avoided).
+    pub rebate_acceleration: f64,
+    /// Price when no group has stock (yuan).
+    pub p_ref: f64,
+    /// The month traded (random streams).
+    pub at: Month,
+}
+
+/// Phase 5, exporters: prospective margins; entry, exit and destination; purchases
+/// (registrations) under the quota; government support; pipeline entry; shipping under the
+/// holding rule; ageing.
+pub fn trade(
+    traders: &mut [Exporter],
+    pipelines: &mut [Pipeline],
+    firms: &mut [Automaker],
+    governments: &mut [Government],
+    markets: &mut [ForeignMarket],
+    ctx: &TradeContext<'_>,
+) -> ExportFlows {
+    let (e, policy) = (ctx.p, ctx.policy);
+    let rule = HoldingRule::from_policy(policy);
+    let mix = PurchaseMix::new(firms, e, ctx.p_ref);
+    let margins = prospective_margins(&mix, e, policy, &rule, markets, ctx.markets);
+    let licensed: Vec<bool> = governments.iter().map(|g| (g.rank as u32) < policy.licensed_regions).collect();
+    let participating: Vec<bool> = governments.iter().map(|g| g.participating).collect();
+    let mut rx = rng::stream(ctx.at.key, purpose::EXPORTERS, ctx.at.index, 0);
+    adjust_population(traders, e, &margins, &licensed, &participating, &mut rx);
+    let wanted = desired(traders, e, &margins).min(policy.zero_mileage_quota);
+    let wanted_raw: f64 = traders.iter().map(|t| t.bought).sum();
+    let bought = buy(firms, &mix, wanted);
+    let fill = if wanted_raw > 0.0 { bought.qty / wanted_raw } else { 0.0 };
+    let (p_avg, ev_share) =
+        if bought.qty > 0.0 { (bought.value / bought.qty, bought.ev / bought.qty) } else { (mix.price, 0.0) };
+    let reg = registration(e, policy, p_avg, ev_share);
+    for t in traders.iter_mut() {
+        t.bought *= fill;
+        if t.bought <= 0.0 {
+            continue;
+        }
+        let g = &mut governments[t.region];
+        let accel = if g.participating { ctx.rebate_acceleration } else { 0.0 };
+        let vat = e.export_vat_rebate * p_avg * (1.0 - e.rebate_delay_cost * (1.0 - accel));
+        let support = g.export_rate;
+        g.spend += support * t.bought;
+        g.spend_export += support * t.bought;
+        pipelines[t.destination].enter(t.bought, p_avg + reg - vat - support, ev_share, p_avg);
+    }
+    // Ship what may leave, then age what stays.
+    let carry = carry_rate(e);
+    let (mut shipped, mut shipped_ev) = (0.0, 0.0);
+    for ((pl, m), mp) in pipelines.iter_mut().zip(markets.iter_mut()).zip(ctx.markets) {
+        let out = pl.release(&rule, mp.shipping_share + m.tariff(), m.fee);
+        shipped += out.qty;
+        shipped_ev += out.ev;
+        m.ship(out, e.transit_months);
+        pl.age(carry);
+    }
+    ExportFlows { registered: bought.qty, purchase_price: p_avg, shipped, shipped_ev }
+}
+
+/// Phase 7b: active traders update their smoothed realised margin share from their
+/// destination's sales this month (margin per car over the mean purchase price).
+pub fn learn_margins(traders: &mut [Exporter], markets: &[ForeignMarket], p: &ExporterParams, purchase_price: f64) {
+    for t in traders.iter_mut().filter(|t| t.active) {
+        let m = &markets[t.destination];
+        if m.zm_sold > 0.0 {
+            let share = m.zm_margin / m.zm_sold / purchase_price.max(1.0);
+            t.margin_ema = p.margin_memory * t.margin_ema + (1.0 - p.margin_memory) * share;
+        }
     }
 }
 

@@ -2,6 +2,8 @@
 //! zero-mileage "used" cars (a price that falls with volume), tariffs and fees with dated
 //! schedule changes, and an endogenous backlash when Chinese volumes surge.
 
+use super::automaker::Automaker;
+use super::policy::MarketSchedule;
 use crate::scenario::MarketParams;
 
 /// Cars in transit or stock abroad with their cost basis.
@@ -95,6 +97,21 @@ impl ForeignMarket {
         self.zm_price = self.alt_price * (1.0 - foreign_discount);
     }
 
+    /// Puts this month's schedule (phase 1) in force.
+    pub fn apply_schedule(&mut self, s: &MarketSchedule) {
+        self.scheduled_tariff = s.tariff;
+        self.fee = s.fee;
+        self.shift = s.shift;
+    }
+
+    /// Zero-mileage cars shipped here this month: they arrive after `transit_months` (capped
+    /// at the last transit slot).
+    pub fn ship(&mut self, lot: Lot, transit_months: u32) {
+        self.zm_shipped = lot.qty;
+        let slot = (transit_months as usize).min(self.transit.len() - 1);
+        self.transit[slot].add(&lot);
+    }
+
     /// Duty in force.
     pub fn tariff(&self) -> f64 {
         self.scheduled_tariff + self.backlash
@@ -152,9 +169,112 @@ impl ForeignMarket {
     }
 }
 
+/// Foreign buyers' choice among Chinese groups for official exports (phase 6, docs/model.md
+/// §7.6): CES over active firms with weights w_i = capacity × export orientation and
+/// substitution elasticity `sigma`. Returns the price index the foreign demand responds to,
+/// P = p̄ (Σ w_i r_i^(1−σ) / Σ w_i)^(1/(1−σ)), and each firm's share of orders,
+/// w_i r_i^(−σ) / Σ w_j r_j^(−σ) (0 for inactive firms), where r_i = p_i / p̄ is the transaction
+/// price relative to the w-weighted mean p̄. σ = 0 splits by weight at the mean price. `None`
+/// without such capacity.
+pub fn export_split(automakers: &[Automaker], sigma: f64) -> Option<(f64, Vec<f64>)> {
+    let weights: Vec<f64> =
+        automakers.iter().map(|a| if a.active { a.capacity * a.export_orientation } else { 0.0 }).collect();
+    let w_sum: f64 = weights.iter().sum();
+    if w_sum <= 0.0 {
+        return None;
+    }
+    let mean = automakers.iter().zip(&weights).map(|(a, w)| w * a.transaction_price()).sum::<f64>() / w_sum;
+    if mean <= 0.0 {
+        return None;
+    }
+    // Relative prices, floored so that a zero price (a 100 % discount) gives a finite pull, not
+    // inf or NaN.
+    let rel: Vec<f64> = automakers.iter().map(|a| (a.transaction_price() / mean).max(1e-6)).collect();
+    let pulls: Vec<f64> = weights.iter().zip(&rel).map(|(w, r)| w * r.powf(-sigma)).collect();
+    let pull_sum: f64 = pulls.iter().sum();
+    // Near σ = 1 the exponent 1/(1 − σ) would magnify rounding in the mean: use the limit.
+    let index = if (sigma - 1.0).abs() < 1e-6 {
+        let log_mean =
+            weights.iter().zip(&rel).filter(|(w, _)| **w > 0.0).map(|(w, r)| w * r.ln()).sum::<f64>() / w_sum;
+        mean * log_mean.exp()
+    } else {
+        // Σ w r^(1−σ) = Σ pull_i r_i.
+        let m: f64 = pulls.iter().zip(&rel).map(|(q, r)| q * r).sum::<f64>() / w_sum;
+        mean * m.powf(1.0 / (1.0 - sigma))
+    };
+    Some((index, pulls.iter().map(|q| q / pull_sum).collect()))
+}
+
+/// Phase 6, official new-car exports: foreign demand at the CES price index of
+/// [`export_split`] (`p_ref` without export capacity), split over the groups, each delivering
+/// what its stock allows; every market gets the same fill. Returns the cars exported.
+pub fn official_exports(
+    markets: &mut [ForeignMarket],
+    params: &[MarketParams],
+    firms: &mut [Automaker],
+    sigma: f64,
+    years: f64,
+    p_ref: f64,
+) -> f64 {
+    let split = export_split(firms, sigma);
+    let export_price = split.as_ref().map_or(p_ref, |(index, _)| *index);
+    let demand: Vec<f64> =
+        markets.iter().zip(params).map(|(m, mp)| m.new_car_demand(mp, years, export_price)).collect();
+    let demand_total: f64 = demand.iter().sum();
+    let mut exported = 0.0;
+    if let Some((_, shares)) = split.filter(|_| demand_total > 0.0) {
+        for (a, share) in firms.iter_mut().zip(shares).filter(|(a, _)| a.active) {
+            let ordered = demand_total * share;
+            a.orders += ordered;
+            let x = ordered.min(a.inventory);
+            a.export_sales = x;
+            a.inventory -= x;
+            a.revenue += x * a.transaction_price();
+            exported += x;
+        }
+    }
+    let fill = if demand_total > 0.0 { exported / demand_total } else { 0.0 };
+    for (m, d) in markets.iter_mut().zip(&demand) {
+        m.new_exports = d * fill;
+    }
+    exported
+}
+
+/// Zero-mileage cars sold abroad this month, all markets.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ZeroMileageSales {
+    /// Cars sold (vehicles).
+    pub sold: f64,
+    /// Traders' realised margin on them (yuan, total).
+    pub margin: f64,
+}
+
+/// Phase 7a: unsold stock abroad accrues the monthly holding cost `carry`; every market clears
+/// its zero-mileage cars ([`ForeignMarket::clear_zero_mileage`]) and updates its backlash.
+pub fn clear_all(
+    markets: &mut [ForeignMarket],
+    params: &[MarketParams],
+    years: f64,
+    foreign_discount: f64,
+    reservation_share: f64,
+    carry: f64,
+) -> ZeroMileageSales {
+    let mut total = ZeroMileageSales::default();
+    for (m, mp) in markets.iter_mut().zip(params) {
+        m.stock.cost *= 1.0 + carry;
+        m.clear_zero_mileage(mp, years, foreign_discount, reservation_share);
+        total.sold += m.zm_sold;
+        total.margin += m.zm_margin;
+        m.update_backlash(mp);
+    }
+    total
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{automaker, rng, rng::purpose};
+    use crate::scenario::AutomakerParams;
 
     #[test]
     fn zero_mileage_price_falls_with_volume_and_stock_carries_over() {
@@ -183,5 +303,60 @@ mod tests {
         m.update_backlash(&p);
         m.update_backlash(&p);
         assert!((m.backlash - 0.3).abs() < 1e-12);
+    }
+
+    /// Three active groups with weights (capacity x orientation) 1, 2, 1 and transaction
+    /// prices 80, 100, 120, and an inactive fourth (weight 5, price 10).
+    fn groups() -> Vec<Automaker> {
+        let p = AutomakerParams { count: 4, ..AutomakerParams::default() };
+        let mut firms = automaker::init(&p, &[1.0], &mut rng::stream(7, purpose::INIT_AUTOMAKERS, 0, 0));
+        for (a, (k, price, active)) in
+            firms.iter_mut().zip([(1.0, 80.0, true), (2.0, 100.0, true), (1.0, 120.0, true), (5.0, 10.0, false)])
+        {
+            a.capacity = k;
+            a.export_orientation = 1.0;
+            a.list_price = price;
+            a.discount = 0.0;
+            a.push_discount = 0.0;
+            a.active = active;
+        }
+        firms
+    }
+
+    #[test]
+    fn export_split_without_substitution_is_the_capacity_orientation_split() {
+        let (index, shares) = export_split(&groups(), 0.0).unwrap();
+        assert!((index - 100.0).abs() < 1e-9, "{index}");
+        for (s, want) in shares.iter().zip([0.25, 0.5, 0.25, 0.0]) {
+            assert!((s - want).abs() < 1e-12, "{shares:?}");
+        }
+    }
+
+    #[test]
+    fn export_split_sends_orders_to_cheaper_groups_and_prices_a_ces_index() {
+        let sigma = 4.0;
+        let (index, shares) = export_split(&groups(), sigma).unwrap();
+        assert!((shares.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert_eq!(shares[3], 0.0, "inactive groups get no orders");
+        assert!(shares[0] > 0.25 && shares[2] < 0.25, "{shares:?}");
+        // Shares are w_i p_i^-sigma normalised, whatever the reference price.
+        let pull = |w: f64, p: f64| w * p.powf(-sigma);
+        let total = pull(1.0, 80.0) + pull(2.0, 100.0) + pull(1.0, 120.0);
+        assert!((shares[0] - pull(1.0, 80.0) / total).abs() < 1e-12);
+        // CES index (sum w p^(1-sigma) / sum w)^(1/(1-sigma)), below the mean price for sigma > 1.
+        let m = (80f64.powf(1.0 - sigma) + 2.0 * 100f64.powf(1.0 - sigma) + 120f64.powf(1.0 - sigma)) / 4.0;
+        assert!((index - m.powf(1.0 / (1.0 - sigma))).abs() < 1e-9, "{index}");
+        assert!(index < 100.0);
+        // sigma = 1 is the weighted geometric mean.
+        let (geo, _) = export_split(&groups(), 1.0).unwrap();
+        let want = ((80f64.ln() + 2.0 * 100f64.ln() + 120f64.ln()) / 4.0).exp();
+        assert!((geo - want).abs() < 1e-9, "{geo} vs {want}");
+    }
+
+    #[test]
+    fn export_split_needs_active_capacity() {
+        let mut firms = groups();
+        firms.iter_mut().for_each(|a| a.active = false);
+        assert!(export_split(&firms, 4.0).is_none());
     }
 }

@@ -1,6 +1,7 @@
 //! Local governments: growth targets for local output and reported sales, a support level that
 //! rises with shortfalls (and career pressure relative to peers), a budget, and instruments.
 
+use super::automaker::Automaker;
 use crate::scenario::{GovernmentParams, PolicyParams};
 
 /// One hosting region's government. Money in yuan.
@@ -121,5 +122,24 @@ pub fn update(govs: &mut [Government], p: &GovernmentParams, policy: &PolicyPara
         g.spend = 0.0;
         g.spend_production = 0.0;
         g.spend_export = 0.0;
+    }
+}
+
+/// Phase 8b, local budgets: each government's budget gains its tax share of local revenue and
+/// its land revenue and pays this month's spending; smoothed local reported sales and output
+/// (3-month memory) follow the region's groups.
+pub fn close_month(govs: &mut [Government], firms: &[Automaker], p: &GovernmentParams) {
+    let mut local_revenue = vec![0.0; govs.len()];
+    let mut local_sales = vec![0.0; govs.len()];
+    let mut local_output = vec![0.0; govs.len()];
+    for a in firms {
+        local_revenue[a.region] += a.revenue;
+        local_sales[a.region] += a.retail_sales + a.zero_mileage_sales;
+        local_output[a.region] += a.production;
+    }
+    for (gi, g) in govs.iter_mut().enumerate() {
+        g.budget += p.tax_share * local_revenue[gi] + p.land_revenue * g.weight - g.spend;
+        g.sales_ema += (local_sales[gi] - g.sales_ema) / 3.0;
+        g.output_ema += (local_output[gi] - g.output_ema) / 3.0;
     }
 }

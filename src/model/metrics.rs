@@ -1,6 +1,11 @@
 //! The observables of one simulated month: the metric names of the output contract and one
 //! replicate's trajectory of them.
 
+use super::automaker::{Accounts, Automaker};
+use super::consumer::Tally;
+use super::exporter::{ExportFlows, Exporter};
+use super::foreign_market::{ForeignMarket, ZeroMileageSales};
+use super::government::Government;
 use crate::scenario::YearMonth;
 
 /// How a metric aggregates over a year in `annual.csv`.
@@ -150,6 +155,100 @@ impl Trajectory {
     /// Value of metric `j` in month `i`.
     pub fn get(&self, i: usize, j: usize) -> f64 {
         self.values[i * self.width + j]
+    }
+}
+
+/// The typed results of one month's phases that the metrics row reports.
+pub struct MonthResults<'a> {
+    /// Households' tallies (phase 4).
+    pub tally: &'a Tally,
+    /// Exporter flows (phase 5).
+    pub exports: &'a ExportFlows,
+    /// Official new-car exports (phase 6, vehicles).
+    pub new_car_exports: f64,
+    /// Zero-mileage sales abroad (phase 7).
+    pub zero_mileage: &'a ZeroMileageSales,
+    /// Accounting of the groups (phase 8).
+    pub accounts: &'a Accounts,
+    /// Transaction price index after this month's change.
+    pub price_index: f64,
+}
+
+/// The agents whose end-of-month state the metrics row reads.
+pub struct Agents<'a> {
+    /// Brand groups.
+    pub firms: &'a [Automaker],
+    /// Local governments.
+    pub governments: &'a [Government],
+    /// Zero-mileage traders.
+    pub traders: &'a [Exporter],
+    /// Foreign markets.
+    pub markets: &'a [ForeignMarket],
+}
+
+/// Phase 9: one month's metric row (order of [`MetricSet`]) from the agents' end-of-month state
+/// and the phases' results. Prices are retail-weighted means, or plain means over active groups
+/// in a month without retail sales; capacity counts every group that produced this month.
+pub fn fill_row(row: &mut [f64], agents: &Agents<'_>, r: &MonthResults<'_>) {
+    row.iter_mut().for_each(|x| *x = 0.0);
+    let firms = agents.firms;
+    let active: Vec<&Automaker> = firms.iter().filter(|a| a.active).collect();
+    let production: f64 = firms.iter().map(|a| a.production).sum();
+    // Capacity this month of every firm that produced in it (exits at month end included), so
+    // that utilisation compares like with like.
+    let capacity: f64 = firms.iter().filter(|a| a.active || a.production > 0.0).map(|a| a.capacity_month).sum();
+    let retail: f64 = firms.iter().map(|a| a.retail_sales).sum();
+    let zm_reg: f64 = firms.iter().map(|a| a.zero_mileage_sales).sum();
+    let (mut wl, mut wt, mut w) = (0.0, 0.0, 0.0);
+    for a in firms {
+        if a.retail_sales > 0.0 {
+            wl += a.retail_sales * a.list_price;
+            wt += a.retail_sales * a.transaction_price();
+            w += a.retail_sales;
+        }
+    }
+    if w <= 0.0 {
+        for a in &active {
+            wl += a.list_price;
+            wt += a.transaction_price();
+            w += 1.0;
+        }
+    }
+    let n_active = active.len() as f64;
+    let revenue: f64 = firms.iter().map(|a| a.revenue).sum();
+    let profit: f64 = firms.iter().filter(|a| a.revenue != 0.0 || a.active).map(|a| a.profit).sum();
+    let (shipped, zm) = (r.exports.shipped, r.zero_mileage);
+    row[idx::PRODUCTION] = production;
+    row[idx::CAPACITY] = capacity;
+    row[idx::UTILIZATION] = if capacity > 0.0 { production / capacity } else { 0.0 };
+    row[idx::DOMESTIC_RETAIL_SALES] = retail;
+    row[idx::ZERO_MILEAGE_EXPORTS] = shipped;
+    row[idx::NEW_CAR_EXPORTS] = r.new_car_exports;
+    row[idx::REPORTED_DOMESTIC_SALES] = retail + zm_reg;
+    row[idx::INVENTORY] = active.iter().map(|a| a.inventory).sum();
+    row[idx::AVG_LIST_PRICE] = if w > 0.0 { wl / w } else { 0.0 };
+    row[idx::AVG_TRANSACTION_PRICE] = if w > 0.0 { wt / w } else { 0.0 };
+    row[idx::PRICE_INDEX] = r.price_index;
+    row[idx::AVG_DISCOUNT] = if wl > 0.0 { 1.0 - wt / wl } else { 0.0 };
+    row[idx::SHARE_CUTTING_PRICE] = if n_active > 0.0 {
+        active.iter().filter(|a| a.list_price < a.list_prev).count() as f64 / n_active
+    } else {
+        0.0
+    };
+    row[idx::ACTIVE_AUTOMAKERS] = n_active;
+    row[idx::EXITS] = r.accounts.exits as f64;
+    row[idx::BAILOUTS] = r.accounts.bailouts as f64;
+    row[idx::INDUSTRY_PROFIT_MARGIN] = if revenue > 0.0 { profit / revenue } else { 0.0 };
+    row[idx::LOCAL_SUBSIDY_SPEND] = agents.governments.iter().map(|g| g.spend).sum();
+    row[idx::PARTICIPATING_GOVERNMENTS] = agents.governments.iter().filter(|g| g.participating).count() as f64;
+    row[idx::ACTIVE_EXPORTERS] = agents.traders.iter().filter(|t| t.active).count() as f64;
+    row[idx::EXPORTER_MARGIN] = if zm.sold > 0.0 { zm.margin / zm.sold } else { 0.0 };
+    let in_market = r.tally.in_market as f64;
+    row[idx::CONSUMERS_WAITING_SHARE] = if in_market > 0.0 { r.tally.waiting as f64 / in_market } else { 0.0 };
+    row[idx::EXPECTED_PRICE_CHANGE] = if in_market > 0.0 { r.tally.expectation_sum / in_market } else { 0.0 };
+    row[idx::ZERO_MILEAGE_EV_SHARE] = if shipped > 0.0 { r.exports.shipped_ev / shipped } else { 0.0 };
+    for (k, m) in agents.markets.iter().enumerate() {
+        row[idx::FIRST_MARKET + k] = m.new_exports + m.zm_shipped;
     }
 }
 

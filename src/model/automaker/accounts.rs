@@ -1,0 +1,232 @@
+//! Phase 8a, the groups' accounts (docs/model.md §7.2, §7.7): money flows and payables,
+//! standing (utilisation, share, brand), quarterly capacity decisions, distress with bailout
+//! or exit, and takeovers of exiting groups.
+
+use super::{Automaker, Ownership};
+use crate::model::government::Government;
+use crate::model::policy::Month;
+use crate::model::rng::{self, purpose};
+use crate::scenario::{AutomakerParams, GovernmentParams, PolicyParams};
+
+/// The month's money and vehicle flows of all groups, summed in group order by the
+/// accounting phase.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Accounts {
+    /// Revenue from all buyers (yuan).
+    pub revenue: f64,
+    /// Production subsidies received (yuan).
+    pub production_subsidy: f64,
+    /// Bailouts received (yuan).
+    pub bailout_funds: f64,
+    /// Change of supplier payables (yuan).
+    pub payables_change: f64,
+    /// Fixed cost (yuan).
+    pub fixed_cost: f64,
+    /// Interest on negative cash (yuan).
+    pub interest: f64,
+    /// Capacity investment paid by the groups themselves (yuan).
+    pub investment: f64,
+    /// Vehicles sold (retail + exporters + official exports).
+    pub sold: f64,
+    /// Stock written off at exits (vehicles).
+    pub written_off: f64,
+    /// Groups that exited this month.
+    pub exits: u32,
+    /// Groups bailed out this month.
+    pub bailouts: u32,
+}
+
+/// What the accounting phase reads from the rest of the world.
+pub struct AccountingContext<'a> {
+    /// Automaker parameters.
+    pub p: &'a AutomakerParams,
+    /// Local-government parameters.
+    pub g: &'a GovernmentParams,
+    /// National policy in force.
+    pub policy: &'a PolicyParams,
+    /// The month accounted (quarterly decisions, bailout draws).
+    pub at: Month,
+}
+
+/// Phase 8a, accounting of every active group: money flows ([`pay_month`]), standing
+/// ([`update_standing`]), quarterly capacity ([`invest_quarterly`]) and distress
+/// ([`resolve_distress`]); then exiting groups are taken over ([`take_over`]).
+pub fn account(firms: &mut [Automaker], governments: &mut [Government], ctx: &AccountingContext<'_>) -> Accounts {
+    let total_sales: f64 = firms.iter().map(|a| a.total_sales()).sum::<f64>().max(1e-9);
+    let mut acc = Accounts::default();
+    let mut exited = Vec::new();
+    for (i, a) in firms.iter_mut().enumerate() {
+        if !a.active {
+            continue;
+        }
+        let g = &mut governments[a.region];
+        let fixed = pay_month(a, g, ctx, &mut acc);
+        let share = update_standing(a, total_sales, ctx.p);
+        if ctx.at.quarter_start() {
+            invest_quarterly(a, g, ctx, &mut acc);
+        }
+        if resolve_distress(a, g, i, share, fixed, ctx, &mut acc) {
+            exited.push(i);
+        }
+    }
+    take_over(firms, &exited, ctx.p.takeover_share);
+    acc
+}
+
+/// A group's money this month: production subsidy (charged to its government), fixed cost,
+/// interest, payables (stretched while cash is short, capped by policy), cash and profit.
+/// Returns the fixed cost.
+fn pay_month(a: &mut Automaker, g: &mut Government, ctx: &AccountingContext<'_>, acc: &mut Accounts) -> f64 {
+    let (p, policy) = (ctx.p, ctx.policy);
+    let subsidy = g.production_rate * a.production;
+    g.spend += subsidy;
+    g.spend_production += subsidy;
+    let fixed = a.fixed_cost(p);
+    let interest = (-a.cash).max(0.0) * p.interest_rate / 12.0;
+    if a.cash < 0.0 {
+        a.payment_days = (a.payment_days + p.payment_stretch_days).min(p.payment_days_max);
+    }
+    // A cap is phased in: terms shorten by at most the same step per month.
+    if a.payment_days > policy.payment_days_cap {
+        a.payment_days = (a.payment_days - p.payment_stretch_days).max(policy.payment_days_cap);
+    }
+    // Payables are a stock: this month's purchases are added, and the outstanding balance is
+    // settled at the rate 30 / payment days (a PD-day average term).
+    let purchases = a.cost * a.production;
+    let payments = a.payables * (30.0 / a.payment_days.max(1.0)).min(1.0);
+    let d_payables = purchases - payments;
+    a.payables += d_payables;
+    let sold = a.total_sales();
+    a.cash += a.revenue + subsidy - a.cost * a.production - fixed - interest + d_payables;
+    a.profit = a.revenue + subsidy - a.cost * sold - fixed - interest;
+    acc.revenue += a.revenue;
+    acc.production_subsidy += subsidy;
+    acc.payables_change += d_payables;
+    acc.fixed_cost += fixed;
+    acc.interest += interest;
+    acc.sold += sold;
+    a.ytd_reported += a.retail_sales + a.zero_mileage_sales;
+    fixed
+}
+
+/// Utilisation, market share and brand after the month; remembers this month's sales, orders
+/// and zero-mileage registrations. Returns the group's share of all sales.
+fn update_standing(a: &mut Automaker, total_sales: f64, p: &AutomakerParams) -> f64 {
+    let sold = a.total_sales();
+    let u = a.production / a.capacity.max(1e-9);
+    a.utilization_ema += (u - a.utilization_ema) / 12.0;
+    a.low_util_months = if u < p.closure_utilization { a.low_util_months + 1 } else { 0 };
+    let share = sold / total_sales;
+    a.share_hist = [share, a.share_hist[0]];
+    a.low_share_months = if share < p.min_share { a.low_share_months + 1 } else { 0 };
+    let zm_share = if sold > 0.0 { a.zero_mileage_sales / sold } else { 0.0 };
+    a.brand += p.brand_recovery * (a.brand_base - a.brand)
+        - p.brand_cut_erosion * a.last_cut
+        - p.brand_zero_mileage_erosion * zm_share;
+    a.zm_last = a.zero_mileage_sales;
+    a.sales_last = sold;
+    a.orders_last = a.orders;
+    share
+}
+
+/// Quarterly capacity decisions: lagged investment toward K* = planned / u*, politically
+/// driven extra lines (I_pol) funded partly by local support, and closure of long-idle
+/// capacity unless the group is protected (state-owned with strong support).
+fn invest_quarterly(a: &mut Automaker, g: &mut Government, ctx: &AccountingContext<'_>, acc: &mut Accounts) {
+    let (p, gp) = (ctx.p, ctx.g);
+    let target = a.target_base * (1.0 + gp.target_growth).powf(ctx.at.years());
+    let push = p.target_push * a.push_factor(p) * g.support;
+    let planned = a.demand_exp + push * (target - a.demand_exp).max(0.0);
+    let k_star = planned / p.target_utilization;
+    let on_order: f64 = a.pipeline.iter().sum();
+    if k_star > a.capacity + on_order && a.cash > 0.0 && !a.pipeline.is_empty() {
+        let order = p.investment_rate * (k_star - a.capacity - on_order);
+        let cost = order * p.capacity_unit_cost;
+        let gov_share = gp.capital_subsidy_share * g.support * if g.budget > 0.0 { 1.0 } else { 0.0 };
+        g.spend += gov_share * cost;
+        a.cash -= (1.0 - gov_share) * cost;
+        acc.investment += (1.0 - gov_share) * cost;
+        if let Some(last) = a.pipeline.last_mut() {
+            *last += order;
+        }
+    }
+    let extra = p.political_investment * a.push_factor(p) * g.support * a.capacity;
+    if let Some(last) = a.pipeline.last_mut() {
+        let cost = extra * p.capacity_unit_cost;
+        let gov_share = gp.capital_subsidy_share * g.support * if g.budget > 0.0 { 1.0 } else { 0.0 };
+        *last += extra;
+        g.spend += gov_share * cost;
+        a.cash -= (1.0 - gov_share) * cost;
+        acc.investment += (1.0 - gov_share) * cost;
+    }
+    let protected = a.ownership == Ownership::State && g.support > gp.participation_threshold;
+    if a.low_util_months >= p.closure_months && !protected {
+        a.capacity -= p.closure_rate * (a.capacity - k_star).max(0.0);
+    }
+}
+
+/// Distress (cash below `distress_months` of fixed cost, or a share too small for too long):
+/// a bailout by the home government, or exit with the stock written off. Too big to fail: a
+/// group with a large share is rescued whenever its government has any money; smaller ones by
+/// ownership-weighted chance within the bailout envelope. Returns true when the group exits.
+fn resolve_distress(
+    a: &mut Automaker,
+    g: &mut Government,
+    i: usize,
+    share: f64,
+    fixed: f64,
+    ctx: &AccountingContext<'_>,
+    acc: &mut Accounts,
+) -> bool {
+    let (p, gp) = (ctx.p, ctx.g);
+    let distressed = a.cash < -p.distress_months * fixed || a.low_share_months >= p.min_share_months;
+    if !distressed {
+        return false;
+    }
+    let amount = (p.bailout_cover_months * fixed - a.cash).max(0.0);
+    let big = share >= p.too_big_to_fail_share;
+    let affordable = if big { g.budget > 0.0 } else { g.budget * gp.weight_bailout >= amount };
+    let prob = if ctx.policy.hard_budget {
+        0.0
+    } else if big {
+        1.0
+    } else {
+        p.bailout_probability * a.softness(p)
+    };
+    let draw = rng::hashed_uniform(ctx.at.key, purpose::AUTOMAKERS, ctx.at.index, (1 << 32) | i as u64);
+    if affordable && draw < prob {
+        a.cash += amount;
+        g.spend += amount;
+        acc.bailout_funds += amount;
+        a.low_share_months = 0;
+        acc.bailouts += 1;
+        false
+    } else {
+        a.active = false;
+        acc.written_off += a.inventory;
+        a.inventory = 0.0;
+        acc.exits += 1;
+        true
+    }
+}
+
+/// Takeover (φ_M): the best-capitalised surviving group takes over a share `phi` of each
+/// exiting group's plants, demand, local target and orders; the rest of its capacity is scrapped.
+fn take_over(firms: &mut [Automaker], exited: &[usize], phi: f64) {
+    for &i in exited {
+        let acquirer = (0..firms.len())
+            .filter(|&j| firms[j].active)
+            .max_by(|&x, &y| firms[x].cash.total_cmp(&firms[y].cash).then(y.cmp(&x)));
+        let gone = &mut firms[i];
+        let taken = (phi * gone.capacity, phi * gone.demand_exp, phi * gone.target_base, phi * gone.orders_last);
+        gone.capacity = 0.0;
+        gone.pipeline.iter_mut().for_each(|x| *x = 0.0);
+        if let Some(j) = acquirer {
+            let b = &mut firms[j];
+            b.capacity += taken.0;
+            b.demand_exp += taken.1;
+            b.target_base += taken.2;
+            b.orders_last += taken.3;
+        }
+    }
+}
