@@ -143,3 +143,119 @@ pub fn close_month(govs: &mut [Government], firms: &[Automaker], p: &GovernmentP
         g.output_ema += (local_output[gi] - g.output_ema) / 3.0;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::automaker;
+    use crate::model::rng::{self, purpose};
+    use crate::scenario::AutomakerParams;
+
+    /// Two governments (weights 1/3 and 2/3, so government 1 has rank 0) meeting flat targets of
+    /// 100 with `support` and a budget of `budget`.
+    fn govs(support: f64, budget: f64) -> Vec<Government> {
+        let mut g = init(&GovernmentParams::default(), &[1.0, 2.0]);
+        for g in &mut g {
+            (g.sales_base, g.output_base, g.sales_ema, g.output_ema) = (100.0, 100.0, 100.0, 100.0);
+            (g.support, g.budget) = (support, budget);
+        }
+        g
+    }
+
+    fn update_with(g: &mut [Government], policy: &PolicyParams) {
+        update(g, &GovernmentParams::default(), policy, 0.0, 0);
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-12 * b.abs().max(1.0)
+    }
+
+    /// A shortfall raises support by σ x shortfall x (1 + career pressure); meeting targets
+    /// decays it toward the floor: s - δ (s - floor).
+    #[test]
+    fn update_raises_support_on_a_shortfall_and_decays_it_otherwise() {
+        let mut g = govs(0.2, 1e9);
+        // Government 0: sales 20% short (shortfall 0.1), output flat; government 1 grew 50% in a year.
+        g[0].sales_ema = 80.0;
+        g[0].output_hist = [100.0; 12];
+        (g[1].output_ema, g[1].output_hist, g[1].support) = (150.0, [100.0; 12], 0.5);
+        update_with(&mut g, &PolicyParams::default());
+        // Peer growth 0.25, government 0's growth 0: career pressure 1.0 x 0.25.
+        assert!(close(g[0].support, 0.2 + 0.1 * 1.25), "{}", g[0].support);
+        assert!(close(g[1].support, 0.5 - 0.05 * (0.5 - 0.1)), "{}", g[1].support);
+    }
+
+    /// Support stays in [floor, 1].
+    #[test]
+    fn update_keeps_support_between_floor_and_one() {
+        let mut g = govs(0.95, 1e9);
+        g[0].sales_ema = 0.0;
+        g[1].support = 0.0;
+        update_with(&mut g, &PolicyParams::default());
+        assert_eq!((g[0].support, g[1].support), (1.0, 0.1));
+    }
+
+    /// Regions are licensed by rank: with one licence only the larger region (rank 0) may back
+    /// zero-mileage exports; the unlicensed one pays no export support.
+    #[test]
+    fn update_unlicensed_regions_never_participate() {
+        let mut g = govs(0.9, 1e9);
+        update_with(&mut g, &PolicyParams { licensed_regions: 1, ..Default::default() });
+        assert_eq!((g[0].rank, g[1].rank), (1, 0));
+        assert!(!g[0].participating && g[1].participating);
+        assert_eq!(g[0].export_rate, 0.0);
+        // Support after decay 0.86: export support 0.86 x 4,000, production 0.86 x 2,500.
+        assert!(close(g[1].export_rate, 0.86 * 4000.0) && close(g[0].production_rate, 0.86 * 2500.0));
+    }
+
+    /// A government without money has no instruments, whatever its support and licence.
+    #[test]
+    fn update_without_budget_pays_nothing() {
+        let mut g = govs(0.9, 0.0);
+        g[1].budget = -5.0;
+        update_with(&mut g, &PolicyParams { licensed_regions: 2, ..Default::default() });
+        for g in &g {
+            assert_eq!((g.production_rate, g.export_rate, g.participating), (0.0, 0.0, false));
+        }
+    }
+
+    /// Rates are capped by `local_subsidy_cap`, and this month's spending counters restart at 0.
+    #[test]
+    fn update_caps_rates_and_resets_spending() {
+        let mut g = govs(0.9, 1e9);
+        for g in &mut g {
+            (g.spend, g.spend_production, g.spend_export) = (1.0, 2.0, 3.0);
+        }
+        update_with(&mut g, &PolicyParams { licensed_regions: 2, local_subsidy_cap: 500.0, ..Default::default() });
+        for g in &g {
+            assert_eq!((g.production_rate, g.export_rate), (500.0, 500.0));
+            assert_eq!((g.spend, g.spend_production, g.spend_export), (0.0, 0.0, 0.0));
+        }
+    }
+
+    /// Budget += tax share x local revenue + land revenue x weight - spending; local reported
+    /// sales (retail + zero-mileage) and output are smoothed with a 3-month memory.
+    #[test]
+    fn close_month_books_the_budget_and_smooths_local_performance() {
+        let mut g = govs(0.2, 1e9);
+        g[0].spend = 2e8;
+        let p = AutomakerParams { count: 3, ..Default::default() };
+        let mut firms = automaker::init(&p, &[1.0], &mut rng::stream(7, purpose::INIT_AUTOMAKERS, 0, 0));
+        for (a, (region, revenue, retail, zm, export, output)) in firms.iter_mut().zip([
+            (0, 1e9, 40.0, 5.0, 7.0, 70.0),
+            (1, 2e9, 10.0, 0.0, 0.0, 20.0),
+            (0, 3e9, 15.0, 0.0, 0.0, 50.0),
+        ]) {
+            (a.region, a.revenue, a.retail_sales, a.zero_mileage_sales, a.export_sales, a.production) =
+                (region, revenue, retail, zm, export, output);
+        }
+        close_month(&mut g, &firms, &GovernmentParams::default());
+        assert!((g[0].budget - (1e9 + 0.03 * 4e9 + 4e9 / 3.0 - 2e8)).abs() < 1e-3, "{}", g[0].budget);
+        assert!((g[1].budget - (1e9 + 0.03 * 2e9 + 4e9 * 2.0 / 3.0)).abs() < 1e-3);
+        assert!(
+            close(g[0].sales_ema, 100.0 + (60.0 - 100.0) / 3.0)
+                && close(g[0].output_ema, 100.0 + (120.0 - 100.0) / 3.0)
+        );
+        assert!(close(g[1].sales_ema, 100.0 - 90.0 / 3.0) && close(g[1].output_ema, 100.0 - 80.0 / 3.0));
+    }
+}

@@ -230,3 +230,165 @@ fn take_over(firms: &mut [Automaker], exited: &[usize], phi: f64) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{automaker, government};
+    use crate::scenario::YearMonth;
+
+    fn firms(n: usize) -> Vec<Automaker> {
+        let p = AutomakerParams { count: n, ..Default::default() };
+        automaker::init(&p, &[1.0], &mut rng::stream(7, purpose::INIT_AUTOMAKERS, 0, 0))
+    }
+
+    fn govs() -> Vec<Government> {
+        government::init(&GovernmentParams::default(), &[1.0, 2.0])
+    }
+
+    /// A month of 2020 with its index from January 2020.
+    fn month(m: u32) -> Month {
+        Month { key: 3, index: m as u64 - 1, date: YearMonth::new(2020, m).unwrap() }
+    }
+
+    /// Runs `f` with an accounting context of default parameters and `policy`.
+    fn with_ctx<T>(policy: &PolicyParams, at: Month, f: impl FnOnce(&AccountingContext<'_>) -> T) -> T {
+        let (p, g) = (AutomakerParams::default(), GovernmentParams::default());
+        f(&AccountingContext { p: &p, g: &g, policy, at })
+    }
+
+    /// A group with 200 capacity (fixed cost 2m), producing 100 at cost 20,000, selling 80.
+    fn group(cash: f64, payment_days: f64) -> Automaker {
+        let mut a = firms(1).remove(0);
+        (a.capacity, a.production, a.cost, a.revenue, a.retail_sales) = (200.0, 100.0, 20_000.0, 5e6, 80.0);
+        (a.cash, a.payment_days, a.payables) = (cash, payment_days, 3e6);
+        a
+    }
+
+    fn pay(a: &mut Automaker, g: &mut Government, policy: &PolicyParams) -> Accounts {
+        let mut acc = Accounts::default();
+        with_ctx(policy, month(5), |ctx| pay_month(a, g, ctx, &mut acc));
+        acc
+    }
+
+    /// Δcash = revenue + subsidy − cost·production − fixed − interest + Δpayables, with
+    /// payables += purchases − payables·30/days; the subsidy is charged to the government.
+    #[test]
+    fn pay_month_keeps_the_cash_identity_and_charges_the_subsidy() {
+        let mut a = group(1e6, 150.0);
+        let mut g = govs().remove(0);
+        g.production_rate = 1000.0;
+        let acc = pay(&mut a, &mut g, &PolicyParams::default());
+        // Δpayables = 2m purchases − 3m x 30/150 = 1.4m; Δcash = 5m + 0.1m − 2m − 2m + 1.4m.
+        assert!((a.cash - (1e6 + 2.5e6)).abs() < 1e-6, "{}", a.cash);
+        assert!((a.payables - 4.4e6).abs() < 1e-6);
+        assert!((a.profit - (5e6 + 1e5 - 80.0 * 20_000.0 - 2e6)).abs() < 1e-6);
+        assert_eq!((g.spend, g.spend_production, acc.production_subsidy), (1e5, 1e5, 1e5));
+        assert_eq!((acc.fixed_cost, acc.interest, acc.sold), (2e6, 0.0, 80.0));
+    }
+
+    /// Negative cash pays interest r/12 on the overdraft and stretches payment days by
+    /// `payment_stretch_days`, up to `payment_days_max`.
+    #[test]
+    fn pay_month_stretches_payment_days_while_cash_is_negative() {
+        let mut g = govs().remove(0);
+        let mut a = group(-1.2e6, 150.0);
+        let acc = pay(&mut a, &mut g, &PolicyParams::default());
+        assert_eq!(a.payment_days, 155.0);
+        assert!((acc.interest - 1.2e6 * 0.045 / 12.0).abs() < 1e-9);
+        let mut a = group(-1.0, 238.0);
+        pay(&mut a, &mut g, &PolicyParams::default());
+        assert_eq!(a.payment_days, 240.0);
+    }
+
+    /// A payment-day cap is phased in: terms shorten by at most the stretch step a month and
+    /// stop at the cap.
+    #[test]
+    fn pay_month_shortens_payment_days_toward_the_cap() {
+        let mut g = govs().remove(0);
+        let policy = PolicyParams { payment_days_cap: 60.0, ..Default::default() };
+        let mut a = group(1e9, 150.0);
+        for month in 1..=25 {
+            pay(&mut a, &mut g, &policy);
+            assert_eq!(a.payment_days, (150.0 - 5.0 * month as f64).max(60.0));
+        }
+    }
+
+    fn distress(a: &mut Automaker, g: &mut Government, share: f64, policy: &PolicyParams) -> (bool, Accounts) {
+        let mut acc = Accounts::default();
+        let fixed = a.fixed_cost(&AutomakerParams::default());
+        let exits = with_ctx(policy, month(5), |ctx| resolve_distress(a, g, 0, share, fixed, ctx, &mut acc));
+        (exits, acc)
+    }
+
+    /// Under a hard budget a distressed group exits and its stock is written off, even when
+    /// large and its government is rich.
+    #[test]
+    fn resolve_distress_exits_under_a_hard_budget() {
+        let (mut a, mut g) = (group(-20.0 * 2e6, 150.0), govs().remove(0));
+        (a.inventory, g.budget) = (321.0, 1e15);
+        let (exits, acc) = distress(&mut a, &mut g, 0.5, &PolicyParams { hard_budget: true, ..Default::default() });
+        assert!(exits && !a.active);
+        assert_eq!((a.inventory, acc.written_off, acc.exits, g.spend), (0.0, 321.0, 1, 0.0));
+    }
+
+    /// A too-big-to-fail group is rescued whenever its government has money: cash is restored
+    /// to `bailout_cover_months` of fixed cost and the amount is charged to the government.
+    #[test]
+    fn resolve_distress_bails_out_a_big_group_of_a_funded_government() {
+        let (mut a, mut g) = (group(-20.0 * 2e6, 150.0), govs().remove(0));
+        (a.low_share_months, g.budget) = (3, 1.0);
+        let (exits, acc) = distress(&mut a, &mut g, 0.5, &PolicyParams::default());
+        assert!(!exits && a.active);
+        assert_eq!((a.cash, g.spend, acc.bailout_funds, acc.bailouts), (3.0 * 2e6, 23.0 * 2e6, 23.0 * 2e6, 1));
+        assert_eq!(a.low_share_months, 0);
+        // Without money the same group exits.
+        let (mut a, mut g) = (group(-20.0 * 2e6, 150.0), govs().remove(0));
+        g.budget = 0.0;
+        assert!(distress(&mut a, &mut g, 0.5, &PolicyParams::default()).0);
+        // Above the distress line nothing happens.
+        let (mut a, mut g) = (group(-17.0 * 2e6, 150.0), govs().remove(0));
+        assert_eq!(distress(&mut a, &mut g, 0.5, &PolicyParams::default()), (false, Accounts::default()));
+    }
+
+    /// The richest surviving group (lowest index on ties; exited groups excluded) takes over
+    /// `phi` of the exiting group's capacity, demand, target and orders; the rest is scrapped.
+    #[test]
+    fn take_over_gives_the_richest_survivor_its_share() {
+        let mut f = firms(4);
+        for (a, cash) in f.iter_mut().zip([5.0, 9.0, 99.0, 9.0]) {
+            (a.cash, a.capacity, a.demand_exp, a.target_base, a.orders_last) = (cash, 10.0, 20.0, 30.0, 40.0);
+        }
+        let gone = &mut f[2];
+        (gone.active, gone.capacity, gone.demand_exp, gone.target_base, gone.orders_last) =
+            (false, 1000.0, 400.0, 300.0, 500.0);
+        gone.pipeline[3] = 77.0;
+        take_over(&mut f, &[2], 0.4);
+        let b = &f[1];
+        assert_eq!((b.capacity, b.demand_exp, b.target_base, b.orders_last), (410.0, 180.0, 150.0, 240.0));
+        assert_eq!((f[3].capacity, f[0].capacity), (10.0, 10.0));
+        assert_eq!(f[2].capacity, 0.0);
+        assert!(f[2].pipeline.iter().all(|&x| x == 0.0));
+    }
+
+    /// Capacity is ordered only in quarter-start months: with no market gap, April adds the
+    /// political line political_investment x support x capacity at the end of the pipeline;
+    /// May adds nothing. The subsidy is charged to the home government only.
+    #[test]
+    fn account_invests_in_quarter_start_months_only() {
+        let run = |m: u32| {
+            let mut f = firms(1);
+            let a = &mut f[0];
+            (a.region, a.ownership, a.cash, a.capacity, a.production) = (1, Ownership::State, 1e12, 1000.0, 100.0);
+            (a.demand_exp, a.target_base, a.low_util_months) = (100.0, 100.0, 0);
+            let mut g = govs();
+            (g[1].production_rate, g[1].support) = (10.0, 0.5);
+            with_ctx(&PolicyParams::default(), month(m), |ctx| account(&mut f, &mut g, ctx));
+            assert_eq!((g[0].spend, g[1].spend_production), (0.0, 1000.0));
+            *f[0].pipeline.last().unwrap()
+        };
+        assert!((run(4) - 0.04 * 0.5 * 1000.0).abs() < 1e-9);
+        assert_eq!(run(5), 0.0);
+        assert!(month(4).quarter_start() && !month(5).quarter_start() && month(10).quarter_start());
+    }
+}
