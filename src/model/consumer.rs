@@ -1,12 +1,15 @@
 //! Households: market entry (replacement and first purchase), price expectations by heuristic
 //! switching, the buy-or-wait decision and the choice of a brand. Structure-of-arrays state.
 
-use super::automaker::Automaker;
-use super::policy::Month;
 use super::rng::{self, purpose, Rng};
-use crate::scenario::{ConsumerParams, PolicyParams};
+use crate::scenario::ConsumerParams;
 use rand::Rng as _;
 use rand_distr::{Distribution, StandardNormal};
+
+mod expectations;
+mod retail;
+pub use expectations::{trend, Expectations};
+pub use retail::{domestic_market, offers, RetailContext};
 
 /// Consumers processed with one random stream (fixed, so results do not depend on threads).
 pub const CHUNK: usize = 4096;
@@ -200,163 +203,6 @@ pub struct MarketSignals<'a> {
     pub trade_in_min_age: f64,
     /// Multiplier of the market-entry hazards this month (`domestic_demand_shift` events; 1 = none).
     pub entry_factor: f64,
-}
-
-/// The trend rule's forecast of next month's price change from the last two observed ones:
-/// π_last + γ (π_last − π_prev), with γ = `consumers.trend_strength`.
-pub fn trend(pi_last: f64, pi_prev: f64, strength: f64) -> f64 {
-    pi_last + strength * (pi_last - pi_prev)
-}
-
-/// The households' shared expectation state (heuristic switching, Brock & Hommes 1997;
-/// docs/model.md §7.3): the last two observed price changes, each rule's forecast and squared
-/// error memory (fitness), and the probability of adopting the trend rule on revision.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Expectations {
-    /// Observed regular-price change this month and last (fraction/month).
-    pi: [f64; 2],
-    /// Smoothed squared forecast error of the adaptive (0) and trend (1) rules (pp²).
-    fitness: [f64; 2],
-    /// Forecast of the next change by the adaptive (0) and trend (1) rules.
-    forecasts: [f64; 2],
-    /// Probability of adopting the trend rule on revision.
-    trend_probability: f64,
-}
-
-impl Expectations {
-    /// No price change observed yet; the trend rule starts at `initial_trend_share`.
-    pub fn new(initial_trend_share: f64) -> Self {
-        Expectations { pi: [0.0; 2], fitness: [0.0; 2], forecasts: [0.0; 2], trend_probability: initial_trend_share }
-    }
-
-    /// Observes this month's change `pi_now`: each rule's fitness is updated with its error
-    /// (percentage points), the trend probability is the logit of the fitness difference, and
-    /// both rules forecast the next change.
-    pub fn observe(&mut self, pi_now: f64, p: &ConsumerParams) {
-        for h in 0..2 {
-            let e = 100.0 * (pi_now - self.forecasts[h]);
-            self.fitness[h] = p.error_memory * self.fitness[h] + (1.0 - p.error_memory) * e * e;
-        }
-        let x = (p.switching_intensity * (self.fitness[1] - self.fitness[0])).clamp(-50.0, 50.0);
-        self.trend_probability = 1.0 / (1.0 + x.exp());
-        self.pi = [pi_now, self.pi[0]];
-        self.forecasts[0] += p.adaptive_weight * (pi_now - self.forecasts[0]);
-        self.forecasts[1] = trend(pi_now, self.pi[1], p.trend_strength);
-    }
-
-    /// The last observed change (fraction/month).
-    pub fn last_change(&self) -> f64 {
-        self.pi[0]
-    }
-
-    /// The trend rule's forecast of the next change.
-    pub fn trend_forecast(&self) -> f64 {
-        self.forecasts[1]
-    }
-
-    /// Probability of adopting the trend rule on revision.
-    pub fn trend_probability(&self) -> f64 {
-        self.trend_probability
-    }
-}
-
-/// What households see of each brand this month (docs/model.md §7.3): prices after national
-/// subsidies, taxes and the trade-in subsidy, appeal and visible zero-mileage share;
-/// `available` says which can be bought.
-pub fn offers(
-    automakers: &[Automaker],
-    policy: &PolicyParams,
-    c: &ConsumerParams,
-    available: impl Fn(&Automaker) -> bool,
-) -> Vec<Offer> {
-    automakers
-        .iter()
-        .map(|a| {
-            let tx = a.transaction_price();
-            let price = tx * (1.0 + policy.nev_purchase_tax * a.ev_share) - policy.nev_purchase_subsidy * a.ev_share;
-            let trade_in = if policy.trade_in_price_share > 0.0 {
-                (policy.trade_in_price_share * tx).min(policy.trade_in_cap)
-            } else {
-                a.ev_share * policy.trade_in_nev + (1.0 - a.ev_share) * policy.trade_in_ice
-            };
-            let sales = a.sales_last;
-            Offer {
-                available: available(a),
-                region: a.region,
-                price: price.max(0.0),
-                owner_price: (price - trade_in).max(0.0),
-                appeal: a.appeal(c),
-                zero_mileage_share: if sales > 0.0 { a.zm_last / sales } else { 0.0 },
-            }
-        })
-        .collect()
-}
-
-/// What the domestic market phase reads from the rest of the world.
-pub struct RetailContext<'a> {
-    /// Household parameters.
-    pub p: &'a ConsumerParams,
-    /// National policy in force.
-    pub policy: &'a PolicyParams,
-    /// Number of regions (home-bias segments).
-    pub regions: usize,
-    /// Reference price of the logit (yuan).
-    pub p_ref: f64,
-    /// The month of the market (income growth, random streams).
-    pub at: Month,
-    /// Entry-hazard multiplier of the month's calendar.
-    pub entry_factor: f64,
-    /// Shared expectation state after this month's observation.
-    pub expectations: &'a Expectations,
-    /// Replacement hazard table ([`hazard_table`]).
-    pub hazard: &'a [f32],
-}
-
-/// Phase 4, the domestic market: offers and logit tables, household entry, expectations, brand
-/// and buy-or-wait ([`decide_all`]); demand is rationed by each brand's stock ([`settle`]) and
-/// sold at its transaction price. Returns the households' tallies.
-pub fn domestic_market(
-    firms: &mut [Automaker],
-    consumers: &mut Consumers,
-    tables: &mut ChoiceTables,
-    ctx: &RetailContext<'_>,
-    exec: &dyn Executor,
-) -> Tally {
-    let c = ctx.p;
-    let scale = c.households_per_agent;
-    let offers = offers(firms, ctx.policy, c, |a| a.active && a.inventory >= scale.min(1.0));
-    build_tables(c, &offers, ctx.regions, ctx.p_ref, tables);
-    let signals = MarketSignals {
-        pi_last: ctx.expectations.last_change(),
-        trend_forecast: ctx.expectations.trend_forecast(),
-        trend_probability: ctx.expectations.trend_probability(),
-        valuation_mean: c.valuation_ratio * ctx.p_ref * (1.0 + c.income_growth).powf(ctx.at.years()),
-        hazard: ctx.hazard,
-        trade_in_min_age: ctx.policy.trade_in_min_age_months,
-        entry_factor: ctx.entry_factor,
-    };
-    let tally = decide_all(c, &signals, tables, consumers, ctx.at.key, ctx.at.index, exec);
-    let fill: Vec<f64> = firms
-        .iter_mut()
-        .zip(&tally.demand)
-        .map(|(a, &d)| {
-            let want = d as f64 * scale;
-            a.orders += want;
-            if want <= a.inventory {
-                1.0
-            } else {
-                a.inventory / want
-            }
-        })
-        .collect();
-    let served = settle(consumers, &fill, ctx.at.key, ctx.at.index, exec);
-    for (a, &n) in firms.iter_mut().zip(&served) {
-        let sold = (n as f64 * scale).min(a.inventory);
-        a.retail_sales = sold;
-        a.inventory -= sold;
-        a.revenue += sold * a.transaction_price();
-    }
-    tally
 }
 
 /// Per-chunk tallies of the consumer phase.
@@ -689,4 +535,26 @@ pub fn settle(c: &mut Consumers, fill: &[f64], key: u64, month: u64, exec: &dyn 
 pub fn hazard_table(p: &ConsumerParams) -> Vec<f32> {
     let (k, l) = (p.replacement_shape, p.replacement_scale_months);
     (0..600).map(|a| ((k / l) * ((a as f64 + 0.5) / l).powf(k - 1.0)).min(1.0) as f32).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rationing_serves_everyone_at_full_fill_and_the_drawn_share_otherwise() {
+        let p = ConsumerParams { agents: 20_000, ..ConsumerParams::default() };
+        let mut c = Consumers::new(&p, &[1.0], 5);
+        for (i, ch) in c.choice.iter_mut().enumerate() {
+            *ch = (i % 2) as u8;
+        }
+        c.waited.iter_mut().for_each(|w| *w = 3);
+        let served = settle(&mut c, &[1.0, 0.25], 5, 0, &Sequential);
+        assert_eq!(served[0], 10_000);
+        let rate = served[1] as f64 / 10_000.0;
+        assert!((rate - 0.25).abs() < 0.02, "served share {rate}");
+        let owners_new = (0..c.len()).filter(|&i| c.waited[i] == 0 && c.age[i] == 0 && c.flags[i] & OWNER != 0).count();
+        assert_eq!(owners_new as u32, served[0] + served[1], "a served buyer owns a new car and leaves the market");
+        assert!((0..c.len()).filter(|&i| c.waited[i] == 4).count() as u32 == 10_000 - served[1]);
+    }
 }

@@ -480,3 +480,114 @@ pub fn desired(traders: &mut [Exporter], p: &ExporterParams, margins: &[f64]) ->
     }
     total
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(min: u32, doc: u32, c: f64) -> HoldingRule {
+        HoldingRule { min_months: min, documentation_months: doc, confirmation_rate: c, documentation_cost: 800.0 }
+    }
+
+    #[test]
+    fn release_waits_for_the_minimum_then_ships_the_confirmed_share_then_all() {
+        let r = rule(2, 5, 0.3);
+        let shares: Vec<f64> = (0..7).map(|a| r.release_share(a)).collect();
+        assert_eq!(shares, [0.0, 0.0, 0.3, 0.3, 0.3, 1.0, 1.0]);
+        assert_eq!(r.release_share(MAX_AGE - 1), 1.0, "the last tracked age always ships");
+        assert_eq!(rule(60, 60, 0.3).release_share(MAX_AGE - 1), 1.0);
+        assert_eq!((r.documentation_fee(4), r.documentation_fee(5)), (800.0, 0.0));
+        // Without a documentation window beyond the minimum there is no early release.
+        let strict = rule(6, 3, 0.3);
+        assert!(!strict.early_release());
+        assert_eq!((strict.release_share(5), strict.release_share(6)), (0.0, 1.0));
+        assert_eq!((strict.expected_months(), strict.expected_documentation_cost()), (6.0, 0.0));
+    }
+
+    /// Mean months held of one car entered at age 0 under `rule`, by running the pipeline.
+    fn simulated_holding(rule: &HoldingRule) -> f64 {
+        let mut pl = Pipeline::new();
+        pl.enter(1.0, 0.0, 0.0, 0.0);
+        let mut mean = 0.0;
+        for month in 0..MAX_AGE {
+            mean += month as f64 * pl.release(rule, 0.0, 0.0).qty;
+            pl.age(0.0);
+        }
+        assert!(pl.total() < 1e-12, "every car ships by the last age");
+        mean
+    }
+
+    /// The traders' expected holding c·H_min + (1 − c)·H_doc is the documented approximation of
+    /// the geometric release, whose mean is H_min + (1 − c)(1 − (1 − c)^n)/c with n = H_doc − H_min.
+    #[test]
+    fn expected_holding_is_an_upper_bound_of_the_geometric_release() {
+        for (min, doc, c) in [(0, 6, 0.3), (3, 9, 0.5), (2, 3, 0.4), (1, 12, 1.0), (4, 4, 0.2)] {
+            let r = rule(min, doc, c);
+            let n = doc.saturating_sub(min) as i32;
+            let closed = min as f64 + if n > 0 { (1.0 - c) * (1.0 - (1.0 - c).powi(n)) / c } else { 0.0 };
+            let simulated = simulated_holding(&r);
+            assert!((simulated - closed).abs() < 1e-9, "{min}/{doc}/{c}: {simulated} vs {closed}");
+            let approx = if doc > min { c * min as f64 + (1.0 - c) * doc as f64 } else { min as f64 };
+            assert_eq!(r.expected_months(), approx);
+            assert!(closed <= approx + 1e-12, "{min}/{doc}/{c}: true mean {closed} above expectation {approx}");
+        }
+        // Strictly shorter when confirmation is partial and the window longer than one month.
+        assert!(simulated_holding(&rule(0, 6, 0.3)) < rule(0, 6, 0.3).expected_months() - 1.0);
+    }
+
+    #[test]
+    fn pipeline_keeps_every_car_and_charges_carry_shipping_duty_fee_and_documents() {
+        let mut pl = Pipeline::new();
+        pl.enter(10.0, 100.0, 0.4, 90.0);
+        let r = rule(1, 3, 0.5);
+        assert_eq!(pl.release(&r, 0.1, 5.0).qty, 0.0, "nothing leaves before the minimum");
+        pl.age(0.01);
+        assert!((pl.cost[1] - (1000.0 + 900.0 * 0.01)).abs() < 1e-9, "carry accrues on purchase value");
+        let lot = pl.release(&r, 0.1, 5.0);
+        assert!((lot.qty - 5.0).abs() < 1e-12 && (lot.ev - 2.0).abs() < 1e-12);
+        // Half the cost basis, 10 % of half the purchase value, the fee and the documentation.
+        let want = 0.5 * 1009.0 + 0.1 * 450.0 + 5.0 * 5.0 + 800.0 * 5.0;
+        assert!((lot.cost - want).abs() < 1e-9, "{} vs {want}", lot.cost);
+        assert!((pl.total() + lot.qty - 10.0).abs() < 1e-12);
+        assert!((pl.value[1] - 450.0).abs() < 1e-9 && (pl.ev[1] - 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn margins_fall_with_duty_holding_and_registration_tax() {
+        use crate::scenario::MarketParams;
+        let p = ExporterParams::default();
+        let policy = PolicyParams::default();
+        let mp = [MarketParams::default()];
+        let market = [ForeignMarket::new(&mp[0], 150_000.0, 135_000.0, p.foreign_discount)];
+        let mix = PurchaseMix { weights: vec![1.0], total: 1.0, price: 100_000.0, ev_share: 0.0 };
+        let margin = |mix: &PurchaseMix, rule: HoldingRule, markets: &[ForeignMarket]| {
+            prospective_margins(mix, &p, &policy, &rule, markets, &mp)[0]
+        };
+        let base = margin(&mix, rule(0, 0, 1.0), &market);
+        let mut dutied = market.clone();
+        dutied[0].backlash = 0.2;
+        let with_duty = margin(&mix, rule(0, 0, 1.0), &dutied);
+        assert!((base - with_duty - 0.2).abs() < 1e-12, "a duty of 20 % of value costs 0.2 of margin share");
+        let held = margin(&mix, rule(6, 0, 1.0), &market);
+        assert!((base - held - 6.0 * carry_rate(&p)).abs() < 1e-12, "six months of carry");
+        let nev = margin(&PurchaseMix { ev_share: 1.0, ..mix.clone() }, rule(0, 0, 1.0), &market);
+        let tax_gap = p.ice_purchase_tax - policy.nev_purchase_tax;
+        assert!((nev - base - tax_gap).abs() < 1e-12, "EVs pay the NEV rate instead of the ICE tax");
+    }
+
+    #[test]
+    fn only_active_traders_learn_from_their_destination() {
+        let p = ExporterParams { margin_memory: 0.75, ..ExporterParams::default() };
+        let mp = crate::scenario::MarketParams::default();
+        let mut markets = vec![ForeignMarket::new(&mp, 150_000.0, 135_000.0, 0.15); 2];
+        markets[1].zm_sold = 10.0;
+        markets[1].zm_margin = 10.0 * 8_000.0;
+        let trader =
+            |active, destination| Exporter { region: 0, scale: 1.0, active, destination, margin_ema: 0.1, bought: 0.0 };
+        let mut traders = vec![trader(true, 1), trader(false, 1), trader(true, 0)];
+        learn_margins(&mut traders, &markets, &p, 100_000.0);
+        assert!((traders[0].margin_ema - (0.75 * 0.1 + 0.25 * 0.08)).abs() < 1e-12);
+        assert_eq!(traders[1].margin_ema, 0.1, "inactive traders do not learn");
+        assert_eq!(traders[2].margin_ema, 0.1, "no sales at the destination, nothing to learn");
+    }
+}

@@ -1,0 +1,147 @@
+//! Phase 4, the domestic market: what households see of each brand, their decisions and the
+//! rationing of each brand's stock (docs/model.md §7.3).
+
+use super::{build_tables, decide_all, settle, ChoiceTables, Consumers, Executor, MarketSignals, Offer, Tally};
+use crate::model::automaker::Automaker;
+use crate::model::consumer::Expectations;
+use crate::model::policy::Month;
+use crate::scenario::{ConsumerParams, PolicyParams};
+
+/// What households see of each brand this month (docs/model.md §7.3): prices after national
+/// subsidies, taxes and the trade-in subsidy, appeal and visible zero-mileage share;
+/// `available` says which can be bought.
+pub fn offers(
+    automakers: &[Automaker],
+    policy: &PolicyParams,
+    c: &ConsumerParams,
+    available: impl Fn(&Automaker) -> bool,
+) -> Vec<Offer> {
+    automakers
+        .iter()
+        .map(|a| {
+            let tx = a.transaction_price();
+            let price = tx * (1.0 + policy.nev_purchase_tax * a.ev_share) - policy.nev_purchase_subsidy * a.ev_share;
+            let trade_in = if policy.trade_in_price_share > 0.0 {
+                (policy.trade_in_price_share * tx).min(policy.trade_in_cap)
+            } else {
+                a.ev_share * policy.trade_in_nev + (1.0 - a.ev_share) * policy.trade_in_ice
+            };
+            let sales = a.sales_last;
+            Offer {
+                available: available(a),
+                region: a.region,
+                price: price.max(0.0),
+                owner_price: (price - trade_in).max(0.0),
+                appeal: a.appeal(c),
+                zero_mileage_share: if sales > 0.0 { a.zm_last / sales } else { 0.0 },
+            }
+        })
+        .collect()
+}
+
+/// What the domestic market phase reads from the rest of the world.
+pub struct RetailContext<'a> {
+    /// Household parameters.
+    pub p: &'a ConsumerParams,
+    /// National policy in force.
+    pub policy: &'a PolicyParams,
+    /// Number of regions (home-bias segments).
+    pub regions: usize,
+    /// Reference price of the logit (yuan).
+    pub p_ref: f64,
+    /// The month of the market (income growth, random streams).
+    pub at: Month,
+    /// Entry-hazard multiplier of the month's calendar.
+    pub entry_factor: f64,
+    /// Shared expectation state after this month's observation.
+    pub expectations: &'a Expectations,
+    /// Replacement hazard table ([`hazard_table`]).
+    pub hazard: &'a [f32],
+}
+
+/// Phase 4, the domestic market: offers and logit tables, household entry, expectations, brand
+/// and buy-or-wait ([`decide_all`]); demand is rationed by each brand's stock ([`settle`]) and
+/// sold at its transaction price. Returns the households' tallies.
+pub fn domestic_market(
+    firms: &mut [Automaker],
+    consumers: &mut Consumers,
+    tables: &mut ChoiceTables,
+    ctx: &RetailContext<'_>,
+    exec: &dyn Executor,
+) -> Tally {
+    let c = ctx.p;
+    let scale = c.households_per_agent;
+    let offers = offers(firms, ctx.policy, c, |a| a.active && a.inventory >= scale.min(1.0));
+    build_tables(c, &offers, ctx.regions, ctx.p_ref, tables);
+    let signals = MarketSignals {
+        pi_last: ctx.expectations.last_change(),
+        trend_forecast: ctx.expectations.trend_forecast(),
+        trend_probability: ctx.expectations.trend_probability(),
+        valuation_mean: c.valuation_ratio * ctx.p_ref * (1.0 + c.income_growth).powf(ctx.at.years()),
+        hazard: ctx.hazard,
+        trade_in_min_age: ctx.policy.trade_in_min_age_months,
+        entry_factor: ctx.entry_factor,
+    };
+    let tally = decide_all(c, &signals, tables, consumers, ctx.at.key, ctx.at.index, exec);
+    let fill: Vec<f64> = firms
+        .iter_mut()
+        .zip(&tally.demand)
+        .map(|(a, &d)| {
+            let want = d as f64 * scale;
+            a.orders += want;
+            if want <= a.inventory {
+                1.0
+            } else {
+                a.inventory / want
+            }
+        })
+        .collect();
+    let served = settle(consumers, &fill, ctx.at.key, ctx.at.index, exec);
+    for (a, &n) in firms.iter_mut().zip(&served) {
+        let sold = (n as f64 * scale).min(a.inventory);
+        a.retail_sales = sold;
+        a.inventory -= sold;
+        a.revenue += sold * a.transaction_price();
+    }
+    tally
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::rng::{self, purpose};
+    use crate::scenario::AutomakerParams;
+
+    fn firm(ev_share: f64, tx: f64) -> Automaker {
+        let p = AutomakerParams { count: 1, ..AutomakerParams::default() };
+        let mut a =
+            crate::model::automaker::init(&p, &[1.0], &mut rng::stream(3, purpose::INIT_AUTOMAKERS, 0, 0)).remove(0);
+        (a.list_price, a.discount, a.push_discount, a.ev_share) = (tx, 0.0, 0.0, ev_share);
+        (a.sales_last, a.zm_last) = (200.0, 50.0);
+        a
+    }
+
+    #[test]
+    fn offers_price_taxes_subsidies_and_trade_ins_by_powertrain() {
+        let p = ConsumerParams::default();
+        let firms = [firm(1.0, 100_000.0), firm(0.0, 100_000.0), firm(0.5, 10_000.0)];
+        let policy = PolicyParams {
+            nev_purchase_tax: 0.05,
+            nev_purchase_subsidy: 3_000.0,
+            trade_in_nev: 20_000.0,
+            trade_in_ice: 15_000.0,
+            ..PolicyParams::default()
+        };
+        let o = offers(&firms, &policy, &p, |a| a.ev_share > 0.0);
+        assert_eq!((o[0].price, o[0].owner_price), (102_000.0, 82_000.0));
+        assert_eq!((o[1].price, o[1].owner_price), (100_000.0, 85_000.0));
+        assert_eq!(o[2].owner_price, 0.0, "a trade-in above the price pays nothing back");
+        assert_eq!([o[0].available, o[1].available, o[2].available], [true, false, true]);
+        assert_eq!(o[0].zero_mileage_share, 0.25);
+        // A trade-in by price share is capped and the same for both powertrains.
+        let share = PolicyParams { trade_in_price_share: 0.12, trade_in_cap: 10_000.0, ..PolicyParams::default() };
+        let o = offers(&firms, &share, &p, |_| true);
+        assert_eq!(o[0].price - o[0].owner_price, 10_000.0);
+        assert_eq!(o[2].price - o[2].owner_price, 1_200.0);
+    }
+}
