@@ -38,12 +38,23 @@ pub enum Error {
         message: String,
     },
     /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{action}{path}: {source}")]
     Io {
+        /// What was being done, with a trailing space (`"creating "`), or empty.
+        action: &'static str,
         /// The file involved.
         path: PathBuf,
         /// The underlying error.
         source: std::io::Error,
+    },
+    /// A step of a job failed for the reason in `source`; `context` says which step and what
+    /// is already complete.
+    #[error("{context}")]
+    Context {
+        /// The step, in the user's terms.
+        context: String,
+        /// Why it failed.
+        source: Box<Error>,
     },
     /// Invalid request that is not about one scenario key (e.g. zero replicates).
     #[error("{0}")]
@@ -53,12 +64,27 @@ pub enum Error {
 impl Error {
     /// Builds an I/O error for `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+        Error::Io { action: "", path: path.into(), source }
+    }
+
+    /// An I/O error while `action` (`"creating "`, `"removing "`, with its trailing space) was
+    /// being done to `path`.
+    pub fn io_while(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io { action, path: path.into(), source }
+    }
+
+    /// Wraps `self` with the step that failed.
+    pub fn context(self, context: impl Into<String>) -> Self {
+        Error::Context { context: context.into(), source: Box::new(self) }
     }
 
     /// True when the error is the user's input (exit code 2), false for environment failures.
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, Error::Scenario { .. } | Error::Usage(_))
+        match self {
+            Error::Scenario { .. } | Error::Usage(_) => true,
+            Error::Io { .. } => false,
+            Error::Context { source, .. } => source.is_bad_input(),
+        }
     }
 }
 

@@ -16,13 +16,14 @@
 //! - [`plot::render`]: charts (PNG and SVG) and a self-contained `report.html`, drawn from an
 //!   output directory's files.
 //!
-//! Layers, bottom to top: `error → scenario → model → engine → sweep → output → plot`; the
-//! binary's `cli` sits on top. A module imports only from layers below it (checked by `tests/it/layers.rs`).
+//! Layers, bottom to top: `error → scenario → model → engine → sweep → output → plot → app`;
+//! the binary's `cli` sits on top and only parses arguments and reports what an `app` job did. A module imports only from layers below it (checked by `tests/it/layers.rs`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![deny(clippy::unwrap_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod app;
 pub mod engine;
 pub mod error;
 pub mod model;

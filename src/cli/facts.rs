@@ -15,7 +15,9 @@ use zeromile::scenario;
 use zeromile::sweep::calibrate;
 use zeromile::sweep::targets::{fit, Target, TargetFile, TargetFit};
 
-use super::{progress_bar, progress_bar_with, thread_count, toml_to_json, BadInput};
+use super::{progress_bar, progress_bar_with, thread_count, BadInput};
+use zeromile::app::outdir;
+use zeromile::output::toml_to_json;
 
 /// The targets file used when `--targets` is not given.
 pub const DEFAULT_TARGETS: &str = "scenarios/targets/china-2019-2024.toml";
@@ -27,15 +29,8 @@ pub struct CheckFactsArgs {
     /// Targets file (TOML `[[targets]]`; see docs/validation.md).
     #[arg(long, default_value = DEFAULT_TARGETS)]
     targets: PathBuf,
-    /// Replicates (default: the scenario's `replicates`).
-    #[arg(long, short = 'n')]
-    replicates: Option<u64>,
-    /// Master seed (default: the scenario's `seed`).
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Worker threads (default: all cores; `SLURM_CPUS_PER_TASK` when set).
-    #[arg(long, short = 'j')]
-    threads: Option<usize>,
+    #[command(flatten)]
+    mc: super::MonteCarloFlags,
     /// Override a scenario key: `--set path.to.key=value` (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
@@ -118,21 +113,16 @@ fn from_scenario(args: &CheckFactsArgs, file: &TargetFile, started: Instant) -> 
     let full = scenario::load(&args.input, &args.set)?;
     let s = file.horizon(&full);
     let targets = file.resolve(&s)?;
-    let replicates = args.replicates.unwrap_or(s.replicates);
+    let replicates = args.mc.replicates.unwrap_or(s.replicates);
     if replicates == 0 {
         return Err(BadInput("--replicates must be at least 1".into()).into());
     }
-    let master_seed = args.seed.unwrap_or(s.seed);
-    let threads = thread_count(args.threads);
-    if args.out.exists() && !args.out.is_dir() {
-        return Err(BadInput(format!("--out {} exists and is not a directory", args.out.display())).into());
-    }
-    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
-    for stale in [output::MANIFEST_FILE, FACTS_FILE, "trajectories.csv"] {
-        let p = args.out.join(stale);
-        if p.exists() {
-            std::fs::remove_file(&p).with_context(|| format!("removing {}", p.display()))?;
-        }
+    let master_seed = args.mc.seed.unwrap_or(s.seed);
+    let threads = thread_count(args.mc.threads);
+    outdir::check_out_dir(&args.out)?;
+    outdir::create_out_dir(&args.out)?;
+    for stale in [output::MANIFEST_FILE, FACTS_FILE, output::TRAJECTORIES_FILE] {
+        outdir::remove_stale(&args.out.join(stale))?;
     }
     zeromile::plot::remove_stale(&args.out)?;
     let series = vec![ScenarioSeries {

@@ -5,7 +5,6 @@ use anyhow::{Context, Result};
 use clap::Args;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use zeromile::output::AtomicFile;
 use zeromile::scenario;
 
 use super::BadInput;
@@ -66,15 +65,10 @@ pub(super) fn slurm_cmd(args: SlurmArgs) -> Result<()> {
     let exe = exe.canonicalize().unwrap_or(exe);
     let out_dir = absolute(&args.output_dir)?;
     let script = script(&args, &work, &exe, &out_dir)?;
-    // Slurm opens the per-task log files before the script runs, so their directory must exist.
-    let logs = out_dir.join("logs");
-    std::fs::create_dir_all(&logs).with_context(|| format!("creating {}", logs.display()))?;
+    zeromile::app::slurm::create_log_dir(&out_dir)?;
     match &args.out {
         Some(path) if path.as_os_str() != "-" => {
-            let mut file = AtomicFile::create(path)?;
-            file.write_all(script.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
-            let path = file.commit()?;
-            make_executable(&path)?;
+            let path = zeromile::app::slurm::write_script(path, &script)?;
             eprintln!("wrote {}; submit it with: sbatch {}", path.display(), path.display());
         }
         _ => std::io::stdout().lock().write_all(script.as_bytes())?,
@@ -281,16 +275,4 @@ fn absolute(p: &Path) -> Result<PathBuf> {
         return Ok(c);
     }
     Ok(std::env::current_dir().context("reading the working directory")?.join(p))
-}
-
-#[cfg(unix)]
-fn make_executable(path: &Path) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
-        .with_context(|| format!("making {} executable", path.display()))
-}
-
-#[cfg(not(unix))]
-fn make_executable(_path: &Path) -> Result<()> {
-    Ok(())
 }

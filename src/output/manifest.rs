@@ -5,7 +5,9 @@ use std::io::Write;
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine;
 use crate::error::{Error, Result};
+use crate::scenario::Scenario;
 
 /// [`Manifest::kind`] of a finished run directory (`zeromile run`, or `zeromile merge` of run shards).
 pub const KIND_RUN: &str = "run";
@@ -98,7 +100,45 @@ pub struct ManifestScenario {
     pub resolved: serde_json::Value,
 }
 
+impl ManifestScenario {
+    /// The record of scenario `s`, read from `source` with the command-line `overrides`.
+    pub fn of(s: &Scenario, source: &str, overrides: &[String]) -> Self {
+        let text = s.canonical_text();
+        ManifestScenario {
+            name: s.name.clone(),
+            source: source.to_string(),
+            hash: hash_hex(text.as_bytes()),
+            overrides: overrides.to_vec(),
+            resolved: toml_to_json(&toml::Value::Table(s.to_toml())),
+        }
+    }
+}
+
 impl Manifest {
+    /// The manifest of a run ([`KIND_RUN`]) of `scenarios`, read from `sources` (as given)
+    /// with `overrides`, at `master_seed` with `replicates` replicates: no files listed yet, no
+    /// shard, empty provenance.
+    pub fn for_run(
+        scenarios: &[Scenario],
+        sources: &[String],
+        overrides: &[String],
+        master_seed: u64,
+        replicates: u64,
+    ) -> Self {
+        Manifest {
+            kind: KIND_RUN.into(),
+            engine: "zeromile".into(),
+            engine_version: env!("CARGO_PKG_VERSION").into(),
+            master_seed,
+            replicates,
+            seed_derivation: engine::seed::DERIVATION.into(),
+            scenarios: scenarios.iter().zip(sources).map(|(s, p)| ManifestScenario::of(s, p, overrides)).collect(),
+            files: Vec::new(),
+            shard: None,
+            provenance: Provenance::default(),
+        }
+    }
+
     /// The manifest as pretty-printed JSON with a trailing newline.
     pub fn to_json(&self) -> Result<String> {
         let mut text = serde_json::to_string_pretty(self)
@@ -111,6 +151,21 @@ impl Manifest {
     pub fn write(&self, mut w: impl Write) -> Result<()> {
         let text = self.to_json()?;
         w.write_all(text.as_bytes()).and_then(|()| w.flush()).map_err(|e| Error::io("manifest.json", e))
+    }
+}
+
+/// TOML → JSON for the manifest; non-finite floats become strings ("inf").
+pub fn toml_to_json(v: &toml::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        toml::Value::String(s) => J::String(s.clone()),
+        toml::Value::Integer(i) => J::from(*i),
+        toml::Value::Float(f) if f.is_finite() => J::from(*f),
+        toml::Value::Float(f) => J::String(f.to_string()),
+        toml::Value::Boolean(b) => J::Bool(*b),
+        toml::Value::Datetime(d) => J::String(d.to_string()),
+        toml::Value::Array(a) => J::Array(a.iter().map(toml_to_json).collect()),
+        toml::Value::Table(t) => J::Object(t.iter().map(|(k, v)| (k.clone(), toml_to_json(v))).collect()),
     }
 }
 

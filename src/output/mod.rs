@@ -32,10 +32,11 @@ mod trajectory;
 pub use atomic::AtomicFile;
 pub use dir::{write_outputs, ANNUAL_FILE, DELTAS_FILE, MANIFEST_FILE, SUMMARY_FILE};
 pub use manifest::{
-    fnv1a64, hash_hex, Manifest, ManifestScenario, Provenance, ShardInfo, KIND_RUN, KIND_RUN_SHARD, KIND_SWEEP_SHARD,
+    fnv1a64, hash_hex, toml_to_json, Manifest, ManifestScenario, Provenance, ShardInfo, KIND_RUN, KIND_RUN_SHARD,
+    KIND_SWEEP_SHARD,
 };
 pub use series::ScenarioSeries;
 pub use shard::{manifest_kind, scenario_file, write_shard_outputs, RunShards, ShardWriter, REPLICATES_FILE};
 pub use sketch::{QuantileSketch, K};
 pub use summary::{MonteCarloStats, ANNUAL_HEADER, SUMMARY_HEADER};
-pub use trajectory::{read_trajectories, ReadTrajectories, TrajectoryWriter};
+pub use trajectory::{read_trajectories, ReadTrajectories, TrajectoryWriter, TRAJECTORIES_FILE};

@@ -9,6 +9,9 @@ use crate::model::metrics::Trajectory;
 use super::number::cell;
 use super::series::ScenarioSeries;
 
+/// Raw trajectories of `run --trajectories`.
+pub const TRAJECTORIES_FILE: &str = "trajectories.csv";
+
 /// Writes replicates as rows `scenario,replicate,month,date,<metrics…>`.
 ///
 /// Scenarios may have different metric sets (e.g. different foreign markets), so the metric

@@ -2,7 +2,7 @@ use crate::util::root;
 use std::path::{Path, PathBuf};
 
 /// Library layers, lowest first. A module may use its own layer and the layers before it.
-const LAYERS: &[&str] = &["error", "scenario", "model", "engine", "sweep", "output", "plot"];
+const LAYERS: &[&str] = &["error", "scenario", "model", "engine", "sweep", "output", "plot", "app"];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
@@ -115,7 +115,7 @@ fn modules_use_only_lower_layers() {
     assert!(checked > 0, "found no crate:: references; is the scanner broken?");
     assert!(
         violations.is_empty(),
-        "layer rule error → scenario → model → engine → sweep → output → plot broken:\n{}",
+        "layer rule error → scenario → model → engine → sweep → output → plot → app broken:\n{}",
         violations.join("\n")
     );
 }
@@ -183,4 +183,44 @@ fn plot_draws_from_files_only() {
         &["engine::", "MonteCarloStats", "model::World", "rayon", "std::thread", "std::time", "println!", "eprintln!"],
         "plots are drawn from an output directory's files, so `run` and `plot` give the same bytes",
     );
+}
+
+/// File-system writes of every file under `src/`, outside the layers allowed to write.
+fn writes_outside(allowed: &[&str]) -> Vec<String> {
+    const WRITES: &[&str] = &[
+        "fs::write",
+        "File::create",
+        "create_dir",
+        "remove_file",
+        "remove_dir",
+        "fs::rename",
+        "OpenOptions",
+        "fs::copy",
+        "set_permissions",
+        "AtomicFile::create",
+    ];
+    let mut found = Vec::new();
+    for (rel, code) in sources() {
+        if allowed.iter().any(|d| rel.starts_with(&format!("{d}/"))) {
+            continue;
+        }
+        for w in WRITES {
+            if code.contains(w) {
+                found.push(format!("src/{rel}: {w}"));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn only_output_plot_and_app_write_files() {
+    let found = writes_outside(&["output", "plot", "app"]);
+    assert!(
+        found.is_empty(),
+        "files are written by `output`, `plot` and the `app` jobs only (the binary parses and reports):\n{}",
+        found.join("\n")
+    );
+    // The scanner sees writes where they are.
+    assert!(!writes_outside(&["plot", "app"]).is_empty(), "no write found in src/output: is the scanner broken?");
 }

@@ -48,9 +48,9 @@ pub struct AccountingContext<'a> {
     pub at: Month,
 }
 
-/// Phase 8a, accounting of every active group: money flows ([`pay_month`]), standing
-/// ([`update_standing`]), quarterly capacity ([`invest_quarterly`]) and distress
-/// ([`resolve_distress`]); then exiting groups are taken over ([`take_over`]).
+/// Phase 8a, accounting of every active group: money flows (`pay_month`), standing
+/// (`update_standing`), quarterly capacity (`invest_quarterly`) and distress
+/// (`resolve_distress`); then exiting groups are taken over (`take_over`).
 pub fn account(firms: &mut [Automaker], governments: &mut [Government], ctx: &AccountingContext<'_>) -> Accounts {
     let total_sales: f64 = firms.iter().map(|a| a.total_sales()).sum::<f64>().max(1e-9);
     let mut acc = Accounts::default();

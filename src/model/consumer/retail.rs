@@ -55,7 +55,7 @@ pub struct RetailContext<'a> {
     pub entry_factor: f64,
     /// Shared expectation state after this month's observation.
     pub expectations: &'a Expectations,
-    /// Replacement hazard table ([`hazard_table`]).
+    /// Replacement hazard table ([`super::hazard_table`]).
     pub hazard: &'a [f32],
 }
 

@@ -1,0 +1,166 @@
+//! The `run` job: Monte Carlo replicates of one or more scenarios into a run directory (or, with
+//! a shard, a shard directory for `merge`).
+
+use super::outdir::{prepare_run_dir, trajectory_writer};
+use super::{parse_shard, thread_count, usage, Clock, Progress};
+use crate::engine::{self, MonteCarlo, Shard, Sink};
+use crate::error::Result;
+use crate::model::metrics::Trajectory;
+use crate::output::{
+    self, AtomicFile, Manifest, MonteCarloStats, ScenarioSeries, ShardInfo, ShardWriter, TrajectoryWriter,
+    TRAJECTORIES_FILE,
+};
+use crate::scenario::{self, Scenario};
+use std::path::PathBuf;
+
+/// What to run.
+#[derive(Debug, Clone, Default)]
+pub struct RunJob {
+    /// Scenario files; the first is the baseline of `deltas.csv`.
+    pub scenarios: Vec<PathBuf>,
+    /// `key=value` overrides applied to every scenario.
+    pub set: Vec<String>,
+    /// Replicates per scenario (default: the first scenario's `replicates`).
+    pub replicates: Option<u64>,
+    /// Master seed (default: the first scenario's `seed`).
+    pub seed: Option<u64>,
+    /// Worker threads (see [`thread_count`]).
+    pub threads: Option<usize>,
+    /// Output directory.
+    pub out: PathBuf,
+    /// Also write every replicate's path to `trajectories.csv`.
+    pub trajectories: bool,
+    /// Run only this shard (`K/N` or `auto/N`) into a shard directory.
+    pub shard: Option<String>,
+}
+
+/// What a finished `run` did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunReport {
+    /// Replicates per scenario of the whole run.
+    pub replicates: u64,
+    /// Scenarios run.
+    pub scenarios: usize,
+    /// The shard run, with the replicates it held; `None` for a whole run.
+    pub shard: Option<(Shard, u64)>,
+    /// Files written (the manifest last).
+    pub written: Vec<PathBuf>,
+    /// Seconds from the start of the job.
+    pub seconds: f64,
+}
+
+/// Where each replicate goes: statistics and trajectories of a whole run, or a shard's raw file.
+struct Collect<'a> {
+    stats: Option<MonteCarloStats>,
+    traj: Option<TrajectoryWriter<AtomicFile>>,
+    shard: Option<ShardWriter>,
+    progress: &'a dyn Progress,
+}
+
+impl Sink for Collect<'_> {
+    fn replicate(&mut self, replicate: u64, trajectories: &[Trajectory]) -> Result<()> {
+        if let Some(s) = self.stats.as_mut() {
+            s.add_replicate(trajectories);
+        }
+        if let Some(w) = self.traj.as_mut() {
+            w.write_replicate(replicate, trajectories)?;
+        }
+        if let Some(w) = self.shard.as_mut() {
+            w.write_replicate(replicate, trajectories)?;
+        }
+        Ok(())
+    }
+
+    fn progress(&mut self, done: u64) {
+        self.progress.advance(done);
+    }
+}
+
+/// Loads every scenario of `job` and refuses two with one name.
+fn load_scenarios(job: &RunJob) -> Result<Vec<Scenario>> {
+    let scenarios: Vec<Scenario> = job.scenarios.iter().map(|p| scenario::load(p, &job.set)).collect::<Result<_>>()?;
+    let mut names: Vec<&str> = Vec::new();
+    for s in &scenarios {
+        if names.contains(&s.name.as_str()) {
+            return Err(usage(format!("two scenarios are named {:?}: give each a distinct `name`", s.name)));
+        }
+        names.push(&s.name);
+    }
+    Ok(scenarios)
+}
+
+/// Runs `job`: validates every scenario and the request, prepares the output directory (a
+/// stale manifest and charts removed before any work), runs the replicates and writes the
+/// statistics (or the shard's replicates), the manifest last. Charts are not drawn here: see
+/// [`super::render_plots`].
+pub fn run(job: &RunJob, progress: &dyn Progress) -> Result<RunReport> {
+    let clock = Clock::start();
+    let scenarios = load_scenarios(job)?;
+    let Some(first) = scenarios.first() else {
+        return Err(usage("no scenario to run"));
+    };
+    let replicates = job.replicates.unwrap_or(first.replicates);
+    if replicates == 0 {
+        return Err(usage("--replicates must be at least 1"));
+    }
+    let master_seed = job.seed.unwrap_or(first.seed);
+    let threads = thread_count(job.threads);
+    let shard = job.shard.as_deref().map(parse_shard).transpose()?;
+    prepare_run_dir(&job.out)?;
+
+    let series: Vec<ScenarioSeries> = scenarios.iter().map(ScenarioSeries::of).collect();
+    progress.start(shard.unwrap_or_default().count(replicates), "replicates");
+    let mut sink = match shard {
+        // A shard keeps every value of its replicates, lossless; `merge` computes the statistics.
+        Some(shard) => Collect {
+            stats: None,
+            traj: None,
+            shard: Some(ShardWriter::create(&job.out, &series, shard, replicates)?),
+            progress,
+        },
+        None => Collect {
+            stats: Some(MonteCarloStats::new(series.clone())),
+            traj: trajectory_writer(&job.out, &series, job.trajectories)?,
+            shard: None,
+            progress,
+        },
+    };
+    let mc = MonteCarlo { scenarios: &scenarios, master_seed, replicates, threads, shard: shard.unwrap_or_default() };
+    engine::run_monte_carlo(&mc, &mut sink)?;
+    progress.finish();
+
+    let used_threads = if threads == 0 { rayon::current_num_threads() } else { threads };
+    let sources: Vec<String> = job.scenarios.iter().map(|p| p.display().to_string()).collect();
+    let mut manifest = Manifest::for_run(&scenarios, &sources, &job.set, master_seed, replicates);
+    let Collect { stats, traj, shard: writer, .. } = sink;
+    let written = match (shard, writer, stats) {
+        (Some(shard), Some(writer), _) => {
+            writer.finish()?;
+            manifest.kind = output::KIND_RUN_SHARD.into();
+            manifest.shard = Some(ShardInfo { k: shard.k(), n: shard.n(), trajectories: job.trajectories });
+            manifest.files.push(output::REPLICATES_FILE.into());
+            manifest.files.extend((0..scenarios.len()).map(output::scenario_file));
+            manifest.provenance = clock.provenance(used_threads);
+            let texts: Vec<String> = scenarios.iter().map(Scenario::canonical_text).collect();
+            let mut written = vec![job.out.join(output::REPLICATES_FILE)];
+            written.extend(output::write_shard_outputs(&job.out, &texts, &manifest)?);
+            written
+        }
+        (_, _, Some(stats)) => {
+            if let Some(w) = traj {
+                w.finish()?.commit()?;
+                manifest.files.push(TRAJECTORIES_FILE.to_string());
+            }
+            manifest.provenance = clock.provenance(used_threads);
+            output::write_outputs(&job.out, &stats, &manifest)?
+        }
+        _ => unreachable!("a run collects either statistics or a shard's replicates"),
+    };
+    Ok(RunReport {
+        replicates,
+        scenarios: scenarios.len(),
+        shard: shard.map(|s| (s, s.count(replicates))),
+        written,
+        seconds: clock.elapsed_s(),
+    })
+}

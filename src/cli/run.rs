@@ -1,0 +1,67 @@
+//! `zeromile run`: arguments, then [`zeromile::app::run`], then the report and the charts.
+
+use anyhow::Result;
+use clap::Args;
+use std::path::PathBuf;
+use zeromile::app::run::{run, RunJob};
+
+use super::{display_files, render_plots, Bar};
+
+#[derive(Args, Debug)]
+pub(super) struct RunArgs {
+    /// Scenario files; the first is the baseline of `deltas.csv`.
+    #[arg(required = true)]
+    scenarios: Vec<PathBuf>,
+    #[command(flatten)]
+    mc: super::MonteCarloFlags,
+    /// Output directory.
+    #[arg(long, short = 'o', default_value = "out")]
+    out: PathBuf,
+    /// Override a key in every scenario: `--set path.to.key=value` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Also write every replicate's path to `trajectories.csv`.
+    #[arg(long)]
+    trajectories: bool,
+    /// Hide the progress bar.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+    /// Skip the charts (`plots/`) and `report.html`; `zeromile plot DIR` draws them later.
+    #[arg(long)]
+    no_plots: bool,
+    /// Run only shard K of N (replicates r with r % N == K) and write a shard directory for
+    /// `zeromile merge`; `auto/N` takes K from `SLURM_ARRAY_TASK_ID`. See docs/cluster.md.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
+}
+
+pub(super) fn run_cmd(args: RunArgs) -> Result<()> {
+    let job = RunJob {
+        scenarios: args.scenarios,
+        set: args.set,
+        replicates: args.mc.replicates,
+        seed: args.mc.seed,
+        threads: args.mc.threads,
+        out: args.out,
+        trajectories: args.trajectories,
+        shard: args.shard,
+    };
+    let report = run(&job, &Bar::new(args.quiet))?;
+    let files = display_files(&job.out, &report.written);
+    if let Some((shard, held)) = report.shard {
+        if !args.quiet {
+            eprintln!(
+                "shard {shard}: {held} of {} replicates x {} scenario(s) in {:.1}s -> {files}",
+                report.replicates, report.scenarios, report.seconds
+            );
+        }
+        return Ok(());
+    }
+    if !args.quiet {
+        eprintln!(
+            "{} replicates x {} scenario(s) in {:.1}s -> {files}",
+            report.replicates, report.scenarios, report.seconds
+        );
+    }
+    render_plots(&job.out, args.no_plots, args.quiet)
+}
