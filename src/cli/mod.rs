@@ -549,12 +549,7 @@ fn bench_scenario(agents: u64) -> Result<(Scenario, String)> {
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
+    zeromile::engine::quantile::quantile_sorted(&v, 0.5).unwrap_or(f64::NAN)
 }
 
 /// `x` with `digits` significant digits, in plain (non-exponent) notation.
