@@ -2,6 +2,7 @@
 //! the full model and of the roofline-equivalent kernel, replicate throughput. The binary prints
 //! each figure as it is measured.
 
+use crate::engine::quantile::quantile_sorted;
 use crate::engine::{self, MonteCarlo, Shard, Sink};
 use crate::error::{Error, Result};
 use crate::model::metrics::Trajectory;
@@ -48,17 +49,9 @@ pub struct Timing {
 
 impl Timing {
     fn of(repeats: Vec<f64>) -> Self {
-        let mut v = repeats.clone();
-        v.sort_by(f64::total_cmp);
-        let n = v.len();
-        let median = if n == 0 {
-            f64::NAN
-        } else if n % 2 == 1 {
-            v[n / 2]
-        } else {
-            (v[n / 2 - 1] + v[n / 2]) / 2.0
-        };
-        Timing { median, repeats }
+        let mut sorted = repeats.clone();
+        sorted.sort_by(f64::total_cmp);
+        Timing { median: quantile_sorted(&sorted, 0.5).unwrap_or(f64::NAN), repeats }
     }
 }
 

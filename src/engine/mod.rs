@@ -1,6 +1,7 @@
 //! Many runs: one replicate of a scenario, and parallel Monte Carlo over replicates and
 //! scenarios with streaming, order-stable delivery of results. The only layer that runs threads.
 
+pub mod quantile;
 pub mod roofline;
 pub mod seed;
 pub mod shard;

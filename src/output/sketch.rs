@@ -13,6 +13,8 @@
 //! never grows, whatever the count. A sketch that has seen one value takes as much memory as
 //! one that has seen a billion, so a run's peak memory is set by its number of sketches alone.
 
+use crate::engine::quantile::quantile_ranked;
+
 /// Values kept verbatim (exact quantiles while `n <= K`), and the number of items retained in
 /// total afterwards, in 4 KiB per sketch. The largest rank error of p05…p95 measured on
 /// uniform, golden-ratio, normal, lognormal, sorted and trending streams was 0.30% at 10^3
@@ -178,7 +180,7 @@ impl QuantileSketch {
     /// Type 7 on the weighted retained items: with `W` the total weight (= `n`) and items
     /// sorted, `h = q (W - 1)` and the result interpolates linearly between the values at ranks
     /// `floor(h)` and `floor(h) + 1`, an item of weight `w` occupying `w` consecutive ranks.
-    /// While exact (all weights 1) this is numpy's default `quantile`.
+    /// This is [`quantile_ranked`]; while exact (all weights 1) it is numpy's default `quantile`.
     pub fn quantiles(&self, qs: &[f64]) -> Option<Vec<f64>> {
         if self.n == 0 {
             return None;
@@ -202,38 +204,7 @@ impl QuantileSketch {
             let i = cum.partition_point(|&c| c <= r);
             items[i.min(items.len() - 1)].0
         };
-        let out = qs
-            .iter()
-            .map(|&q| {
-                let q = if q.is_nan() { 0.5 } else { q.clamp(0.0, 1.0) };
-                let h = q * (total - 1) as f64;
-                let lo = h.floor();
-                let frac = h - lo;
-                let lo = lo as u64;
-                let v_lo = at_rank(lo);
-                if frac > 0.0 {
-                    let v_hi = at_rank(lo + 1);
-                    lerp(v_lo, v_hi, frac)
-                } else {
-                    v_lo
-                }
-            })
-            .collect();
-        Some(out)
-    }
-}
-
-/// Linear interpolation as numpy's `_lerp`: from the nearer end, so `t = 1` gives `b` exactly.
-/// Equal ends give that value exactly, also when infinite.
-fn lerp(a: f64, b: f64, t: f64) -> f64 {
-    if a == b {
-        return a;
-    }
-    let diff = b - a;
-    if t >= 0.5 {
-        b - diff * (1.0 - t)
-    } else {
-        a + diff * t
+        qs.iter().map(|&q| quantile_ranked(total, q, at_rank)).collect()
     }
 }
 
@@ -241,6 +212,7 @@ fn lerp(a: f64, b: f64, t: f64) -> f64 {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::engine::quantile::quantile_sorted;
 
     fn filled(values: impl IntoIterator<Item = f64>) -> QuantileSketch {
         let mut s = QuantileSketch::new();
@@ -254,10 +226,7 @@ mod tests {
     fn exact(values: &[f64], q: f64) -> f64 {
         let mut v = values.to_vec();
         v.sort_by(f64::total_cmp);
-        let h = q * (v.len() - 1) as f64;
-        let lo = h.floor() as usize;
-        let hi = (lo + 1).min(v.len() - 1);
-        lerp(v[lo], v[hi], h - lo as f64)
+        quantile_sorted(&v, q).unwrap()
     }
 
     /// A deterministic, uniform-looking sequence in [0, 1000): golden-ratio rotation.

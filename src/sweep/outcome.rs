@@ -3,6 +3,7 @@
 //! automakers in the last month"). Sweeps summarise outcomes per design point; fact checks and
 //! calibration compare them with observed values.
 
+use crate::engine::quantile::quantile_sorted;
 use crate::model::metrics::{MetricKind, MetricSet, Trajectory};
 use crate::scenario::YearMonth;
 
@@ -230,7 +231,8 @@ pub struct OutcomeStats {
 
 impl OutcomeStats {
     /// Statistics of `values` (at least one); quantiles by linear interpolation between order
-    /// statistics (Hyndman–Fan type 7, as R's and NumPy's defaults). `None` for no values.
+    /// statistics ([`quantile_sorted`]: Hyndman–Fan type 7, as R's and NumPy's defaults). `None`
+    /// for no values.
     pub fn of(values: &[f64]) -> Option<Self> {
         if values.is_empty() {
             return None;
@@ -244,19 +246,11 @@ impl OutcomeStats {
         Some(OutcomeStats {
             mean,
             sd,
-            p05: quantile_sorted(&sorted, 0.05),
-            p50: quantile_sorted(&sorted, 0.5),
-            p95: quantile_sorted(&sorted, 0.95),
+            p05: quantile_sorted(&sorted, 0.05)?,
+            p50: quantile_sorted(&sorted, 0.5)?,
+            p95: quantile_sorted(&sorted, 0.95)?,
         })
     }
-}
-
-/// Type-7 quantile of ascending `sorted` (not empty).
-pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
-    let h = (sorted.len() - 1) as f64 * q;
-    let lo = h.floor() as usize;
-    let hi = (lo + 1).min(sorted.len() - 1);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
 }
 
 #[cfg(test)]

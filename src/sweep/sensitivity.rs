@@ -8,6 +8,7 @@
 
 use rand::RngCore;
 
+use crate::engine::quantile::quantile_sorted;
 use crate::error::{Error, Result};
 use crate::model::rng::{stream, Rng};
 
@@ -74,22 +75,13 @@ fn resample(seed: u64, purpose: u64, b: usize, n: usize) -> Vec<usize> {
     (0..n).map(|_| below(&mut rng, n)).collect()
 }
 
-/// Quantile `q` of sorted values, linear interpolation between order statistics.
-fn quantile(sorted: &[f64], q: f64) -> f64 {
-    let h = q * (sorted.len() - 1) as f64;
-    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
-}
-
-/// The central [`CONFIDENCE`] percentile interval of `values` (non-finite ones dropped).
+/// The central [`CONFIDENCE`] percentile interval of `values` (non-finite ones dropped; `None`
+/// when none is left), from type-7 quantiles ([`quantile_sorted`]).
 fn percentile_interval(mut values: Vec<f64>) -> Option<(f64, f64)> {
     values.retain(|v| v.is_finite());
-    if values.is_empty() {
-        return None;
-    }
     values.sort_by(f64::total_cmp);
     let tail = (1.0 - CONFIDENCE) / 2.0;
-    Some((quantile(&values, tail), quantile(&values, 1.0 - tail)))
+    Some((quantile_sorted(&values, tail)?, quantile_sorted(&values, 1.0 - tail)?))
 }
 
 /// Outcomes of a Saltelli design split by role, centred on their overall mean.
