@@ -9,6 +9,7 @@ use super::schema::{
 use super::spans::{deserialize_section, unknown_key_message, Elements, Spans};
 use super::{Scenario, YearMonth};
 use crate::error::{Error, Location, Result};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// Arrays of tables whose elements a child scenario merges by `id` instead of replacing.
@@ -310,12 +311,14 @@ fn from_table(mut table: toml::Table, spans: &Spans, name_default: &str) -> Resu
         None => Vec::new(),
         Some(toml::Value::Array(arr)) => {
             let mut out: Vec<Event> = Vec::new();
+            // Ids seen so far: a set, so that thousands of events are checked in n log n.
+            let mut ids = BTreeSet::new();
             for (i, v) in arr.into_iter().enumerate() {
                 let toml::Value::Table(t) = v else {
                     return Err(spans.error(&format!("events[{i}]"), "expected a table `[[events]]`"));
                 };
                 let ev = parse_event(t, i, spans, &markets)?;
-                if out.iter().any(|o| o.id == ev.id) {
+                if !ids.insert(ev.id.clone()) {
                     return Err(
                         spans.error(&format!("events[{}].id", ev.id), format!("duplicate event id {:?}", ev.id))
                     );
