@@ -167,7 +167,7 @@ macro_rules! event_kinds {
             /// Deserialises the event's own keys for `tag`.
             pub(crate) fn from_table(tag: &str, table: toml::Table) -> Option<Result<Self, (String, String)>> {
                 match tag {
-                    $($tag => Some(super::load::deserialize_section::<$ty>(table).map(EventKind::$variant)),)*
+                    $($tag => Some(super::spans::deserialize_section::<$ty>(table).map(EventKind::$variant)),)*
                     _ => None,
                 }
             }

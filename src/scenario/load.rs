@@ -6,9 +6,10 @@ use super::params::Violation;
 use super::schema::{
     default_markets, AutomakerParams, ConsumerParams, ExporterParams, GovernmentParams, MarketParams, PolicyParams,
 };
+use super::spans::{deserialize_section, unknown_key_message, Elements, Spans};
 use super::{Scenario, YearMonth};
 use crate::error::{Error, Location, Result};
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// Arrays of tables whose elements a child scenario merges by `id` instead of replacing.
@@ -32,30 +33,6 @@ const TOP_KEYS: &[&str] = &[
     "events",
 ];
 
-/// Source locations of every key written, by canonical path (array elements by id).
-#[derive(Debug, Default, Clone)]
-struct Spans(BTreeMap<String, Location>);
-
-impl Spans {
-    fn get(&self, path: &str) -> Location {
-        // Fall back to the nearest written ancestor (e.g. the table header of a missing key).
-        let mut p = path.to_string();
-        loop {
-            if let Some(l) = self.0.get(&p) {
-                return l.clone();
-            }
-            match p.rfind(['.', '[']) {
-                Some(i) => p.truncate(i),
-                None => return Location::default(),
-            }
-        }
-    }
-}
-
-fn err(spans: &Spans, key: &str, message: impl Into<String>) -> Error {
-    Error::Scenario { location: spans.get(key), key: key.to_string(), message: message.into() }
-}
-
 /// Loads a scenario file, following `extends`, then applies `overrides` (`path.to.key=value`).
 pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario> {
     let mut spans = Spans::default();
@@ -69,10 +46,9 @@ pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario> {
 
 /// Parses scenario text that has no `extends` (used by tests and benches).
 pub fn from_str(text: &str, overrides: &[String]) -> Result<Scenario> {
-    let mut spans = Spans::default();
-    let mut table = parse_file(text, Path::new("<string>"), &mut spans)?;
+    let (mut table, mut spans) = parse_file(text, Path::new("<string>"))?;
     if table.contains_key("extends") {
-        return Err(err(&spans, "extends", "`extends` needs a scenario file, not a string"));
+        return Err(spans.error("extends", "`extends` needs a scenario file, not a string"));
     }
     for o in overrides {
         apply_override(&mut table, o, &mut spans)?;
@@ -83,99 +59,42 @@ pub fn from_str(text: &str, overrides: &[String]) -> Result<Scenario> {
 fn read_merged(path: &Path, stack: &mut Vec<PathBuf>, spans: &mut Spans) -> Result<toml::Table> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let canonical = path.canonicalize().map_err(|e| Error::io(path, e))?;
-    let mut own_spans = Spans::default();
-    let mut table = parse_file(&text, path, &mut own_spans)?;
+    let (mut table, own_spans) = parse_file(&text, path)?;
     let Some(ext) = table.remove("extends") else {
-        spans.0.extend(own_spans.0);
+        spans.extend(own_spans);
         return Ok(table);
     };
     let toml::Value::String(ext) = ext else {
-        return Err(err(&own_spans, "extends", "expected a string: the path of the scenario this one extends"));
+        return Err(own_spans.error("extends", "expected a string: the path of the scenario this one extends"));
     };
     let base_path = path.parent().unwrap_or(Path::new(".")).join(&ext);
     if !base_path.is_file() {
-        return Err(err(
-            &own_spans,
-            "extends",
-            format!("the extended scenario {} does not exist", base_path.display()),
-        ));
+        return Err(own_spans.error("extends", format!("the extended scenario {} does not exist", base_path.display())));
     }
     stack.push(canonical);
     let base_canonical = base_path.canonicalize().map_err(|e| Error::io(&base_path, e))?;
     if stack.contains(&base_canonical) {
         let chain: Vec<String> = stack.iter().map(|p| p.display().to_string()).collect();
-        return Err(err(
-            &own_spans,
-            "extends",
-            format!("cyclic `extends`: {} -> {}", chain.join(" -> "), base_canonical.display()),
-        ));
+        return Err(own_spans
+            .error("extends", format!("cyclic `extends`: {} -> {}", chain.join(" -> "), base_canonical.display())));
     }
     let mut base = read_merged(&base_path, stack, spans)?;
     stack.pop();
     merge(&mut base, table, "");
-    spans.0.extend(own_spans.0);
+    spans.extend(own_spans);
     Ok(base)
 }
 
-/// Parses one file's text and records its spans.
-fn parse_file(text: &str, path: &Path, spans: &mut Spans) -> Result<toml::Table> {
-    let doc = toml_edit::Document::parse(text.to_string()).map_err(|e| {
-        let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
-        Error::Scenario {
-            location: Location { file: Some(path.to_path_buf()), line, column },
-            key: "<syntax>".into(),
-            message: format!("invalid TOML: {}", e.message()),
-        }
-    })?;
-    let file_spans = FileSpans { text, path };
-    file_spans.walk_table(doc.as_table(), "", spans);
+/// Parses one file's text; its spans report keys no file wrote as from the command line.
+fn parse_file(text: &str, path: &Path) -> Result<(toml::Table, Spans)> {
+    let mut spans = Spans::default();
+    spans.extend(Spans::parse(text, path, Elements::ById)?);
     let table: toml::Table = toml::from_str(text).map_err(|e| Error::Scenario {
         location: Location { file: Some(path.to_path_buf()), line: 0, column: 0 },
         key: "<syntax>".into(),
         message: format!("invalid TOML: {}", e.message()),
     })?;
-    Ok(table)
-}
-
-struct FileSpans<'a> {
-    text: &'a str,
-    path: &'a Path,
-}
-
-impl FileSpans<'_> {
-    fn loc(&self, span: Option<std::ops::Range<usize>>) -> Location {
-        let (line, column) = span.map(|s| line_col(self.text, s.start)).unwrap_or((0, 0));
-        Location { file: Some(self.path.to_path_buf()), line, column }
-    }
-
-    fn walk_table(&self, table: &dyn toml_edit::TableLike, prefix: &str, spans: &mut Spans) {
-        for (key, item) in table.iter() {
-            let path = if prefix.is_empty() { key.to_string() } else { format!("{prefix}.{key}") };
-            let key_span = table.key(key).and_then(|k| k.span());
-            spans.0.insert(path.clone(), self.loc(key_span.or_else(|| item.span())));
-            match item {
-                toml_edit::Item::Table(t) => self.walk_table(t, &path, spans),
-                toml_edit::Item::Value(toml_edit::Value::InlineTable(t)) => self.walk_table(t, &path, spans),
-                toml_edit::Item::ArrayOfTables(arr) => {
-                    for (i, t) in arr.iter().enumerate() {
-                        let id = t.get("id").and_then(|v| v.as_str()).map(str::to_string);
-                        let elem = format!("{path}[{}]", id.unwrap_or_else(|| i.to_string()));
-                        spans.0.insert(elem.clone(), self.loc(t.span()));
-                        self.walk_table(t, &elem, spans);
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-}
-
-/// 1-based line and column of byte `offset` in `text`.
-pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rfind('\n').map_or(before.chars().count(), |i| before[i + 1..].chars().count()) + 1;
-    (line, column)
+    Ok((table, spans))
 }
 
 /// Deep-merges `child` into `base`: tables recursively, `markets`/`events` by `id`, else replace.
@@ -266,61 +185,17 @@ fn apply_override(table: &mut toml::Table, text: &str, spans: &mut Spans) -> Res
             }
         }
     }
-    spans.0.insert(path.to_string(), Location::default());
+    spans.insert(path, Location::default());
     Ok(())
-}
-
-fn unknown_key_message(key: &str, known: &[&str]) -> String {
-    let best = known
-        .iter()
-        .map(|k| (strsim::jaro_winkler(key, k), *k))
-        .filter(|(s, _)| *s > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0));
-    match best {
-        Some((_, k)) => format!("unknown key `{key}`; did you mean `{k}`?"),
-        None => format!("unknown key `{key}`; expected one of: {}", known.join(", ")),
-    }
-}
-
-/// Deserialises a section table, reporting `(key path relative to the section, message)`.
-pub(crate) fn deserialize_section<T: serde::de::DeserializeOwned>(
-    table: toml::Table,
-) -> std::result::Result<T, (String, String)> {
-    let value = toml::Value::Table(table);
-    serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner().to_string();
-        let message = inner.lines().next().unwrap_or_default().to_string();
-        // Unknown fields: serde names the field in the message, not in the path.
-        if let Some(rest) = message.strip_prefix("unknown field `") {
-            let key = rest.split('`').next().unwrap_or_default().to_string();
-            let known: Vec<&str> = message
-                .split_once("expected")
-                .map(|(_, rest)| rest.split('`').skip(1).step_by(2).collect())
-                .unwrap_or_default();
-            // serde_path_to_error already ends the path with the unknown key; older versions
-            // stopped at its parent.
-            let full = if path == "." || path.is_empty() || path == key {
-                key.clone()
-            } else if path.ends_with(&format!(".{key}")) {
-                path
-            } else {
-                format!("{path}.{key}")
-            };
-            return (full, unknown_key_message(&key, &known));
-        }
-        let path = if path == "." { String::new() } else { path };
-        (path, message)
-    })
 }
 
 fn take_section<T: serde::de::DeserializeOwned>(table: &mut toml::Table, name: &str, spans: &Spans) -> Result<T> {
     let sub = match table.remove(name) {
         None => toml::Table::new(),
         Some(toml::Value::Table(t)) => t,
-        Some(_) => return Err(err(spans, name, format!("expected a table `[{name}]`"))),
+        Some(_) => return Err(spans.error(name, format!("expected a table `[{name}]`"))),
     };
-    deserialize_section(sub).map_err(|(k, m)| err(spans, &join(name, &k), m))
+    deserialize_section(sub).map_err(|(k, m)| spans.error(&join(name, &k), m))
 }
 
 fn join(prefix: &str, key: &str) -> String {
@@ -343,14 +218,14 @@ fn take_scalar<T: serde::de::DeserializeOwned>(
         None => Ok(None),
         Some(v) => v.try_into::<T>().map(Some).map_err(|e| {
             let m = e.to_string();
-            err(spans, key, format!("expected {expected}: {}", m.lines().next().unwrap_or_default()))
+            spans.error(key, format!("expected {expected}: {}", m.lines().next().unwrap_or_default()))
         }),
     }
 }
 
 fn check_all(spans: &Spans, prefix: &str, violations: Vec<Violation>) -> Result<()> {
     match violations.into_iter().next() {
-        Some((k, m)) => Err(err(spans, &join(prefix, &k), m)),
+        Some((k, m)) => Err(spans.error(&join(prefix, &k), m)),
         None => Ok(()),
     }
 }
@@ -358,7 +233,7 @@ fn check_all(spans: &Spans, prefix: &str, violations: Vec<Violation>) -> Result<
 fn from_table(mut table: toml::Table, spans: &Spans, name_default: &str) -> Result<Scenario> {
     for key in table.keys() {
         if !TOP_KEYS.contains(&key.as_str()) {
-            return Err(err(spans, key, unknown_key_message(key, TOP_KEYS)));
+            return Err(spans.error(key, unknown_key_message(key, TOP_KEYS)));
         }
     }
     let defaults = Scenario::default();
@@ -370,13 +245,13 @@ fn from_table(mut table: toml::Table, spans: &Spans, name_default: &str) -> Resu
     let replicates =
         take_scalar::<u64>(&mut table, "replicates", spans, "a positive integer")?.unwrap_or(defaults.replicates);
     if end < start {
-        return Err(err(spans, "end", format!("`end` ({end}) must not be before `start` ({start})")));
+        return Err(spans.error("end", format!("`end` ({end}) must not be before `start` ({start})")));
     }
     if start.months_until(end) >= 1200 {
-        return Err(err(spans, "end", "runs are limited to 1200 months (100 years)"));
+        return Err(spans.error("end", "runs are limited to 1200 months (100 years)"));
     }
     if !(1..=1_000_000).contains(&replicates) {
-        return Err(err(spans, "replicates", format!("expected an integer in [1, 1000000], got {replicates}")));
+        return Err(spans.error("replicates", format!("expected an integer in [1, 1000000], got {replicates}")));
     }
 
     let consumers: ConsumerParams = take_section(&mut table, "consumers", spans)?;
@@ -398,7 +273,7 @@ fn from_table(mut table: toml::Table, spans: &Spans, name_default: &str) -> Resu
                 let id = v.get("id").and_then(|v| v.as_str()).map_or_else(|| i.to_string(), str::to_string);
                 let prefix = format!("markets[{id}]");
                 let toml::Value::Table(t) = v else {
-                    return Err(err(spans, &prefix, "expected a table `[[markets]]`"));
+                    return Err(spans.error(&prefix, "expected a table `[[markets]]`"));
                 };
                 // An element naming a built-in market starts from that market's defaults.
                 let t = match default_markets()
@@ -413,22 +288,22 @@ fn from_table(mut table: toml::Table, spans: &Spans, name_default: &str) -> Resu
                     None => t,
                 };
                 if !t.contains_key("id") {
-                    return Err(err(spans, &prefix, "each `[[markets]]` needs an `id`"));
+                    return Err(spans.error(&prefix, "each `[[markets]]` needs an `id`"));
                 }
-                let m: MarketParams = deserialize_section(t).map_err(|(k, m)| err(spans, &join(&prefix, &k), m))?;
+                let m: MarketParams = deserialize_section(t).map_err(|(k, m)| spans.error(&join(&prefix, &k), m))?;
                 check_all(spans, &prefix, m.check())?;
                 out.push(m);
             }
             out
         }
-        Some(_) => return Err(err(spans, "markets", "expected an array of tables `[[markets]]`")),
+        Some(_) => return Err(spans.error("markets", "expected an array of tables `[[markets]]`")),
     };
     if markets.is_empty() {
-        return Err(err(spans, "markets", "at least one foreign market is needed"));
+        return Err(spans.error("markets", "at least one foreign market is needed"));
     }
     for (i, m) in markets.iter().enumerate() {
         if markets[..i].iter().any(|o| o.id == m.id) {
-            return Err(err(spans, &format!("markets[{}].id", m.id), format!("duplicate market id {:?}", m.id)));
+            return Err(spans.error(&format!("markets[{}].id", m.id), format!("duplicate market id {:?}", m.id)));
         }
     }
 
@@ -436,23 +311,23 @@ fn from_table(mut table: toml::Table, spans: &Spans, name_default: &str) -> Resu
         None => Vec::new(),
         Some(toml::Value::Array(arr)) => {
             let mut out: Vec<Event> = Vec::new();
+            // Ids seen so far: a set, so that thousands of events are checked in n log n.
+            let mut ids = BTreeSet::new();
             for (i, v) in arr.into_iter().enumerate() {
                 let toml::Value::Table(t) = v else {
-                    return Err(err(spans, &format!("events[{i}]"), "expected a table `[[events]]`"));
+                    return Err(spans.error(&format!("events[{i}]"), "expected a table `[[events]]`"));
                 };
                 let ev = parse_event(t, i, spans, &markets)?;
-                if out.iter().any(|o| o.id == ev.id) {
-                    return Err(err(
-                        spans,
-                        &format!("events[{}].id", ev.id),
-                        format!("duplicate event id {:?}", ev.id),
-                    ));
+                if !ids.insert(ev.id.clone()) {
+                    return Err(
+                        spans.error(&format!("events[{}].id", ev.id), format!("duplicate event id {:?}", ev.id))
+                    );
                 }
                 out.push(ev);
             }
             out
         }
-        Some(_) => return Err(err(spans, "events", "expected an array of tables `[[events]]`")),
+        Some(_) => return Err(spans.error("events", "expected an array of tables `[[events]]`")),
     };
 
     let s = Scenario {
@@ -477,34 +352,31 @@ fn from_table(mut table: toml::Table, spans: &Spans, name_default: &str) -> Resu
 fn parse_event(mut t: toml::Table, index: usize, spans: &Spans, markets: &[MarketParams]) -> Result<Event> {
     let id = match t.remove("id") {
         Some(toml::Value::String(s)) if !s.is_empty() => s,
-        Some(_) => return Err(err(spans, &format!("events[{index}].id"), "expected a non-empty string")),
-        None => return Err(err(spans, &format!("events[{index}]"), "each `[[events]]` needs an `id`")),
+        Some(_) => return Err(spans.error(&format!("events[{index}].id"), "expected a non-empty string")),
+        None => return Err(spans.error(&format!("events[{index}]"), "each `[[events]]` needs an `id`")),
     };
     let p = format!("events[{id}]");
     let date = take_scalar::<YearMonth>(&mut t, "date", spans, "a month \"YYYY-MM\"")
-        .map_err(|_| err(spans, &format!("{p}.date"), "expected a month written YYYY-MM (e.g. \"2024-04\")"))?
-        .ok_or_else(|| err(spans, &p, "each event needs a `date` (YYYY-MM)"))?;
+        .map_err(|_| spans.error(&format!("{p}.date"), "expected a month written YYYY-MM (e.g. \"2024-04\")"))?
+        .ok_or_else(|| spans.error(&p, "each event needs a `date` (YYYY-MM)"))?;
     let until = take_scalar::<YearMonth>(&mut t, "until", spans, "a month")
-        .map_err(|_| err(spans, &format!("{p}.until"), "expected a month written YYYY-MM (e.g. \"2024-12\")"))?;
+        .map_err(|_| spans.error(&format!("{p}.until"), "expected a month written YYYY-MM (e.g. \"2024-12\")"))?;
     if let Some(u) = until {
         if u <= date {
-            return Err(err(spans, &format!("{p}.until"), format!("`until` ({u}) must be after `date` ({date})")));
+            return Err(spans.error(&format!("{p}.until"), format!("`until` ({u}) must be after `date` ({date})")));
         }
     }
     let enabled = take_scalar::<bool>(&mut t, "enabled", spans, "true or false")?.unwrap_or(true);
     let kind = match t.remove("kind") {
         Some(toml::Value::String(s)) => s,
         _ => {
-            return Err(err(
-                spans,
-                &format!("{p}.kind"),
-                format!("each event needs a `kind`, one of: {}", EVENT_KINDS.join(", ")),
-            ))
+            return Err(spans
+                .error(&format!("{p}.kind"), format!("each event needs a `kind`, one of: {}", EVENT_KINDS.join(", "))))
         }
     };
-    let parsed =
-        EventKind::from_table(&kind, t).ok_or_else(|| err(spans, &format!("{p}.kind"), unknown_kind_message(&kind)))?;
-    let kind = parsed.map_err(|(k, m)| err(spans, &join(&p, &k), m))?;
+    let parsed = EventKind::from_table(&kind, t)
+        .ok_or_else(|| spans.error(&format!("{p}.kind"), unknown_kind_message(&kind)))?;
+    let kind = parsed.map_err(|(k, m)| spans.error(&join(&p, &k), m))?;
     check_all(spans, &p, kind.check())?;
     let market = match &kind {
         EventKind::Tariff(e) => Some(&e.market),
@@ -514,11 +386,9 @@ fn parse_event(mut t: toml::Table, index: usize, spans: &Spans, markets: &[Marke
     if let Some(m) = market {
         if !markets.iter().any(|x| &x.id == m) {
             let ids: Vec<&str> = markets.iter().map(|x| x.id.as_str()).collect();
-            return Err(err(
-                spans,
-                &format!("{p}.market"),
-                format!("unknown market {m:?}; markets are: {}", ids.join(", ")),
-            ));
+            return Err(
+                spans.error(&format!("{p}.market"), format!("unknown market {m:?}; markets are: {}", ids.join(", ")))
+            );
         }
     }
     Ok(Event { id, date, until, enabled, kind })
@@ -532,25 +402,24 @@ fn unknown_kind_message(kind: &str) -> String {
 fn cross_checks(s: &Scenario, spans: &Spans) -> Result<()> {
     let a = &s.automakers;
     if a.state_share + a.jv_share > 1.0 + 1e-9 {
-        return Err(err(spans, "automakers.jv_share", "state_share + jv_share must not exceed 1"));
+        return Err(spans.error("automakers.jv_share", "state_share + jv_share must not exceed 1"));
     }
     if a.inventory_low_months > a.inventory_high_months {
-        return Err(err(spans, "automakers.inventory_low_months", "must not exceed inventory_high_months"));
+        return Err(spans.error("automakers.inventory_low_months", "must not exceed inventory_high_months"));
     }
     if a.markup_min >= a.markup_max {
-        return Err(err(spans, "automakers.markup_min", "must be below markup_max"));
+        return Err(spans.error("automakers.markup_min", "must be below markup_max"));
     }
     let g = &s.governments;
     let w = g.weight_production + g.weight_export + g.weight_bailout;
     if (w - 1.0).abs() > 1e-6 {
-        return Err(err(
-            spans,
+        return Err(spans.error(
             "governments.weight_bailout",
             format!("weight_production + weight_export + weight_bailout must sum to 1, got {w}"),
         ));
     }
     if s.consumers.agents > u32::MAX as usize {
-        return Err(err(spans, "consumers.agents", "too many agents"));
+        return Err(spans.error("consumers.agents", "too many agents"));
     }
     Ok(())
 }

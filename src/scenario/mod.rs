@@ -6,10 +6,10 @@ pub mod events;
 mod load;
 pub mod params;
 pub mod schema;
+pub(crate) mod spans;
 
 pub use date::{BadDate, YearMonth};
 pub use events::{Event, EventKind};
-pub(crate) use load::line_col;
 pub use load::{from_str, load};
 pub use params::KeyDoc;
 pub use schema::{AutomakerParams, ConsumerParams, ExporterParams, GovernmentParams, MarketParams, PolicyParams};

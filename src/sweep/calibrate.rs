@@ -28,10 +28,11 @@ use serde::Deserialize;
 
 use crate::engine::Workers;
 use crate::error::{Error, Result};
+use crate::scenario::spans::{Elements, Spans};
 use crate::scenario::{self, Scenario};
 
 use super::design::{Factor, Scale};
-use super::spec::{self, key_type, value_text, KeySpans};
+use super::spec::{self, key_type, value_text};
 use super::targets::{fit, simulate, Target, TargetFile, TargetFit};
 
 /// Penalty per squared unit distance outside the parameter cube.
@@ -156,7 +157,7 @@ struct RawParameter {
 /// and every parameter path at both bounds and its start.
 pub fn load(path: &Path) -> Result<Calibration> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let spans = KeySpans::parse(&text, path)?;
+    let spans = Spans::parse(&text, path, Elements::ByIndex)?;
     let raw: RawFile = spans.deserialize(&text)?;
     let RawFile { calibration: rc, optimizer: ro, parameters: raw_params } = raw;
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -241,7 +242,7 @@ pub fn load(path: &Path) -> Result<Calibration> {
     })
 }
 
-fn parameter(spans: &KeySpans, i: usize, rp: RawParameter, base_text: &str, base: &Scenario) -> Result<CalParameter> {
+fn parameter(spans: &Spans, i: usize, rp: RawParameter, base_text: &str, base: &Scenario) -> Result<CalParameter> {
     let key = format!("parameters[{i}]");
     let paths = match rp.path {
         super::spec::OneOrMany::One(p) => vec![p],

@@ -5,6 +5,7 @@
 
 use crate::engine::quantile::quantile_sorted;
 use crate::model::metrics::{MetricKind, MetricSet, Trajectory};
+use crate::scenario::spans::similar;
 use crate::scenario::YearMonth;
 
 /// How the months of a window are reduced to one number.
@@ -150,13 +151,7 @@ impl Outcome {
             )));
         }
         let Some(metric_index) = metrics.position(&spec.metric) else {
-            let close: Vec<&str> = metrics
-                .names
-                .iter()
-                .map(String::as_str)
-                .filter(|n| strsim::jaro_winkler(n, &spec.metric) > 0.8)
-                .collect();
-            let hint = match close.first() {
+            let hint = match similar(&spec.metric, &metrics.names, 0.8).next() {
                 Some(c) => format!(" (did you mean `{c}`?)"),
                 None => format!("; known metrics: {}", metrics.names.join(", ")),
             };

@@ -3,14 +3,14 @@
 //! applied to the base scenario at its extremes, every outcome is resolved against the base
 //! run's metrics and months — so a sweep that loads cannot fail halfway on bad input.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Result};
 use crate::model::metrics::MetricSet;
-use crate::scenario::{self, line_col, Scenario, YearMonth};
+use crate::scenario::spans::{did_you_mean, Elements, Spans};
+use crate::scenario::{self, Scenario, YearMonth};
 
 use super::design::{map_rows, Design, Factor, Scale, MORRIS_DEFAULT_LEVELS};
 use super::outcome::{valid_name, Aggregation, Outcome, OutcomeSpec, Window};
@@ -199,92 +199,15 @@ struct RawOutcome {
     label: Option<String>,
 }
 
-/// Line and column of every key of a file, by path (`parameters[0].low`).
-#[derive(Debug, Default)]
-pub(crate) struct KeySpans {
-    file: PathBuf,
-    spans: BTreeMap<String, (usize, usize)>,
-}
-
-impl KeySpans {
-    /// Parses `text` (reporting TOML syntax errors with their position) and records key spans.
-    pub(crate) fn parse(text: &str, file: &Path) -> Result<Self> {
-        let doc = toml_edit::Document::parse(text.to_string()).map_err(|e| {
-            let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
-            Error::Scenario {
-                location: Location { file: Some(file.to_path_buf()), line, column },
-                key: "<syntax>".into(),
-                message: format!("invalid TOML: {}", e.message()),
-            }
-        })?;
-        let mut me = KeySpans { file: file.to_path_buf(), spans: BTreeMap::new() };
-        me.walk(doc.as_table(), "", text);
-        Ok(me)
-    }
-
-    fn walk(&mut self, table: &dyn toml_edit::TableLike, prefix: &str, text: &str) {
-        for (key, item) in table.iter() {
-            let path = if prefix.is_empty() { key.to_string() } else { format!("{prefix}.{key}") };
-            let span = table.key(key).and_then(|k| k.span()).or_else(|| item.span());
-            if let Some(s) = span {
-                self.spans.insert(path.clone(), line_col(text, s.start));
-            }
-            match item {
-                toml_edit::Item::Table(t) => self.walk(t, &path, text),
-                toml_edit::Item::Value(toml_edit::Value::InlineTable(t)) => self.walk(t, &path, text),
-                toml_edit::Item::ArrayOfTables(arr) => {
-                    for (i, t) in arr.iter().enumerate() {
-                        let elem = format!("{path}[{i}]");
-                        if let Some(s) = t.span() {
-                            self.spans.insert(elem.clone(), line_col(text, s.start));
-                        }
-                        self.walk(t, &elem, text);
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-
-    /// Where `path` (or its nearest written ancestor) is.
-    pub(crate) fn location(&self, path: &str) -> Location {
-        let mut p = path.to_string();
-        loop {
-            if let Some(&(line, column)) = self.spans.get(&p) {
-                return Location { file: Some(self.file.clone()), line, column };
-            }
-            match p.rfind(['.', '[']) {
-                Some(i) => p.truncate(i),
-                None => return Location { file: Some(self.file.clone()), line: 0, column: 0 },
-            }
-        }
-    }
-
-    /// An input error at `key`.
-    pub(crate) fn error(&self, key: &str, message: impl Into<String>) -> Error {
-        Error::Scenario { location: self.location(key), key: key.to_string(), message: message.into() }
-    }
-
-    /// Deserialises the whole file into `T`, reporting the failing key's path and position.
-    pub(crate) fn deserialize<T: serde::de::DeserializeOwned>(&self, text: &str) -> Result<T> {
-        let de = toml::Deserializer::parse(text).map_err(|e| self.error("<syntax>", e.message().to_string()))?;
-        serde_path_to_error::deserialize(de).map_err(|e| {
-            let path = e.path().to_string();
-            let key = if path == "." || path.is_empty() { "<file>".to_string() } else { path };
-            self.error(&key, e.into_inner().message().to_string())
-        })
-    }
-}
-
 /// Parses `YYYY-MM` for key `key`.
-pub(crate) fn parse_month(spans: &KeySpans, key: &str, text: &str) -> Result<YearMonth> {
+pub(crate) fn parse_month(spans: &Spans, key: &str, text: &str) -> Result<YearMonth> {
     text.parse::<YearMonth>().map_err(|e| spans.error(key, format!("{e}")))
 }
 
 /// Loads and validates a sweep file.
 pub fn load(path: &Path) -> Result<Sweep> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let spans = KeySpans::parse(&text, path)?;
+    let spans = Spans::parse(&text, path, Elements::ByIndex)?;
     let raw: RawFile = spans.deserialize(&text)?;
     let RawFile { sweep: rs, parameters: raw_params, outcomes: raw_outcomes } = raw;
 
@@ -395,7 +318,7 @@ pub fn load(path: &Path) -> Result<Sweep> {
 const NOT_SWEEPABLE: &[&str] = &["name", "description", "extends", "start", "end", "seed", "replicates"];
 
 fn parameter(
-    spans: &KeySpans,
+    spans: &Spans,
     i: usize,
     rp: RawParameter,
     base_text: &str,
@@ -483,7 +406,7 @@ fn parameter(
 /// Checks that the base scenario accepts every value of `values` at every path of the
 /// parameter at `key` (so a run cannot fail later on a swept value).
 pub(crate) fn probe_values(
-    spans: &KeySpans,
+    spans: &Spans,
     key: &str,
     base_text: &str,
     paths: &[String],
@@ -504,7 +427,7 @@ pub(crate) fn probe_values(
 }
 
 /// The column name of the parameter at `key`: its `name` (checked) or its first path.
-pub(crate) fn parameter_name(spans: &KeySpans, key: &str, name: Option<String>, paths: &[String]) -> Result<String> {
+pub(crate) fn parameter_name(spans: &Spans, key: &str, name: Option<String>, paths: &[String]) -> Result<String> {
     match name {
         Some(n) if valid_name(&n) => Ok(n),
         Some(n) => Err(spans.error(
@@ -547,21 +470,14 @@ pub(crate) fn key_type(path: &str, base: &Scenario) -> std::result::Result<&'sta
     let docs = scenario::describe();
     match docs.iter().find(|d| d.path == generic) {
         Some(d) => Ok(d.ty),
-        None => {
-            let best = docs
-                .iter()
-                .map(|d| (strsim::jaro_winkler(&d.path, &generic), &d.path))
-                .max_by(|a, b| a.0.total_cmp(&b.0))
-                .filter(|(s, _)| *s > 0.85);
-            Err(match best {
-                Some((_, p)) => format!("unknown scenario key `{path}` (did you mean `{p}`?)"),
-                None => format!("unknown scenario key `{path}`; `zeromile describe` lists every key"),
-            })
-        }
+        None => Err(match did_you_mean(&generic, docs.iter().map(|d| &d.path), 0.85) {
+            Some(p) => format!("unknown scenario key `{path}` (did you mean `{p}`?)"),
+            None => format!("unknown scenario key `{path}`; `zeromile describe` lists every key"),
+        }),
     }
 }
 
-fn outcome_spec(spans: &KeySpans, key: &str, ro: RawOutcome, metrics: &MetricSet) -> Result<OutcomeSpec> {
+fn outcome_spec(spans: &Spans, key: &str, ro: RawOutcome, metrics: &MetricSet) -> Result<OutcomeSpec> {
     let window = match (ro.year, &ro.from, &ro.to) {
         (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
             return Err(spans.error(&format!("{key}.year"), "give either `year` or `from`/`to`, not both"))

@@ -11,10 +11,11 @@ use serde::Deserialize;
 use crate::engine::{self, seed, Workers};
 use crate::error::{Error, Result};
 use crate::model::metrics::MetricSet;
+use crate::scenario::spans::{did_you_mean, Elements, Spans};
 use crate::scenario::{Scenario, YearMonth};
 
 use super::outcome::{valid_name, Aggregation, Outcome, OutcomeSpec, OutcomeStats, Window};
-use super::spec::{parse_month, KeySpans};
+use super::spec::parse_month;
 
 /// One target as written: an outcome, how its model value is scaled, the observation and its
 /// acceptance band.
@@ -65,7 +66,7 @@ pub struct TargetFile {
     pub description: Option<String>,
     /// Targets in file order.
     pub targets: Vec<TargetSpec>,
-    spans: KeySpans,
+    spans: Spans,
 }
 
 /// A target resolved against a scenario: ready to evaluate on its trajectories.
@@ -165,7 +166,7 @@ impl TargetFile {
 
     /// Checks the text of a targets file; `path` is used in error locations.
     pub fn parse(text: &str, path: &Path) -> Result<Self> {
-        let spans = KeySpans::parse(text, path)?;
+        let spans = Spans::parse(text, path, Elements::ByIndex)?;
         let raw: RawFile = spans.deserialize(text)?;
         if raw.targets.is_empty() {
             return Err(spans.error("targets", "a targets file needs at least one [[targets]] entry"));
@@ -224,7 +225,7 @@ impl TargetFile {
     }
 }
 
-fn target(spans: &KeySpans, i: usize, rt: RawTarget, metrics: &MetricSet) -> Result<TargetSpec> {
+fn target(spans: &Spans, i: usize, rt: RawTarget, metrics: &MetricSet) -> Result<TargetSpec> {
     let key = format!("targets[{i}]");
     let at = |k: &str| format!("{key}.{k}");
     if !valid_name(&rt.id) {
@@ -233,14 +234,8 @@ fn target(spans: &KeySpans, i: usize, rt: RawTarget, metrics: &MetricSet) -> Res
     let position = metrics.position(&rt.metric);
     let market_metric = rt.metric.starts_with("exports_");
     if position.is_none() && !market_metric {
-        let best = metrics
-            .names
-            .iter()
-            .map(|n| (strsim::jaro_winkler(n, &rt.metric), n))
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .filter(|(s, _)| *s > 0.8);
-        let hint = match best {
-            Some((_, n)) => format!(" (did you mean `{n}`?)"),
+        let hint = match did_you_mean(&rt.metric, &metrics.names, 0.8) {
+            Some(n) => format!(" (did you mean `{n}`?)"),
             None => "; `zeromile describe` and docs/model.md list the metrics".to_string(),
         };
         return Err(spans.error(&at("metric"), format!("unknown metric `{}`{hint}", rt.metric)));
