@@ -7,6 +7,7 @@
 //! environment (`SLURM_CPUS_PER_TASK`, `SLURM_ARRAY_TASK_ID`); results never depend on either.
 
 pub mod bench;
+pub mod facts;
 pub mod merge;
 pub mod outdir;
 pub mod run;
@@ -32,8 +33,17 @@ pub trait Progress {
     }
     /// The work counted by [`Progress::start`] is over.
     fn finish(&self) {}
+    /// A short message beside the progress, such as the best distance so far.
+    fn message(&self, text: &str) {
+        let _ = text;
+    }
     /// A status line for the user, such as what a sweep is about to do.
     fn note(&self, line: &str) {
+        let _ = line;
+    }
+    /// A line the user must see even when progress is hidden, such as the best point of an
+    /// interrupted calibration.
+    fn warn(&self, line: &str) {
         let _ = line;
     }
 }

@@ -18,8 +18,6 @@ use std::time::Instant;
 use zeromile::app::{self, PlotReport, Progress};
 use zeromile::scenario;
 
-pub use zeromile::app::thread_count;
-
 /// A usage error detected by the binary (exit code 2).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -241,10 +239,6 @@ fn display_files(dir: &Path, files: &[PathBuf]) -> String {
     format!("{}/{{{}}}", dir.display(), names.join(","))
 }
 
-fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
-    progress_bar_with(len, quiet, "replicates")
-}
-
 /// A progress bar over `len` items called `unit`, hidden when quiet or not on a terminal.
 fn progress_bar_with(len: u64, quiet: bool, unit: &str) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
@@ -294,9 +288,20 @@ impl Progress for Bar {
         self.with(ProgressBar::finish_and_clear);
     }
 
+    fn message(&self, text: &str) {
+        if !self.quiet {
+            let text = text.to_string();
+            self.with(|b| b.set_message(text));
+        }
+    }
+
     fn note(&self, line: &str) {
         if !self.quiet {
             eprintln!("{line}");
         }
+    }
+
+    fn warn(&self, line: &str) {
+        eprintln!("{line}");
     }
 }

@@ -1,0 +1,281 @@
+//! The `check-facts` job (a scenario's run, or a run directory, against observed targets) and
+//! the `calibrate` job (parameter estimation by the method of simulated moments).
+
+use super::outdir::{check_out_dir, create_out_dir, remove_stale};
+use super::{thread_count, usage, Clock, PlotReport, Progress};
+use crate::engine::{self, MonteCarlo, Sink, Workers};
+use crate::error::Result;
+use crate::model::metrics::{MetricSet, Trajectory};
+use crate::output::calibration::{self as cal_out, EvalLog};
+use crate::output::facts::{write_facts, FACTS_FILE};
+use crate::output::{self, Manifest, MonteCarloStats, ScenarioSeries};
+use crate::scenario;
+use crate::sweep::calibrate::{self, Calibration, Estimate};
+use crate::sweep::targets::{fit, Target, TargetFile, TargetFit};
+use std::path::{Path, PathBuf};
+
+/// The targets file used when none is given.
+pub const DEFAULT_TARGETS: &str = "scenarios/targets/china-2019-2024.toml";
+
+/// What to check.
+#[derive(Debug, Clone, Default)]
+pub struct CheckFactsJob {
+    /// A scenario file (run it) or the output directory of `run --trajectories` (read it).
+    pub input: PathBuf,
+    /// Targets file.
+    pub targets: PathBuf,
+    /// Replicates (default: the scenario's `replicates`).
+    pub replicates: Option<u64>,
+    /// Master seed (default: the scenario's `seed`).
+    pub seed: Option<u64>,
+    /// Worker threads (see [`thread_count`]).
+    pub threads: Option<usize>,
+    /// `key=value` overrides of the scenario.
+    pub set: Vec<String>,
+    /// Output directory when running a scenario.
+    pub out: PathBuf,
+}
+
+/// What a finished fact check found.
+#[derive(Debug, Clone)]
+pub struct FactsReport {
+    /// The run directory that holds `facts.csv`.
+    pub dir: PathBuf,
+    /// The targets, in file order.
+    pub targets: Vec<Target>,
+    /// The model's fit to each.
+    pub fits: Vec<TargetFit>,
+    /// Replicates behind the fits.
+    pub replicates: u64,
+    /// The `facts.csv` written.
+    pub facts_file: PathBuf,
+    /// Seconds from the start of the job.
+    pub seconds: f64,
+}
+
+/// Checks `args`: runs the scenario into its output directory (a run directory, stale files
+/// removed first) or reads the given run directory's trajectories, fits every target and writes
+/// `facts.csv`. Charts are not drawn here: see [`render_report`].
+pub fn check_facts(args: &CheckFactsJob, progress: &dyn Progress) -> Result<FactsReport> {
+    let clock = Clock::start();
+    if !args.targets.is_file() {
+        return Err(usage(format!(
+            "--targets {}: no such file (the default is {DEFAULT_TARGETS}, relative to the working directory)",
+            args.targets.display()
+        )));
+    }
+    let file = TargetFile::load(&args.targets)?;
+    let (dir, targets, fits, replicates) =
+        if args.input.is_dir() { from_dir(args, &file)? } else { from_scenario(args, &file, &clock, progress)? };
+    let facts_file = write_facts(&dir.join(FACTS_FILE), &targets, &fits)?;
+    Ok(FactsReport { dir, targets, fits, replicates, facts_file, seconds: clock.elapsed_s() })
+}
+
+/// Draws the charts and report of a checked run directory.
+pub fn render_report(dir: &Path) -> Result<PlotReport> {
+    let clock = Clock::start();
+    let files = crate::plot::render(dir).map_err(|e| {
+        e.context(format!("drawing the report (facts.csv is complete; `zeromile plot {}` retries)", dir.display()))
+    })?;
+    Ok(PlotReport { files, seconds: clock.elapsed_s() })
+}
+
+/// Feeds the run statistics and collects each replicate's target values.
+struct FactsSink<'a> {
+    stats: MonteCarloStats,
+    targets: &'a [Target],
+    values: Vec<Vec<f64>>,
+    progress: &'a dyn Progress,
+}
+
+impl Sink for FactsSink<'_> {
+    fn replicate(&mut self, _replicate: u64, trajectories: &[Trajectory]) -> Result<()> {
+        self.stats.add_replicate(trajectories);
+        if let Some(t) = trajectories.first() {
+            self.values.push(self.targets.iter().map(|x| x.value(t)).collect());
+        }
+        Ok(())
+    }
+
+    fn progress(&mut self, done: u64) {
+        self.progress.advance(done);
+    }
+}
+
+type Checked = (PathBuf, Vec<Target>, Vec<TargetFit>, u64);
+
+fn from_scenario(args: &CheckFactsJob, file: &TargetFile, clock: &Clock, progress: &dyn Progress) -> Result<Checked> {
+    let full = scenario::load(&args.input, &args.set)?;
+    let s = file.horizon(&full);
+    let targets = file.resolve(&s)?;
+    let replicates = args.replicates.unwrap_or(s.replicates);
+    if replicates == 0 {
+        return Err(usage("--replicates must be at least 1"));
+    }
+    let master_seed = args.seed.unwrap_or(s.seed);
+    let threads = thread_count(args.threads);
+    check_out_dir(&args.out)?;
+    create_out_dir(&args.out)?;
+    for stale in [output::MANIFEST_FILE, FACTS_FILE, output::TRAJECTORIES_FILE] {
+        remove_stale(&args.out.join(stale))?;
+    }
+    crate::plot::remove_stale(&args.out)?;
+    let series = vec![ScenarioSeries {
+        name: s.name.clone(),
+        metrics: MetricSet::new(&s.markets.iter().map(|m| m.id.as_str()).collect::<Vec<_>>()),
+        dates: (0..s.months()).map(|i| s.start.offset(i as i64)).collect(),
+    }];
+    progress.start(replicates, "replicates");
+    let mut sink = FactsSink { stats: MonteCarloStats::new(series), targets: &targets, values: Vec::new(), progress };
+    let scenarios = std::slice::from_ref(&s);
+    engine::run_monte_carlo(
+        &MonteCarlo { scenarios, master_seed, replicates, threads, shard: engine::Shard::ALL },
+        &mut sink,
+    )?;
+    progress.finish();
+    let fits = fit(&targets, &sink.values).ok_or_else(|| usage("no replicates"))?;
+    let used_threads = if threads == 0 { rayon::current_num_threads() } else { threads };
+    let source = args.input.display().to_string();
+    let mut manifest = Manifest::for_run(std::slice::from_ref(&s), &[source], &args.set, master_seed, replicates);
+    manifest.files = vec![FACTS_FILE.to_string()];
+    manifest.provenance = clock.provenance(used_threads);
+    if manifest.provenance.command.is_empty() {
+        manifest.provenance.command.push("zeromile".into());
+    }
+    output::write_outputs(&args.out, &sink.stats, &manifest)?;
+    Ok((args.out.clone(), targets, fits, replicates))
+}
+
+fn from_dir(args: &CheckFactsJob, file: &TargetFile) -> Result<Checked> {
+    let dir = args.input.clone();
+    let traj = dir.join("trajectories.csv");
+    if !traj.is_file() {
+        return Err(usage(format!(
+            "{}: no trajectories.csv; rerun `zeromile run ... --trajectories -o {}` or give check-facts the scenario file",
+            dir.display(),
+            dir.display()
+        ))
+        );
+    }
+    let read = output::read_trajectories(&traj)?;
+    let first = read.replicates.first().ok_or_else(|| usage(format!("{}: no replicates", traj.display())))?;
+    let start = *first.dates.first().ok_or_else(|| usage(format!("{}: no months", traj.display())))?;
+    let months = first.months();
+    let end = start.offset(months as i64 - 1);
+    let markets: Vec<String> =
+        read.metrics.names.iter().filter_map(|n| n.strip_prefix("exports_")).map(str::to_string).collect();
+    // A scenario with the run's months and markets, to resolve the targets against.
+    let mut s = scenario::Scenario { start, end, name: read.scenario.clone(), ..Default::default() };
+    s.markets.retain(|m| markets.contains(&m.id));
+    let targets = file.resolve(&s)?;
+    let values: Vec<Vec<f64>> = read.replicates.iter().map(|t| targets.iter().map(|x| x.value(t)).collect()).collect();
+    let fits = fit(&targets, &values).ok_or_else(|| usage("no replicates"))?;
+    Ok((dir, targets, fits, read.replicates.len() as u64))
+}
+
+/// What to calibrate.
+#[derive(Debug, Clone, Default)]
+pub struct CalibrateJob {
+    /// Calibration file.
+    pub calibration: PathBuf,
+    /// Output directory (default: `out/calibrate-<name>`).
+    pub out: Option<PathBuf>,
+    /// Worker threads (see [`thread_count`]).
+    pub threads: Option<usize>,
+    /// Continue an interrupted calibration in the same directory.
+    pub resume: bool,
+}
+
+/// What a finished calibration found.
+#[derive(Debug)]
+pub struct CalibrationReport {
+    /// The output directory.
+    pub out: PathBuf,
+    /// The calibration run.
+    pub calibration: Calibration,
+    /// Its estimate.
+    pub estimate: Estimate,
+    /// Seconds from the start of the job.
+    pub seconds: f64,
+}
+
+/// Runs the calibration `args`: loads and checks the calibration file, opens (or resumes) its
+/// evaluation log, runs the optimiser (every evaluation logged as it finishes) and writes the
+/// estimates, fit and manifest. When the optimiser fails, the best point so far is reported
+/// through [`Progress::warn`] before the error is returned.
+pub fn calibrate(args: &CalibrateJob, progress: &dyn Progress) -> Result<CalibrationReport> {
+    let clock = Clock::start();
+    let cal = calibrate::load(&args.calibration)?;
+    let out = args.out.clone().unwrap_or_else(|| Path::new("out").join(format!("calibrate-{}", cal.name)));
+    check_out_dir(&out)?;
+    let workers = Workers::new(thread_count(args.threads))?;
+    let hash = output::hash_hex(cal.canonical_text().as_bytes());
+    let names: Vec<String> = cal.parameters.iter().map(|p| p.name.clone()).collect();
+    let (mut log, done) = EvalLog::open(&out, &names, &hash, args.resume)?;
+    let budget = (cal.restarts as u64 + 1) * (cal.max_iterations * 2 + names.len() as u64 + 1);
+    {
+        let resumed =
+            if done.is_empty() { String::new() } else { format!("; {} logged evaluations reused", done.len()) };
+        progress.note(&format!(
+            "calibrate {:?}: {} parameters, {} targets, {} replicates per candidate, up to {} iterations x {} start(s){resumed}",
+            cal.name,
+            names.len(),
+            cal.targets.len(),
+            cal.replicates,
+            cal.max_iterations,
+            cal.restarts + 1
+        ));
+    }
+    progress.start(budget, "evaluations (at most)");
+    let mut best: Option<(f64, Vec<f64>)> = None;
+    let result = calibrate::run(&cal, &workers, &done, &mut |e| {
+        log.append(e)?;
+        if best.as_ref().is_none_or(|(d, _)| e.distance < *d) {
+            best = Some((e.distance, e.values.clone()));
+            progress.message(&format!("best {:.4}", e.distance));
+        }
+        progress.advance(e.index as u64 + 1);
+        Ok(())
+    });
+    progress.finish();
+    log.finish()?;
+    let est = match result {
+        Ok(e) => e,
+        Err(e) => {
+            if let Some((d, v)) = &best {
+                progress.warn(&format!(
+                    "interrupted; best so far: distance {d:.5} at {} (log: {}; --resume continues)",
+                    cal.overrides(v).join(" "),
+                    out.join(cal_out::LOG_FILE).display()
+                ));
+            }
+            return Err(e);
+        }
+    };
+    let manifest = serde_json::json!({
+        "kind": "calibration",
+        "engine": "zeromile",
+        "engine_version": env!("CARGO_PKG_VERSION"),
+        "calibration": cal.name,
+        "source": cal.source.display().to_string(),
+        "base": cal.base_source,
+        "base_hash": output::hash_hex(cal.base.canonical_text().as_bytes()),
+        "targets": cal.targets_source,
+        "set": cal.set,
+        "calibration_hash": hash,
+        "replicates": cal.replicates,
+        "seed": cal.seed,
+        "method": "method of simulated moments: D = sum_i w_i ((median_i - observed_i) / half band width_i)^2 / sum_i w_i, \
+                   common random numbers, Nelder-Mead (argmin) on the unit cube of the parameter ranges",
+        "distance": est.distance,
+        "evaluations": est.evaluations,
+        "estimates": cal.parameters.iter().zip(&est.values).map(|(p, v)| (p.name.clone(), serde_json::json!(v))).collect::<serde_json::Map<_, _>>(),
+        "set_estimates": cal.overrides(&est.values),
+        "inside": est.fits.iter().filter(|f| f.inside).count(),
+        "wall_time_s": clock.elapsed_s(),
+        "command": std::env::args().collect::<Vec<_>>(),
+        "files": [cal_out::LOG_FILE, cal_out::ESTIMATES_FILE, cal_out::FIT_FILE],
+    });
+    cal_out::write_results(&out, &cal, &est, &manifest)?;
+    Ok(CalibrationReport { out, calibration: cal, estimate: est, seconds: clock.elapsed_s() })
+}
