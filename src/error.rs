@@ -37,15 +37,16 @@ pub enum Error {
         /// What was wrong and what was expected.
         message: String,
     },
-    /// A file could not be read or written.
-    #[error("{action}{path}: {source}")]
+    /// A file could not be read or written. The I/O error is part of the message and not a
+    /// chained source, so an error chain prints it once.
+    #[error("{action}{path}: {error}")]
     Io {
         /// What was being done, with a trailing space (`"creating "`), or empty.
         action: &'static str,
         /// The file involved.
         path: PathBuf,
         /// The underlying error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A step of a job failed for the reason in `source`; `context` says which step and what
     /// is already complete.
@@ -64,13 +65,13 @@ pub enum Error {
 impl Error {
     /// Builds an I/O error for `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { action: "", path: path.into(), source }
+        Error::Io { action: "", path: path.into(), error: source }
     }
 
     /// An I/O error while `action` (`"creating "`, `"removing "`, with its trailing space) was
     /// being done to `path`.
     pub fn io_while(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { action, path: path.into(), source }
+        Error::Io { action, path: path.into(), error: source }
     }
 
     /// Wraps `self` with the step that failed.

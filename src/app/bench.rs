@@ -81,7 +81,7 @@ pub fn roofline(n: usize) -> Result<(Timing, u64)> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()
-        .map_err(|e| Error::Usage(format!("cannot start a 1-thread pool: {e}")))?;
+        .map_err(|e| Error::io("a 1-thread rayon pool", std::io::Error::other(e)))?;
     let mut ns = Vec::new();
     let mut buyers = 0;
     for _ in 0..REPEATS {

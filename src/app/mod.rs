@@ -98,7 +98,8 @@ pub fn parse_shard(spec: &str) -> Result<Shard> {
     Shard::parse_with(spec, id.as_deref())
 }
 
-/// `path` made absolute against the working directory (not resolving links), for comparing.
+/// `path` made canonical (links resolved) where it exists, else joined to the working
+/// directory, for comparing.
 pub fn absolute(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| std::env::current_dir().map(|d| d.join(path)).unwrap_or_default())
 }

@@ -29,7 +29,7 @@ pub fn write_script(path: &Path, script: &str) -> Result<PathBuf> {
 fn make_executable(path: &Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
-        .map_err(|e| Error::io_while("making executable: ", path, e))
+        .map_err(|e| Error::io_while("making executable ", path, e))
 }
 
 #[cfg(not(unix))]

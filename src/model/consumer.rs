@@ -191,7 +191,7 @@ pub fn build_tables(p: &ConsumerParams, offers: &[Offer], regions: usize, p_ref:
 pub struct MarketSignals<'a> {
     /// Observed monthly price change last month (fraction).
     pub pi_last: f64,
-    /// The trend rule's forecast of this month's change ([`Expectations::trend_forecast`]).
+    /// The trend rule's forecast of the next monthly change ([`Expectations::trend_forecast`]).
     pub trend_forecast: f64,
     /// Probability of adopting the trend rule on revision.
     pub trend_probability: f64,

@@ -320,8 +320,6 @@ fn buy(firms: &mut [Automaker], mix: &PurchaseMix, wanted: f64) -> Purchases {
 /// What the exporter phase did this month.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ExportFlows {
-    /// Cars registered for export this month (vehicles).
-    pub registered: f64,
     /// Mean purchase price of them (yuan/vehicle; the mix price when none were bought).
     pub purchase_price: f64,
     /// Cars shipped abroad this month, all destinations (vehicles).
@@ -395,7 +393,7 @@ pub fn trade(
         m.ship(out, e.transit_months);
         pl.age(carry);
     }
-    ExportFlows { registered: bought.qty, purchase_price: p_avg, shipped, shipped_ev }
+    ExportFlows { purchase_price: p_avg, shipped, shipped_ev }
 }
 
 /// Phase 7b: active traders update their smoothed realised margin share from their
