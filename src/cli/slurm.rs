@@ -1,13 +1,10 @@
-//! `zeromile slurm`: writes an sbatch job-array script for a sharded run or sweep, whose
-//! lowest array task also submits the dependent merge job.
+//! `zeromile slurm`: arguments, then [`zeromile::app::slurm`]'s script, printed or written.
 
 use anyhow::{Context, Result};
 use clap::Args;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use zeromile::scenario;
-
-use super::BadInput;
+use std::path::PathBuf;
+use zeromile::app::slurm::{self, SlurmJob};
 
 #[derive(Args, Debug)]
 pub(super) struct SlurmArgs {
@@ -51,228 +48,33 @@ pub(super) struct SlurmArgs {
     job_name: Option<String>,
 }
 
-/// What the array tasks run.
-enum Work {
-    /// `zeromile run` of these scenario files.
-    Run(Vec<PathBuf>),
-    /// `zeromile sweep` of this sweep file.
-    Sweep(PathBuf),
-}
-
 pub(super) fn slurm_cmd(args: SlurmArgs) -> Result<()> {
-    let work = check_inputs(&args)?;
+    let job = SlurmJob {
+        files: args.files,
+        shards: args.shards,
+        cpus_per_task: args.cpus_per_task,
+        partition: args.partition,
+        time: args.time,
+        out: args.out,
+        output_dir: args.output_dir,
+        replicates: args.replicates,
+        seed: args.seed,
+        set: args.set,
+        trajectories: args.trajectories,
+        job_name: args.job_name,
+    };
+    let work = slurm::check_inputs(&job)?;
     let exe = std::env::current_exe().context("finding the path of the zeromile binary")?;
     let exe = exe.canonicalize().unwrap_or(exe);
-    let out_dir = absolute(&args.output_dir)?;
-    let script = script(&args, &work, &exe, &out_dir)?;
-    zeromile::app::slurm::create_log_dir(&out_dir)?;
-    match &args.out {
+    let out_dir = slurm::absolute(&job.output_dir)?;
+    let script = slurm::script(&job, &work, &exe, &out_dir)?;
+    slurm::create_log_dir(&out_dir)?;
+    match &job.out {
         Some(path) if path.as_os_str() != "-" => {
-            let path = zeromile::app::slurm::write_script(path, &script)?;
+            let path = slurm::write_script(path, &script)?;
             eprintln!("wrote {}; submit it with: sbatch {}", path.display(), path.display());
         }
         _ => std::io::stdout().lock().write_all(script.as_bytes())?,
     }
     Ok(())
-}
-
-/// Checks the files before any script is written: a sweep file alone, or valid scenarios.
-fn check_inputs(args: &SlurmArgs) -> Result<Work> {
-    let mut sweeps = Vec::new();
-    for path in &args.files {
-        std::fs::read_to_string(path).map_err(|e| {
-            BadInput(format!("{}: cannot read it ({e}); expected a scenario or sweep TOML file", path.display()))
-        })?;
-        // A sweep file has a top-level `[sweep]` table; anything else is checked as a scenario.
-        if super::sweep::is_sweep_file(path) {
-            sweeps.push(path.clone());
-        }
-    }
-    if let Some(sweep) = sweeps.first() {
-        if args.files.len() > 1 {
-            return Err(BadInput(format!(
-                "{} is a sweep file ([sweep] table): give it alone, not with other files",
-                sweep.display()
-            ))
-            .into());
-        }
-        if !args.set.is_empty() || args.trajectories || args.replicates.is_some() || args.seed.is_some() {
-            return Err(BadInput(
-                "--set, --trajectories, --replicates and --seed apply to scenario runs; a sweep file sets its \
-                 own replicates, seed and overrides (`[sweep]` replicates, seed, set)"
-                    .into(),
-            )
-            .into());
-        }
-        zeromile::sweep::spec::load(sweep)?;
-        return Ok(Work::Sweep(absolute(sweep)?));
-    }
-    let mut names = Vec::new();
-    for path in &args.files {
-        let s = scenario::load(path, &args.set)?;
-        if names.contains(&s.name) {
-            return Err(BadInput(format!("two scenarios are named {:?}: give each a distinct `name`", s.name)).into());
-        }
-        names.push(s.name);
-    }
-    if args.replicates == Some(0) {
-        return Err(BadInput("--replicates must be at least 1".into()).into());
-    }
-    let files = args.files.iter().map(|p| absolute(p)).collect::<Result<_>>()?;
-    Ok(Work::Run(files))
-}
-
-/// The sbatch script.
-fn script(args: &SlurmArgs, work: &Work, exe: &Path, out_dir: &Path) -> Result<String> {
-    let n = args.shards;
-    let first = match work {
-        Work::Run(files) => &files[0],
-        Work::Sweep(file) => file,
-    };
-    let stem = first.file_stem().map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
-    let name = args.job_name.clone().unwrap_or_else(|| format!("zeromile-{stem}"));
-    if name.is_empty() || name.contains(|c: char| c.is_whitespace() || c == '\'' || c == '"') {
-        return Err(BadInput(format!("--job-name {name:?}: use a name without spaces or quotes")).into());
-    }
-    let mut shard_cmd: Vec<String> = vec!["\"$ZEROMILE\"".into()];
-    let what = match work {
-        Work::Run(files) => {
-            shard_cmd.push("run".into());
-            shard_cmd.extend(files.iter().map(|f| quote(&f.to_string_lossy())));
-            format!("zeromile run of {}", files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(" "))
-        }
-        Work::Sweep(file) => {
-            shard_cmd.push("sweep".into());
-            shard_cmd.push(quote(&file.to_string_lossy()));
-            format!("zeromile sweep of {}", file.display())
-        }
-    };
-    if let Some(r) = args.replicates {
-        shard_cmd.push(format!("--replicates {r}"));
-    }
-    if let Some(s) = args.seed {
-        shard_cmd.push(format!("--seed {s}"));
-    }
-    for kv in &args.set {
-        shard_cmd.push(format!("--set {}", quote(kv)));
-    }
-    if args.trajectories {
-        shard_cmd.push("--trajectories".into());
-    }
-    shard_cmd.push("--shard \"$SLURM_ARRAY_TASK_ID/$N\"".into());
-    shard_cmd.push("--out \"$OUT/shard-$SLURM_ARRAY_TASK_ID\"".into());
-    shard_cmd.push("--quiet".into());
-
-    let mut directives = vec![
-        format!("--job-name={name}"),
-        format!("--array=0-{}", n - 1),
-        format!("--cpus-per-task={}", args.cpus_per_task),
-        format!("--output={}", sbatch_path(&out_dir.join("logs").join("%x-%A_%a.out"))?),
-    ];
-    let mut merge_opts = vec![format!("--job-name={name}-merge"), "--cpus-per-task=1".to_string()];
-    if let Some(p) = &args.partition {
-        check_word("--partition", p)?;
-        directives.push(format!("--partition={p}"));
-        merge_opts.push(format!("--partition={p}"));
-    }
-    if let Some(t) = &args.time {
-        check_word("--time", t)?;
-        directives.push(format!("--time={t}"));
-        merge_opts.push(format!("--time={t}"));
-    }
-    let invocation: Vec<String> = std::env::args().map(|a| quote(&a)).collect();
-
-    let mut s = String::new();
-    s.push_str("#!/bin/bash\n");
-    for d in &directives {
-        s.push_str(&format!("#SBATCH {d}\n"));
-    }
-    s.push_str(&format!(
-        r#"#
-# Slurm job array: {what}, split into {n} shards
-# (shard K runs the replicates or sweep points i with i % {n} == K), then one merge job.
-# Generated by zeromile {version}: {invocation}
-#
-#   sbatch THIS_FILE                   run every shard; the lowest task also submits the merge
-#   sbatch --array=2,5 THIS_FILE       rerun only shards 2 and 5 (the merge is submitted again)
-#   ZEROMILE=/path/to/zeromile sbatch THIS_FILE     use another binary
-#
-# Results: {out}/merged/ (what the unsharded command writes), shards in {out}/shard-K/,
-# logs in {out}/logs/. `zeromile merge {out}/shard-* --out DIR` merges by hand; it names any
-# missing shard. See docs/cluster.md.
-set -euo pipefail
-
-ZEROMILE=${{ZEROMILE:-{exe}}}
-N={n}  # the shard count is fixed here, never $SLURM_ARRAY_TASK_COUNT: a rerun of some shards keeps the split
-OUT={out_q}
-
-if [ -z "${{SLURM_ARRAY_TASK_ID:-}}" ]; then
-    echo "submit this script with sbatch (it is a job array of $N tasks): sbatch $0" >&2
-    exit 2
-fi
-
-# POSIX single quotes, for the merge job's command line.
-q() {{ printf "'%s'" "${{1//\'/\'\\\'\'}}"; }}
-
-if [ "$SLURM_ARRAY_TASK_ID" = "${{SLURM_ARRAY_TASK_MIN:-0}}" ]; then
-    # The merge starts once every task of this array has succeeded; if one fails it is cancelled
-    # (--kill-on-invalid-dep) instead of waiting forever: rerun the failed shards as above.
-    merge_cmd="$(q "$ZEROMILE") merge $(q "$OUT")/shard-* --out $(q "$OUT/merged") --quiet"
-    if merge_id=$(sbatch --parsable {merge_opts} \
-        --dependency=afterok:"$SLURM_ARRAY_JOB_ID" --kill-on-invalid-dep=yes \
-        --output="$OUT/logs/%x-%j.out" --wrap "$merge_cmd"); then
-        echo "${{merge_id%%;*}}" > "$OUT/logs/merge-job-id"
-        echo "submitted merge job ${{merge_id%%;*}} after array job $SLURM_ARRAY_JOB_ID"
-    else
-        echo "warning: could not submit the merge job; when all shards are done run: $merge_cmd" >&2
-    fi
-fi
-
-# One shard; rayon uses SLURM_CPUS_PER_TASK threads.
-exec {shard_cmd}
-"#,
-        version = env!("CARGO_PKG_VERSION"),
-        invocation = invocation.join(" "),
-        out = out_dir.display(),
-        exe = quote(&exe.to_string_lossy()),
-        out_q = quote(&out_dir.to_string_lossy()),
-        merge_opts = merge_opts.join(" "),
-        shard_cmd = shard_cmd.join(" "),
-    ));
-    Ok(s)
-}
-
-/// `s` as one shell word: unchanged when it has only safe characters, else single-quoted.
-fn quote(s: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "_-./:=,+@%".contains(c);
-    if !s.is_empty() && s.chars().all(safe) {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
-}
-
-/// A path for an `#SBATCH` line, which sbatch does not unquote: it must have no spaces or quotes.
-fn sbatch_path(p: &Path) -> Result<String> {
-    let s = p.to_string_lossy().into_owned();
-    check_word("--output-dir", &s)?;
-    Ok(s)
-}
-
-/// Refuses option values that would break an `#SBATCH` line or the shell script.
-fn check_word(flag: &str, v: &str) -> Result<()> {
-    if v.is_empty() || v.contains(|c: char| c.is_whitespace() || "'\"\\$`;&|<>#".contains(c)) {
-        return Err(
-            BadInput(format!("{flag} {v:?}: expected a value without spaces, quotes or shell characters")).into()
-        );
-    }
-    Ok(())
-}
-
-/// `p` made absolute against the working directory (it need not exist yet).
-fn absolute(p: &Path) -> Result<PathBuf> {
-    if let Ok(c) = p.canonicalize() {
-        return Ok(c);
-    }
-    Ok(std::env::current_dir().context("reading the working directory")?.join(p))
 }
