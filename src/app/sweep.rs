@@ -6,7 +6,8 @@ use super::{parse_shard, thread_count, usage, Progress};
 use crate::engine::{self, Shard, Workers};
 use crate::error::Result;
 use crate::output::sweep::{
-    points_header, PartialState, PointsLog, PointsTable, ShardInfo, SweepManifest, POINTS_FILE, SENSITIVITY_FILE,
+    points_header, OutcomeInfo, ParameterInfo, PartialState, PointsLog, PointsTable, ShardInfo, SweepInfo,
+    SweepManifest, POINTS_FILE, SENSITIVITY_FILE,
 };
 use crate::output::{self, MANIFEST_FILE};
 use crate::sweep::analysis::{self, Plan};
@@ -66,55 +67,54 @@ pub fn is_sweep_file(path: &Path) -> bool {
 }
 
 /// The `sweep` object of the manifest: everything about the sweep a reader (or `merge`) needs.
-fn sweep_json(s: &Sweep) -> serde_json::Value {
-    use serde_json::json;
-    let parameters: Vec<serde_json::Value> = s
+fn sweep_info(s: &Sweep) -> SweepInfo {
+    let parameters = s
         .parameters
         .iter()
-        .map(|p| {
-            json!({
-                "name": p.name,
-                "path": p.paths[0],
-                "paths": p.paths,
-                "low": p.factor.low,
-                "high": p.factor.high,
-                "scale": match p.factor.scale { crate::sweep::design::Scale::Linear => "linear", crate::sweep::design::Scale::Log => "log" },
-                "levels": p.factor.levels,
-                "integer": p.factor.integer,
-            })
+        .map(|p| ParameterInfo {
+            high: p.factor.high,
+            integer: p.factor.integer,
+            levels: p.factor.levels.clone(),
+            low: p.factor.low,
+            name: p.name.clone(),
+            path: p.paths[0].clone(),
+            paths: p.paths.clone(),
+            scale: match p.factor.scale {
+                crate::sweep::design::Scale::Linear => "linear",
+                crate::sweep::design::Scale::Log => "log",
+            }
+            .into(),
         })
         .collect();
-    let outcomes: Vec<serde_json::Value> = s
+    let outcomes = s
         .outcomes
         .iter()
-        .map(|o| {
-            json!({
-                "name": o.spec.name,
-                "metric": o.spec.metric,
-                "window": o.spec.window.describe(),
-                "from": o.spec.window.from.map(|d| d.to_string()),
-                "to": o.spec.window.to.map(|d| d.to_string()),
-                "aggregation": o.spec.aggregation.name(),
-                "unit": o.unit,
-                "label": o.label(),
-            })
+        .map(|o| OutcomeInfo {
+            aggregation: o.spec.aggregation.name().into(),
+            from: o.spec.window.from.map(|d| d.to_string()),
+            label: o.label().into(),
+            metric: o.spec.metric.clone(),
+            name: o.spec.name.clone(),
+            to: o.spec.window.to.map(|d| d.to_string()),
+            unit: o.unit.clone(),
+            window: o.spec.window.describe(),
         })
         .collect();
-    json!({
-        "name": s.name,
-        "source": s.source.display().to_string(),
-        "base": s.base_source,
-        "base_scenario": s.base.name,
-        "base_hash": output::hash_hex(s.base.canonical_text().as_bytes()),
-        "set": s.set,
-        "design": s.design.name(),
-        "points": s.points(),
-        "replicates": s.replicates,
-        "seed": s.seed,
-        "parameters": parameters,
-        "outcomes": outcomes,
-        "plan": serde_json::to_value(Plan::of(s)).unwrap_or_default(),
-    })
+    SweepInfo {
+        base: s.base_source.clone(),
+        base_hash: output::hash_hex(s.base.canonical_text().as_bytes()),
+        base_scenario: s.base.name.clone(),
+        design: s.design.name().into(),
+        name: s.name.clone(),
+        outcomes,
+        parameters,
+        plan: Plan::of(s),
+        points: s.points(),
+        replicates: s.replicates,
+        seed: s.seed,
+        set: s.set.clone(),
+        source: s.source.display().to_string(),
+    }
 }
 
 fn provenance(threads: usize, started: Instant, extra: serde_json::Value) -> serde_json::Value {
@@ -211,7 +211,7 @@ pub fn sweep(args: &SweepJob, progress: &dyn Progress) -> Result<SweepReport> {
              across points); {}",
             engine::seed::DERIVATION
         ),
-        sweep: sweep_json(&sweep),
+        sweep: sweep_info(&sweep),
         files: vec![POINTS_FILE.into()],
         provenance: provenance(workers.threads(), started, serde_json::json!({})),
     };
@@ -227,8 +227,7 @@ pub fn sweep(args: &SweepJob, progress: &dyn Progress) -> Result<SweepReport> {
 /// Writes the analysis, charts and manifest of a complete sweep directory whose `points.csv`
 /// is in place. Shared by `sweep` and `merge`, so both write the same bytes.
 pub fn finish(out: &Path, mut manifest: SweepManifest, no_plots: bool) -> Result<Vec<String>> {
-    let plan: Plan = serde_json::from_value(manifest.sweep["plan"].clone())
-        .map_err(|e| usage(format!("{}: sweep manifest without a readable plan: {e}", out.display())))?;
+    let plan = manifest.sweep.plan.clone();
     let mut files = vec![POINTS_FILE.to_string()];
     let sens = out.join(SENSITIVITY_FILE);
     if plan.has_indices() {

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::sweep::analysis::IndexRow;
+use crate::sweep::analysis::{IndexRow, Plan};
 use crate::sweep::run::PointResult;
 
 use super::atomic::AtomicFile;
@@ -284,13 +284,94 @@ pub struct SweepManifest {
     pub points_here: usize,
     /// How replicate keys follow from the sweep seed.
     pub seed_derivation: String,
-    /// The sweep: name, source, base, design, seed, replicates, parameters, outcomes.
-    pub sweep: serde_json::Value,
+    /// The sweep: name, source, base, design, seed, replicates, parameters, outcomes, plan.
+    pub sweep: SweepInfo,
     /// Output files, relative to the directory (the manifest excluded).
     pub files: Vec<String>,
     /// Run-specific facts that do not affect any result (threads, wall time, command, start):
     /// the only part of the manifest that may differ between equal sweeps.
     pub provenance: serde_json::Value,
+}
+
+/// The `sweep` object of a sweep manifest: everything about the sweep a reader (or `merge`)
+/// needs. Fields are declared in alphabetical order, the order the manifest has always listed
+/// them in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepInfo {
+    /// Base scenario file, as written in the sweep file.
+    pub base: String,
+    /// FNV-1a hash of the base scenario's canonical text (with `sweep.set`).
+    pub base_hash: String,
+    /// Name of the base scenario.
+    pub base_scenario: String,
+    /// Design name (`grid`, `random`, `lhs`, `saltelli`, `morris`).
+    pub design: String,
+    /// Sweep name.
+    pub name: String,
+    /// The outcomes, in column order.
+    pub outcomes: Vec<OutcomeInfo>,
+    /// The swept parameters, in column order.
+    pub parameters: Vec<ParameterInfo>,
+    /// What the analysis needs (keys in alphabetical order, as the manifest has always had them).
+    #[serde(serialize_with = "sorted_keys")]
+    pub plan: Plan,
+    /// Points of the design.
+    pub points: usize,
+    /// Replicates per point.
+    pub replicates: u64,
+    /// Sweep seed.
+    pub seed: u64,
+    /// `sweep.set` overrides of the base scenario.
+    pub set: Vec<String>,
+    /// The sweep file, as given.
+    pub source: String,
+}
+
+/// One swept parameter of [`SweepInfo`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParameterInfo {
+    /// Upper end of the range.
+    pub high: f64,
+    /// Values are rounded to whole numbers.
+    pub integer: bool,
+    /// Explicit levels, if the range is given by them.
+    pub levels: Option<Vec<f64>>,
+    /// Lower end of the range.
+    pub low: f64,
+    /// Column name.
+    pub name: String,
+    /// The first scenario key it sets.
+    pub path: String,
+    /// Every scenario key it sets.
+    pub paths: Vec<String>,
+    /// `linear` or `log`.
+    pub scale: String,
+}
+
+/// One outcome of [`SweepInfo`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutcomeInfo {
+    /// Aggregation over the window (`sum`, `mean`, …).
+    pub aggregation: String,
+    /// First month of the window, if bounded.
+    pub from: Option<String>,
+    /// Readable label.
+    pub label: String,
+    /// Metric reduced.
+    pub metric: String,
+    /// Column name.
+    pub name: String,
+    /// Last month of the window, if bounded.
+    pub to: Option<String>,
+    /// Unit of the value.
+    pub unit: String,
+    /// The window in words.
+    pub window: String,
+}
+
+/// Serializes `value` through a JSON value, whose objects list their keys in alphabetical order.
+fn sorted_keys<T: Serialize, S: serde::Serializer>(value: &T, s: S) -> std::result::Result<S::Ok, S::Error> {
+    serde_json::to_value(value).map_err(serde::ser::Error::custom)?.serialize(s)
 }
 
 /// Which shard a directory holds.
