@@ -162,37 +162,7 @@ impl RunShards {
         if dirs.is_empty() {
             return Err(Error::Usage("no shard directories given".into()));
         }
-        let mut unfinished = Vec::new();
-        let mut shards: Vec<(PathBuf, Manifest, ShardInfo)> = Vec::new();
-        for dir in dirs {
-            let path = dir.join(MANIFEST_FILE);
-            if !dir.is_dir() {
-                return Err(Error::Usage(format!("{}: no such directory (expected a shard directory)", dir.display())));
-            }
-            if !path.is_file() {
-                unfinished.push(dir.display().to_string());
-                continue;
-            }
-            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-            let m: Manifest = serde_json::from_str(&text)
-                .map_err(|e| Error::Usage(format!("{}: not a zeromile shard manifest: {e}", path.display())))?;
-            let foreign = |why: String| {
-                Error::Usage(format!(
-                    "{}: {why}; merge takes the directories written by `zeromile run --shard K/N`",
-                    dir.display()
-                ))
-            };
-            if m.kind == KIND_RUN {
-                return Err(foreign("a finished run (kind \"run\"), not a shard".into()));
-            }
-            if m.kind != KIND_RUN_SHARD {
-                return Err(foreign(format!("kind {:?}, expected {KIND_RUN_SHARD:?}", m.kind)));
-            }
-            let Some(info) = m.shard else {
-                return Err(foreign("the manifest has no `shard` field".into()));
-            };
-            shards.push((dir.clone(), m, info));
-        }
+        let (shards, unfinished) = read_shard_manifests(dirs)?;
         let Some((first_dir, first, first_info)) = shards.first().cloned() else {
             return Err(Error::Usage(format!(
                 "no finished shard among {} (no manifest.json: failed, still running or not shards)",
@@ -430,6 +400,44 @@ impl ReplicateFile {
         }
         Ok(())
     }
+}
+
+/// Reads the manifest of every shard directory in `dirs`: the finished shards (directory,
+/// manifest, shard) and the directories without a manifest yet. Anything that is not a run
+/// shard is refused, naming the directory.
+fn read_shard_manifests(dirs: &[PathBuf]) -> Result<(Vec<(PathBuf, Manifest, ShardInfo)>, Vec<String>)> {
+    let mut unfinished = Vec::new();
+    let mut shards: Vec<(PathBuf, Manifest, ShardInfo)> = Vec::new();
+    for dir in dirs {
+        let path = dir.join(MANIFEST_FILE);
+        if !dir.is_dir() {
+            return Err(Error::Usage(format!("{}: no such directory (expected a shard directory)", dir.display())));
+        }
+        if !path.is_file() {
+            unfinished.push(dir.display().to_string());
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        let m: Manifest = serde_json::from_str(&text)
+            .map_err(|e| Error::Usage(format!("{}: not a zeromile shard manifest: {e}", path.display())))?;
+        let foreign = |why: String| {
+            Error::Usage(format!(
+                "{}: {why}; merge takes the directories written by `zeromile run --shard K/N`",
+                dir.display()
+            ))
+        };
+        if m.kind == KIND_RUN {
+            return Err(foreign("a finished run (kind \"run\"), not a shard".into()));
+        }
+        if m.kind != KIND_RUN_SHARD {
+            return Err(foreign(format!("kind {:?}, expected {KIND_RUN_SHARD:?}", m.kind)));
+        }
+        let Some(info) = m.shard else {
+            return Err(foreign("the manifest has no `shard` field".into()));
+        };
+        shards.push((dir.clone(), m, info));
+    }
+    Ok((shards, unfinished))
 }
 
 #[cfg(test)]
