@@ -402,12 +402,15 @@ impl ReplicateFile {
     }
 }
 
+/// A finished shard: its directory, manifest and shard.
+type FinishedShard = (PathBuf, Manifest, ShardInfo);
+
 /// Reads the manifest of every shard directory in `dirs`: the finished shards (directory,
 /// manifest, shard) and the directories without a manifest yet. Anything that is not a run
 /// shard is refused, naming the directory.
-fn read_shard_manifests(dirs: &[PathBuf]) -> Result<(Vec<(PathBuf, Manifest, ShardInfo)>, Vec<String>)> {
+fn read_shard_manifests(dirs: &[PathBuf]) -> Result<(Vec<FinishedShard>, Vec<String>)> {
     let mut unfinished = Vec::new();
-    let mut shards: Vec<(PathBuf, Manifest, ShardInfo)> = Vec::new();
+    let mut shards: Vec<FinishedShard> = Vec::new();
     for dir in dirs {
         let path = dir.join(MANIFEST_FILE);
         if !dir.is_dir() {
