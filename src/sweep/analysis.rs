@@ -131,3 +131,129 @@ pub fn analyse(plan: &Plan, means: &[Vec<f64>]) -> Vec<IndexRow> {
     }
     rows
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sweep::design::{map_rows, Factor};
+
+    fn plan(design: &str, parameters: &[&str], outcomes: &[&str], points: usize, levels: usize) -> Plan {
+        Plan {
+            design: design.to_string(),
+            parameters: parameters.iter().map(|s| s.to_string()).collect(),
+            outcomes: outcomes.iter().map(|s| s.to_string()).collect(),
+            points_requested: points,
+            levels,
+            grid_levels: vec![levels; parameters.len()],
+            seed: 11,
+            bootstrap: 100,
+        }
+    }
+
+    fn row<'a>(rows: &'a [IndexRow], outcome: &str, parameter: &str, index: &str) -> &'a IndexRow {
+        rows.iter()
+            .find(|r| r.outcome == outcome && r.parameter == parameter && r.index == index)
+            .unwrap_or_else(|| panic!("no row {outcome}/{parameter}/{index}"))
+    }
+
+    /// Grid, random and LHS designs (and unknown names) have no indices: no rows at all.
+    #[test]
+    fn non_index_designs_have_no_rows() {
+        for design in ["grid", "random", "lhs", "no_such_design"] {
+            let p = plan(design, &["a", "b"], &["y"], 8, 4);
+            assert!(!p.has_indices(), "{design}");
+            assert!(analyse(&p, &[vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]]).is_empty(), "{design}");
+        }
+        for design in ["saltelli", "morris"] {
+            assert!(plan(design, &["a"], &["y"], 8, 4).has_indices(), "{design}");
+        }
+    }
+
+    /// Sobol on y = a·x1 + b·x2 with uniform inputs: S1_i = ST_i = c_i² / (a² + b²), each
+    /// estimate inside its bootstrap interval; rows come per outcome, per parameter, S1 then ST.
+    #[test]
+    fn saltelli_additive_function_gives_closed_form_indices() {
+        let (a, b, n) = (1.0, 2.0, 512);
+        let p = plan("saltelli", &["x1", "x2"], &["y", "flat"], n, 4);
+        let rows = Design::Saltelli.unit_rows(2, n, p.seed).unwrap();
+        assert_eq!(rows.len(), n * 4);
+        let y: Vec<f64> = rows.iter().map(|x| a * x[0] + b * x[1]).collect();
+        let out = analyse(&p, &[y, vec![3.0; rows.len()]]);
+        assert_eq!(out.len(), 2 * 2 * 2);
+        let order: Vec<(&str, &str, &str)> =
+            out.iter().map(|r| (r.outcome.as_str(), r.parameter.as_str(), r.index)).collect();
+        assert_eq!(&order[..4], [("y", "x1", "S1"), ("y", "x1", "ST"), ("y", "x2", "S1"), ("y", "x2", "ST")]);
+        for (param, c) in [("x1", a), ("x2", b)] {
+            let expected = c * c / (a * a + b * b);
+            for index in ["S1", "ST"] {
+                let r = row(&out, "y", param, index);
+                assert_eq!(r.method, "sobol");
+                let e = r.estimate.unwrap();
+                assert!((e - expected).abs() < 0.05, "{param} {index}: {e} vs {expected}");
+                let (lo, hi) = (r.ci_low.unwrap(), r.ci_high.unwrap());
+                assert!(lo <= e && e <= hi, "{param} {index}: {lo} <= {e} <= {hi}");
+            }
+        }
+        // A flat outcome keeps its rows, with empty estimates, and does not sink the other.
+        for r in out.iter().filter(|r| r.outcome == "flat") {
+            assert_eq!((r.estimate, r.ci_low, r.ci_high), (None, None, None));
+        }
+    }
+
+    /// A factor the outcome does not depend on gets S1 and ST near 0.
+    #[test]
+    fn saltelli_inert_factor_gets_zero_indices() {
+        let n = 256;
+        let p = plan("saltelli", &["x1", "x2", "x3"], &["y"], n, 4);
+        let rows = Design::Saltelli.unit_rows(3, n, p.seed).unwrap();
+        let y: Vec<f64> = rows.iter().map(|x| x[0] + x[1] * x[1]).collect();
+        let out = analyse(&p, &[y]);
+        for index in ["S1", "ST"] {
+            let e = row(&out, "y", "x3", index).estimate.unwrap();
+            assert!(e.abs() < 1e-9, "x3 {index}: {e}");
+        }
+    }
+
+    /// Morris on a linear function of the parameter values: every elementary effect in unit
+    /// coordinates is c_i × (high_i − low_i), so μ = that, μ* = |that| and σ = 0.
+    #[test]
+    fn morris_linear_function_mu_star_is_coefficient_times_range() {
+        let r = 10;
+        let p = plan("morris", &["x1", "x2"], &["y"], r, 4);
+        let factors = [Factor::linear(10.0, 20.0), Factor::linear(-1.0, 3.0)];
+        let coef = [-3.0, 0.5];
+        let unit = Design::Morris { levels: 4 }.unit_rows(2, r, p.seed).unwrap();
+        let values = map_rows(&factors, &unit);
+        let y: Vec<f64> = values.iter().map(|v| coef[0] * v[0] + coef[1] * v[1]).collect();
+        let out = analyse(&p, &[y]);
+        assert_eq!(out.len(), 2 * 3);
+        for (i, param) in ["x1", "x2"].into_iter().enumerate() {
+            let effect = coef[i] * (factors[i].high - factors[i].low);
+            let close = |v: f64, w: f64| (v - w).abs() <= 1e-9 * w.abs().max(1.0);
+            let mu = row(&out, "y", param, "mu");
+            assert!(close(mu.estimate.unwrap(), effect), "{param} mu {:?} vs {effect}", mu.estimate);
+            assert_eq!((mu.ci_low, mu.ci_high), (None, None));
+            let ms = row(&out, "y", param, "mu_star");
+            assert_eq!(ms.method, "morris");
+            assert!(close(ms.estimate.unwrap(), effect.abs()), "{param} mu* {:?} vs {}", ms.estimate, effect.abs());
+            let (lo, hi) = (ms.ci_low.unwrap(), ms.ci_high.unwrap());
+            assert!(close(lo, effect.abs()) && close(hi, effect.abs()), "{param}: [{lo}, {hi}]");
+            let sigma = row(&out, "y", param, "sigma").estimate.unwrap();
+            assert!(sigma.abs() < 1e-9, "{param} sigma {sigma}");
+        }
+    }
+
+    /// Morris of a sweep with `sweep.levels = 6`: the analysis should rebuild the design with
+    /// the plan's levels, so μ* of a linear function is still |c| × range.
+    #[test]
+    #[ignore = "analyse rebuilds Morris rows with MORRIS_DEFAULT_LEVELS, not plan.levels"]
+    fn morris_uses_the_plans_levels() {
+        let r = 10;
+        let p = plan("morris", &["x1", "x2"], &["y"], r, 6);
+        let unit = Design::Morris { levels: 6 }.unit_rows(2, r, p.seed).unwrap();
+        let y: Vec<f64> = unit.iter().map(|x| 2.0 * x[0] + x[1]).collect();
+        let out = analyse(&p, &[y]);
+        let ms = row(&out, "y", "x1", "mu_star").estimate;
+        assert!(ms.is_some_and(|v| (v - 2.0).abs() < 1e-9), "mu* {ms:?}");
+    }
+}
