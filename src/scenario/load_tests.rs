@@ -1,0 +1,287 @@
+//! Unit tests of `scenario::load`: merging, `extends`, `--set`, positioned errors.
+use super::*;
+
+/// The `(location, key, message)` of a scenario error; panics on any other error.
+fn scenario_err(r: Result<Scenario>) -> (Location, String, String) {
+    match r {
+        Err(Error::Scenario { location, key, message }) => (location, key, message),
+        Err(e) => panic!("expected a scenario error, got {e}"),
+        Ok(_) => panic!("expected a scenario error, got a scenario"),
+    }
+}
+
+fn market<'a>(s: &'a Scenario, id: &str) -> &'a MarketParams {
+    s.markets.iter().find(|m| m.id == id).unwrap_or_else(|| panic!("no market {id}"))
+}
+
+/// Writes `files` (name, text) into a fresh temporary folder.
+fn write_files(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+const BASE: &str = r#"
+seed = 7
+[consumers]
+agents = 1000
+price_sensitivity = 3.0
+
+[[markets]]
+id = "russia"
+tariff = 0.3
+market_size = 1000.0
+
+[[markets]]
+id = "utopia"
+market_size = 500.0
+tariff = 0.2
+
+[[events]]
+id = "cap"
+date = "2025-06"
+kind = "payment_days_cap"
+days = 60.0
+
+[[events]]
+id = "cap_later"
+date = "2026-01"
+kind = "payment_days_cap"
+days = 45.0
+"#;
+
+const CHILD: &str = r#"
+extends = "base.toml"
+[consumers]
+agents = 2000
+
+[[markets]]
+id = "russia"
+tariff = 0.5
+
+[[markets]]
+id = "atlantis"
+market_size = 42.0
+
+[[events]]
+id = "cap"
+days = 30.0
+"#;
+
+/// A child's table is merged key by key into the base's: keys the child does not write keep
+/// the base's values, and keys neither writes keep the defaults.
+#[test]
+fn extends_merges_child_tables_into_base_keeping_untouched_keys() {
+    let dir = write_files(&[("base.toml", BASE), ("child.toml", CHILD)]);
+    let s = load(&dir.path().join("child.toml"), &[]).unwrap();
+    assert_eq!(s.consumers.agents, 2000);
+    assert_eq!(s.consumers.price_sensitivity, 3.0);
+    assert_eq!(s.consumers.brand_weight, ConsumerParams::default().brand_weight);
+    assert_eq!(s.seed, 7);
+    assert_eq!(s.name, "child", "the name defaults to the loaded file's stem");
+}
+
+/// `[[markets]]` merge by `id`: the child's element overrides only the fields it writes of the
+/// base element with that id, other elements stay as they were, and a new id is appended.
+#[test]
+fn extends_merges_markets_by_id_and_appends_new_ids() {
+    let dir = write_files(&[("base.toml", BASE), ("child.toml", CHILD)]);
+    let s = load(&dir.path().join("child.toml"), &[]).unwrap();
+    let ids: Vec<&str> = s.markets.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, ["russia", "utopia", "atlantis"]);
+    let russia = market(&s, "russia");
+    assert_eq!(russia.tariff, 0.5);
+    assert_eq!(russia.market_size, 1000.0, "a field the child does not write keeps the base's value");
+    let utopia = market(&s, "utopia");
+    assert_eq!((utopia.tariff, utopia.market_size), (0.2, 500.0));
+    assert_eq!(market(&s, "atlantis").market_size, 42.0);
+}
+
+/// `[[events]]` merge by `id` the same way: the child changes one field of one event.
+#[test]
+fn extends_merges_events_by_id() {
+    let dir = write_files(&[("base.toml", BASE), ("child.toml", CHILD)]);
+    let s = load(&dir.path().join("child.toml"), &[]).unwrap();
+    let ids: Vec<&str> = s.events.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, ["cap", "cap_later"]);
+    let days = |i: usize| match &s.events[i].kind {
+        EventKind::PaymentDaysCap(p) => p.days,
+        k => panic!("unexpected kind {}", k.tag()),
+    };
+    assert_eq!(days(0), 30.0);
+    assert_eq!(s.events[0].date, YearMonth { year: 2025, month: 6 }, "the base's date is kept");
+    assert_eq!(days(1), 45.0);
+}
+
+/// A cycle of `extends` (a → b → a) is refused at the `extends` key that closes it, naming
+/// the chain.
+#[test]
+fn extends_cycle_is_refused_naming_the_chain() {
+    let dir = write_files(&[("a.toml", "extends = \"b.toml\"\n"), ("b.toml", "seed = 1\nextends = \"a.toml\"\n")]);
+    let (loc, key, message) = scenario_err(load(&dir.path().join("a.toml"), &[]));
+    assert_eq!(key, "extends");
+    assert!(message.starts_with("cyclic `extends`"), "{message}");
+    assert!(message.contains("a.toml") && message.contains("b.toml"), "{message}");
+    assert_eq!(loc.file.as_deref().and_then(|f| f.file_name()), Some(std::ffi::OsStr::new("b.toml")));
+    assert_eq!(loc.line, 2);
+}
+
+/// A file extending itself is the shortest cycle.
+#[test]
+fn extends_itself_is_a_cycle() {
+    let dir = write_files(&[("a.toml", "extends = \"a.toml\"\n")]);
+    let (_, key, message) = scenario_err(load(&dir.path().join("a.toml"), &[]));
+    assert_eq!(key, "extends");
+    assert!(message.contains("cyclic"), "{message}");
+}
+
+/// `extends` of a missing file names the file.
+#[test]
+fn extends_of_missing_file_is_refused() {
+    let dir = write_files(&[("a.toml", "extends = \"nope.toml\"\n")]);
+    let (_, key, message) = scenario_err(load(&dir.path().join("a.toml"), &[]));
+    assert_eq!(key, "extends");
+    assert!(message.contains("nope.toml") && message.contains("does not exist"), "{message}");
+}
+
+/// `--set` of a nested key replaces that key only; it wins over the file.
+#[test]
+fn set_overrides_a_nested_key_and_wins_over_the_file() {
+    let s =
+        from_str("[consumers]\nagents = 1000\nprice_sensitivity = 3.0\n", &["consumers.agents=1234".into()]).unwrap();
+    assert_eq!(s.consumers.agents, 1234);
+    assert_eq!(s.consumers.price_sensitivity, 3.0);
+    let s = from_str("", &["automakers.markup_max = 0.9".into()]).unwrap();
+    assert_eq!(s.automakers.markup_max, 0.9);
+}
+
+/// `--set markets[id].field` addresses a market by id, also a built-in one no file lists,
+/// and leaves the other markets alone.
+#[test]
+fn set_addresses_markets_by_id() {
+    let s = from_str("", &["markets[russia].tariff=0.42".into()]).unwrap();
+    let defaults = default_markets();
+    assert_eq!(s.markets.len(), defaults.len());
+    assert_eq!(market(&s, "russia").tariff, 0.42);
+    assert_eq!(market(&s, "russia").market_size, defaults[0].market_size);
+    assert_eq!(market(&s, "central_asia").tariff, defaults[1].tariff);
+
+    let text = "[[markets]]\nid = \"utopia\"\ntariff = 0.2\n";
+    let s = from_str(text, &["markets[utopia].tariff=0.7".into()]).unwrap();
+    assert_eq!(market(&s, "utopia").tariff, 0.7);
+}
+
+/// `--set` of an id no element has, or of the element itself, is refused with the path.
+#[test]
+fn set_of_unknown_market_id_is_refused() {
+    let (loc, key, message) = scenario_err(from_str("", &["markets[mars].tariff=0.1".into()]));
+    assert_eq!(key, "markets[mars].tariff");
+    assert!(message.contains("\"mars\""), "{message}");
+    assert_eq!(loc.file, None);
+    let (_, _, message) = scenario_err(from_str("", &["markets[russia]=1".into()]));
+    assert!(message.contains("address a key inside the element"), "{message}");
+    let (_, _, message) = scenario_err(from_str("", &["consumers.agents".into()]));
+    assert!(message.contains("path.to.key=value"), "{message}");
+}
+
+/// An unknown top-level key in `--set` gets a suggestion of the near key.
+#[test]
+fn set_of_unknown_top_key_suggests_the_near_key() {
+    let (_, key, message) = scenario_err(from_str("", &["consumer.agents=5".into()]));
+    assert_eq!(key, "consumer.agents");
+    assert_eq!(message, "unknown key `consumer`; did you mean `consumers`?");
+}
+
+/// An unknown key in a section names its full key path and line and suggests the near key.
+#[test]
+fn unknown_section_key_names_path_line_and_suggestion() {
+    let text = "seed = 1\n\n[consumers]\nagent = 5000\n";
+    let (loc, key, message) = scenario_err(from_str(text, &[]));
+    assert_eq!(key, "consumers.agent");
+    assert_eq!(loc.line, 4);
+    assert_eq!(message, "unknown key `agent`; did you mean `agents`?");
+}
+
+/// An unknown top-level key in a file is reported at its line with a suggestion.
+#[test]
+fn unknown_top_key_names_line_and_suggestion() {
+    let (loc, key, message) = scenario_err(from_str("seed = 1\nreplicate = 3\n", &[]));
+    assert_eq!(key, "replicate");
+    assert_eq!(loc.line, 2);
+    assert_eq!(message, "unknown key `replicate`; did you mean `replicates`?");
+}
+
+/// A value outside its key's range names the key path, its line and the valid range.
+#[test]
+fn range_violation_names_key_line_and_range() {
+    let (loc, key, message) = scenario_err(from_str("[consumers]\nagents = 10\n", &[]));
+    assert_eq!(key, "consumers.agents");
+    assert_eq!(loc.line, 2);
+    assert_eq!(message, "expected an integer in [100, 50000000], got 10");
+    let (_, key, message) = scenario_err(from_str("[[markets]]\nid = \"x\"\nshare_cap = 1.5\n", &[]));
+    assert_eq!(key, "markets[x].share_cap");
+    assert_eq!(message, "expected a number in [0.0, 1.0], got 1.5");
+}
+
+/// A range violation that came from `--set` is reported at no file.
+#[test]
+fn range_violation_from_set_has_no_file() {
+    let (loc, key, message) = scenario_err(from_str("[consumers]\nagents = 1000\n", &["consumers.agents=10".into()]));
+    assert_eq!(key, "consumers.agents");
+    assert_eq!((loc.file, loc.line), (None, 0));
+    assert!(message.contains("[100, 50000000]"), "{message}");
+}
+
+/// A value of the wrong type is refused with the expected type.
+#[test]
+fn wrong_type_is_refused_with_expected_type() {
+    let (loc, key, message) = scenario_err(from_str("seed = \"seven\"\n", &[]));
+    assert_eq!(key, "seed");
+    assert_eq!(loc.line, 1);
+    assert!(message.starts_with("expected a non-negative integer"), "{message}");
+    let (_, key, _) = scenario_err(from_str("consumers = 3\n", &[]));
+    assert_eq!(key, "consumers");
+}
+
+/// Cross-field rules: `end` not before `start`, markup_min below markup_max, government
+/// weights summing to 1, state_share + jv_share at most 1, replicates at least 1.
+#[test]
+fn cross_field_rules_are_checked() {
+    let (_, key, _) = scenario_err(from_str("start = \"2020-01\"\nend = \"2019-12\"\n", &[]));
+    assert_eq!(key, "end");
+    let (_, key, _) = scenario_err(from_str("[automakers]\nmarkup_min = 0.5\nmarkup_max = 0.5\n", &[]));
+    assert_eq!(key, "automakers.markup_min");
+    let (_, key, _) = scenario_err(from_str("[automakers]\nstate_share = 0.7\njv_share = 0.4\n", &[]));
+    assert_eq!(key, "automakers.jv_share");
+    let (_, key, message) = scenario_err(from_str(
+        "[governments]\nweight_production = 0.5\nweight_export = 0.5\nweight_bailout = 0.5\n",
+        &[],
+    ));
+    assert_eq!(key, "governments.weight_bailout");
+    assert!(message.contains("sum to 1"), "{message}");
+    let (_, key, message) = scenario_err(from_str("replicates = 0\n", &[]));
+    assert_eq!(key, "replicates");
+    assert!(message.contains("[1, 1000000]"), "{message}");
+}
+
+/// Duplicate market or event ids are refused; an event must name a known market.
+#[test]
+fn duplicate_ids_and_unknown_event_market_are_refused() {
+    let text = "[[markets]]\nid = \"x\"\n[[markets]]\nid = \"x\"\n";
+    let (_, key, message) = scenario_err(from_str(text, &[]));
+    assert_eq!(key, "markets[x].id");
+    assert!(message.contains("duplicate market id"), "{message}");
+    let text = "[[events]]\nid = \"t\"\ndate = \"2024-01\"\nkind = \"tariff\"\nmarket = \"mars\"\n";
+    let (_, key, message) = scenario_err(from_str(text, &[]));
+    assert_eq!(key, "events[t].market");
+    assert!(message.contains("russia"), "lists the known markets: {message}");
+}
+
+/// `from_str` has no file to resolve `extends` against.
+#[test]
+fn from_str_refuses_extends() {
+    let (_, key, _) = scenario_err(from_str("extends = \"base.toml\"\n", &[]));
+    assert_eq!(key, "extends");
+}
