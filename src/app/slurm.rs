@@ -53,9 +53,7 @@ pub enum Work {
 pub fn check_inputs(args: &SlurmJob) -> Result<Work> {
     let mut sweeps = Vec::new();
     for path in &args.files {
-        std::fs::read_to_string(path).map_err(|e| {
-            usage(format!("{}: cannot read it ({e}); expected a scenario or sweep TOML file", path.display()))
-        })?;
+        crate::scenario::input::read_text(path)?;
         // A sweep file has a top-level `[sweep]` table; anything else is checked as a scenario.
         if super::sweep::is_sweep_file(path) {
             sweeps.push(path.clone());

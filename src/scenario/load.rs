@@ -57,7 +57,7 @@ pub fn from_str(text: &str, overrides: &[String]) -> Result<Scenario> {
 }
 
 fn read_merged(path: &Path, stack: &mut Vec<PathBuf>, spans: &mut Spans) -> Result<toml::Table> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = super::input::read_text(path)?;
     let canonical = path.canonicalize().map_err(|e| Error::io(path, e))?;
     let (mut table, own_spans) = parse_file(&text, path)?;
     let Some(ext) = table.remove("extends") else {

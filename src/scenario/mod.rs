@@ -3,6 +3,7 @@
 
 mod date;
 pub mod events;
+pub mod input;
 mod load;
 pub mod params;
 pub mod schema;

@@ -156,7 +156,7 @@ struct RawParameter {
 /// Loads and checks a calibration file: the base scenario, the targets (resolved against it)
 /// and every parameter path at both bounds and its start.
 pub fn load(path: &Path) -> Result<Calibration> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = crate::scenario::input::read_text(path)?;
     let spans = Spans::parse(&text, path, Elements::ByIndex)?;
     let raw: RawFile = spans.deserialize(&text)?;
     let RawFile { calibration: rc, optimizer: ro, parameters: raw_params } = raw;

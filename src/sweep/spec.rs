@@ -206,7 +206,7 @@ pub(crate) fn parse_month(spans: &Spans, key: &str, text: &str) -> Result<YearMo
 
 /// Loads and validates a sweep file.
 pub fn load(path: &Path) -> Result<Sweep> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = crate::scenario::input::read_text(path)?;
     let spans = Spans::parse(&text, path, Elements::ByIndex)?;
     let raw: RawFile = spans.deserialize(&text)?;
     let RawFile { sweep: rs, parameters: raw_params, outcomes: raw_outcomes } = raw;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::engine::{self, seed, Workers};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::metrics::MetricSet;
 use crate::scenario::spans::{did_you_mean, Elements, Spans};
 use crate::scenario::{Scenario, YearMonth};
@@ -160,7 +160,7 @@ struct RawTarget {
 impl TargetFile {
     /// Reads and checks a targets file.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = crate::scenario::input::read_text(path)?;
         Self::parse(&text, path)
     }
 

@@ -236,3 +236,24 @@ fn bench_rejects_bad_flags() {
     let out = zeromile().args(["bench", "--consumers", "many"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Input files that are not readable text are bad input (exit 2, nothing written) named in the
+/// user's words, whatever the command: missing, a directory, a device, binary, too large.
+#[test]
+fn unreadable_inputs_are_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("binary.toml"), b"name = \"\xff\"\n").unwrap();
+    std::fs::create_dir(dir.path().join("folder.toml")).unwrap();
+    assert_bad_input(dir.path(), "missing.toml", &[], &["missing.toml: no such file"]);
+    assert_bad_input(dir.path(), "folder.toml", &[], &["folder.toml: is a directory"]);
+    assert_bad_input(dir.path(), "binary.toml", &[], &["binary.toml: not UTF-8 text"]);
+    if Path::new("/dev/zero").exists() {
+        assert_bad_input(dir.path(), "/dev/zero", &[], &["/dev/zero: not a regular file"]);
+    }
+    for cmd in ["sweep", "calibrate"] {
+        let o = zeromile().current_dir(dir.path()).args([cmd, "missing.toml", "-q"]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{cmd}: {stderr}");
+        assert!(stderr.contains("missing.toml: no such file"), "{cmd}: {stderr}");
+    }
+}
