@@ -32,9 +32,9 @@ pub enum ShardKind {
 
 /// Checks that `out` is none of the shard directories and that the shards are of one kind.
 pub fn shard_kind(shards: &[PathBuf], out: &Path) -> Result<ShardKind> {
-    let out_abs = absolute(out);
+    let out_abs = absolute(out)?;
     for dir in shards {
-        if absolute(dir) == out_abs {
+        if absolute(dir)? == out_abs {
             return Err(usage(format!(
                 "--out {} is also a shard directory: merge into a directory of its own",
                 out.display()

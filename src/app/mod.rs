@@ -99,9 +99,13 @@ pub fn parse_shard(spec: &str) -> Result<Shard> {
 }
 
 /// `path` made canonical (links resolved) where it exists, else joined to the working
-/// directory, for comparing.
-pub fn absolute(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path).unwrap_or_else(|_| std::env::current_dir().map(|d| d.join(path)).unwrap_or_default())
+/// directory (it need not exist yet).
+pub fn absolute(path: &Path) -> Result<PathBuf> {
+    if let Ok(c) = path.canonicalize() {
+        return Ok(c);
+    }
+    let cwd = std::env::current_dir().map_err(|e| Error::io_while("reading the working directory ", ".", e))?;
+    Ok(cwd.join(path))
 }
 
 /// Charts and report drawn for a finished directory.

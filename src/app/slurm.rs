@@ -3,7 +3,7 @@
 //! folder Slurm opens before a task runs, and writes the script atomically, made executable.
 
 use super::outdir::create_out_dir;
-use super::usage;
+use super::{absolute, usage};
 use crate::error::{Error, Result};
 use crate::output::AtomicFile;
 use crate::scenario;
@@ -233,15 +233,6 @@ fn check_word(flag: &str, v: &str) -> Result<()> {
         return Err(usage(format!("{flag} {v:?}: expected a value without spaces, quotes or shell characters")));
     }
     Ok(())
-}
-
-/// `p` made absolute against the working directory (it need not exist yet).
-pub fn absolute(p: &Path) -> Result<PathBuf> {
-    if let Ok(c) = p.canonicalize() {
-        return Ok(c);
-    }
-    let cwd = std::env::current_dir().map_err(|e| Error::io_while("reading the working directory ", ".", e))?;
-    Ok(cwd.join(p))
 }
 
 /// Creates `out_dir/logs`: Slurm opens the per-task log files before the script runs, so their

@@ -2,7 +2,7 @@
 //! shardable), its sensitivity analysis, charts and manifest.
 
 use super::outdir::{check_out_dir, create_out_dir, remove_stale};
-use super::{parse_shard, thread_count, usage, Progress};
+use super::{parse_shard, thread_count, usage, Clock, Progress};
 use crate::engine::{self, Shard, Workers};
 use crate::error::Result;
 use crate::output::sweep::{
@@ -14,7 +14,6 @@ use crate::sweep::analysis::{self, Plan};
 use crate::sweep::run::run_points;
 use crate::sweep::spec::{self, Sweep};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 /// What to sweep.
 #[derive(Debug, Clone, Default)]
@@ -117,16 +116,10 @@ fn sweep_info(s: &Sweep) -> SweepInfo {
     }
 }
 
-fn provenance(threads: usize, started: Instant, extra: serde_json::Value) -> serde_json::Value {
-    let mut v = serde_json::json!({
-        "threads": threads,
-        "wall_time_s": started.elapsed().as_secs_f64(),
-        "started_unix_s": std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0),
-        "command": std::env::args().collect::<Vec<_>>(),
-    });
+/// The sweep manifest's provenance: the job clock's (threads, wall time, start, command) plus
+/// `extra` fields.
+fn provenance(threads: usize, clock: &Clock, extra: serde_json::Value) -> serde_json::Value {
+    let mut v = serde_json::to_value(clock.provenance(threads)).unwrap_or_default();
     if let (Some(obj), serde_json::Value::Object(more)) = (v.as_object_mut(), extra) {
         obj.extend(more);
     }
@@ -138,7 +131,7 @@ fn provenance(threads: usize, started: Instant, extra: serde_json::Value) -> ser
 /// the points in flight), then writes the analysis, charts and manifest, or for a shard its
 /// points and manifest.
 pub fn sweep(args: &SweepJob, progress: &dyn Progress) -> Result<SweepReport> {
-    let started = Instant::now();
+    let clock = Clock::start();
     let sweep = spec::load(&args.sweep)?;
     // With --shard (even 0/1) the directory is a shard for `merge`; without, a complete sweep.
     let sharded = args.shard.is_some();
@@ -162,12 +155,7 @@ pub fn sweep(args: &SweepJob, progress: &dyn Progress) -> Result<SweepReport> {
     if args.resume && out.join(MANIFEST_FILE).exists() && !out.join(output::sweep::POINTS_PARTIAL_FILE).exists() {
         if let Ok(m) = SweepManifest::read(&out) {
             if m.sweep_hash == sweep_hash && m.shard == sharded.then_some(ShardInfo { k: shard.k(), n: shard.n() }) {
-                return Ok(SweepReport {
-                    out,
-                    written: Vec::new(),
-                    seconds: started.elapsed().as_secs_f64(),
-                    complete_before: true,
-                });
+                return Ok(SweepReport { out, written: Vec::new(), seconds: clock.elapsed_s(), complete_before: true });
             }
         }
     }
@@ -213,7 +201,7 @@ pub fn sweep(args: &SweepJob, progress: &dyn Progress) -> Result<SweepReport> {
         ),
         sweep: sweep_info(&sweep),
         files: vec![POINTS_FILE.into()],
-        provenance: provenance(workers.threads(), started, serde_json::json!({})),
+        provenance: provenance(workers.threads(), &clock, serde_json::json!({})),
     };
     let written = if sharded {
         manifest.write(&out)?;
@@ -221,7 +209,7 @@ pub fn sweep(args: &SweepJob, progress: &dyn Progress) -> Result<SweepReport> {
     } else {
         finish(&out, manifest, !args.plots)?
     };
-    Ok(SweepReport { out, written, seconds: started.elapsed().as_secs_f64(), complete_before: false })
+    Ok(SweepReport { out, written, seconds: clock.elapsed_s(), complete_before: false })
 }
 
 /// Writes the analysis, charts and manifest of a complete sweep directory whose `points.csv`
@@ -261,7 +249,7 @@ pub fn finish(out: &Path, mut manifest: SweepManifest, no_plots: bool) -> Result
 /// `zeromile merge` for sweep shards: checks that the shards belong to one sweep and cover it,
 /// then writes what the unsharded sweep writes.
 pub fn merge_sweeps(dirs: &[PathBuf], out: &Path, plots: bool) -> Result<SweepMergeReport> {
-    let started = Instant::now();
+    let clock = Clock::start();
     let mut shards: Vec<(SweepManifest, &PathBuf)> = Vec::new();
     for d in dirs {
         let m = SweepManifest::read(d)?;
@@ -338,9 +326,9 @@ pub fn merge_sweeps(dirs: &[PathBuf], out: &Path, plots: bool) -> Result<SweepMe
         shard: None,
         points_here: first.points_total,
         files: Vec::new(),
-        provenance: provenance(0, started, serde_json::json!({ "merged_from": merged_from })),
+        provenance: provenance(0, &clock, serde_json::json!({ "merged_from": merged_from })),
         ..first
     };
     let written = finish(out, manifest, !plots)?;
-    Ok(SweepMergeReport { shards: n, written, seconds: started.elapsed().as_secs_f64() })
+    Ok(SweepMergeReport { shards: n, written, seconds: clock.elapsed_s() })
 }

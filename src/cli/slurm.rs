@@ -66,7 +66,7 @@ pub(super) fn slurm_cmd(args: SlurmArgs) -> Result<()> {
     let work = slurm::check_inputs(&job)?;
     let exe = std::env::current_exe().context("finding the path of the zeromile binary")?;
     let exe = exe.canonicalize().unwrap_or(exe);
-    let out_dir = slurm::absolute(&job.output_dir)?;
+    let out_dir = zeromile::app::absolute(&job.output_dir)?;
     let script = slurm::script(&job, &work, &exe, &out_dir)?;
     slurm::create_log_dir(&out_dir)?;
     match &job.out {
