@@ -49,3 +49,8 @@ mod facts;
 /// Static memory facts: bytes of state per consumer agent, fixed size of a quantile sketch.
 #[path = "it/memory.rs"]
 mod memory;
+
+/// Output-directory safety: refused jobs keep earlier results, `--resume` checks, the lock, and
+/// a writer stopped at every step by fault injection.
+#[path = "it/reliability.rs"]
+mod reliability;

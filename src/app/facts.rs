@@ -1,8 +1,8 @@
 //! The `check-facts` job (a scenario's run, or a run directory, against observed targets) and
 //! the `calibrate` job (parameter estimation by the method of simulated moments).
 
-use super::outdir::{check_out_dir, create_out_dir, remove_stale};
-use super::{thread_count, usage, Clock, PlotReport, Progress};
+use super::outdir::{check_out_dir, rewrite_run_manifest, OutDir};
+use super::{publish_drawn, thread_count, usage, Clock, PlotReport, Progress};
 use crate::engine::{self, MonteCarlo, Sink, Workers};
 use crate::error::Result;
 use crate::model::metrics::{MetricSet, Trajectory};
@@ -34,6 +34,8 @@ pub struct CheckFactsJob {
     pub set: Vec<String>,
     /// Output directory when running a scenario.
     pub out: PathBuf,
+    /// Draw the charts and `report.html`.
+    pub plots: bool,
 }
 
 /// What a finished fact check found.
@@ -49,13 +51,15 @@ pub struct FactsReport {
     pub replicates: u64,
     /// The `facts.csv` written.
     pub facts_file: PathBuf,
+    /// The charts and report drawn, when asked for.
+    pub plots: Option<PlotReport>,
     /// Seconds from the start of the job.
     pub seconds: f64,
 }
 
-/// Checks `args`: runs the scenario into its output directory (a run directory, stale files
-/// removed first) or reads the given run directory's trajectories, fits every target and writes
-/// `facts.csv`. Charts are not drawn here: see [`render_report`].
+/// Checks `args`: runs the scenario into its output directory or reads the given finished run
+/// directory's trajectories, fits every target, and publishes `facts.csv` (with the run's files,
+/// or added to the run directory) and, when asked, the charts and report (see [`OutDir`]).
 pub fn check_facts(args: &CheckFactsJob, progress: &dyn Progress) -> Result<FactsReport> {
     let clock = Clock::start();
     if !args.targets.is_file() {
@@ -67,17 +71,18 @@ pub fn check_facts(args: &CheckFactsJob, progress: &dyn Progress) -> Result<Fact
     let file = TargetFile::load(&args.targets)?;
     let (dir, targets, fits, replicates) =
         if args.input.is_dir() { from_dir(args, &file)? } else { from_scenario(args, &file, &clock, progress)? };
-    let facts_file = write_facts(&dir.join(FACTS_FILE), &targets, &fits)?;
-    Ok(FactsReport { dir, targets, fits, replicates, facts_file, seconds: clock.elapsed_s() })
-}
-
-/// Draws the charts and report of a checked run directory.
-pub fn render_report(dir: &Path) -> Result<PlotReport> {
-    let clock = Clock::start();
-    let files = crate::plot::render(dir).map_err(|e| {
-        e.context(format!("drawing the report (facts.csv is complete; `zeromile plot {}` retries)", dir.display()))
-    })?;
-    Ok(PlotReport { files, seconds: clock.elapsed_s() })
+    let out = dir.out().to_path_buf();
+    write_facts(&dir.stage().join(FACTS_FILE), &targets, &fits)?;
+    let (_, plots) = publish_drawn(dir, output::MANIFEST_FILE, args.plots)?;
+    Ok(FactsReport {
+        facts_file: out.join(FACTS_FILE),
+        dir: out,
+        targets,
+        fits,
+        replicates,
+        plots,
+        seconds: clock.elapsed_s(),
+    })
 }
 
 /// Feeds the run statistics and collects each replicate's target values.
@@ -102,7 +107,7 @@ impl Sink for FactsSink<'_> {
     }
 }
 
-type Checked = (PathBuf, Vec<Target>, Vec<TargetFit>, u64);
+type Checked = (OutDir, Vec<Target>, Vec<TargetFit>, u64);
 
 fn from_scenario(args: &CheckFactsJob, file: &TargetFile, clock: &Clock, progress: &dyn Progress) -> Result<Checked> {
     let full = scenario::load(&args.input, &args.set)?;
@@ -114,12 +119,8 @@ fn from_scenario(args: &CheckFactsJob, file: &TargetFile, clock: &Clock, progres
     }
     let master_seed = args.seed.unwrap_or(s.seed);
     let threads = thread_count(args.threads);
-    check_out_dir(&args.out)?;
-    create_out_dir(&args.out)?;
-    for stale in [output::MANIFEST_FILE, FACTS_FILE, output::TRAJECTORIES_FILE] {
-        remove_stale(&args.out.join(stale))?;
-    }
-    crate::plot::remove_stale(&args.out)?;
+    let mut dir = OutDir::lock(&args.out)?;
+    let stage = dir.fresh_stage()?.to_path_buf();
     let series = vec![ScenarioSeries {
         name: s.name.clone(),
         metrics: MetricSet::new(&s.markets.iter().map(|m| m.id.as_str()).collect::<Vec<_>>()),
@@ -142,12 +143,18 @@ fn from_scenario(args: &CheckFactsJob, file: &TargetFile, clock: &Clock, progres
     if manifest.provenance.command.is_empty() {
         manifest.provenance.command.push("zeromile".into());
     }
-    output::write_outputs(&args.out, &sink.stats, &manifest)?;
-    Ok((args.out.clone(), targets, fits, replicates))
+    output::write_outputs(&stage, &sink.stats, &manifest)?;
+    Ok((dir, targets, fits, replicates))
 }
 
 fn from_dir(args: &CheckFactsJob, file: &TargetFile) -> Result<Checked> {
     let dir = args.input.clone();
+    if !dir.join(output::MANIFEST_FILE).is_file() {
+        return Err(usage(format!(
+            "{}: no manifest.json: not a finished run directory (an interrupted run? run it again)",
+            dir.display()
+        )));
+    }
     let traj = dir.join("trajectories.csv");
     if !traj.is_file() {
         return Err(usage(format!(
@@ -170,7 +177,14 @@ fn from_dir(args: &CheckFactsJob, file: &TargetFile) -> Result<Checked> {
     let targets = file.resolve(&s)?;
     let values: Vec<Vec<f64>> = read.replicates.iter().map(|t| targets.iter().map(|x| x.value(t)).collect()).collect();
     let fits = fit(&targets, &values).ok_or_else(|| usage("no replicates"))?;
-    Ok((dir, targets, fits, read.replicates.len() as u64))
+    let mut out = OutDir::lock(&dir)?;
+    let stage = out.stage_existing(output::MANIFEST_FILE)?.to_path_buf();
+    let mut files = super::outdir::listed_files(&stage.join(output::MANIFEST_FILE));
+    if !files.iter().any(|f| f == FACTS_FILE) {
+        files.push(FACTS_FILE.to_string());
+        rewrite_run_manifest(&stage, &files)?;
+    }
+    Ok((out, targets, fits, read.replicates.len() as u64))
 }
 
 /// What to calibrate.
@@ -211,7 +225,10 @@ pub fn calibrate(args: &CalibrateJob, progress: &dyn Progress) -> Result<Calibra
     let workers = Workers::new(thread_count(args.threads))?;
     let hash = output::hash_hex(cal.canonical_text().as_bytes());
     let names: Vec<String> = cal.parameters.iter().map(|p| p.name.clone()).collect();
-    let (mut log, done) = EvalLog::open(&out, &names, &hash, args.resume)?;
+    let mut dir = OutDir::lock(&out)?;
+    let stage = calibration_stage(&mut dir, &hash, args.resume)?;
+    dir.keep_stage_on_failure();
+    let (mut log, done) = EvalLog::open(&stage, &names, &hash, args.resume)?;
     let budget = (cal.restarts as u64 + 1) * (cal.max_iterations * 2 + names.len() as u64 + 1);
     {
         let resumed =
@@ -276,6 +293,52 @@ pub fn calibrate(args: &CalibrateJob, progress: &dyn Progress) -> Result<Calibra
         "command": std::env::args().collect::<Vec<_>>(),
         "files": [cal_out::LOG_FILE, cal_out::ESTIMATES_FILE, cal_out::FIT_FILE],
     });
-    cal_out::write_results(&out, &cal, &est, &manifest)?;
+    cal_out::write_results(&stage, &cal, &est, &manifest)?;
+    dir.publish(cal_out::CALIBRATION_MANIFEST)?;
     Ok(CalibrationReport { out, calibration: cal, estimate: est, seconds: clock.elapsed_s() })
+}
+
+/// The staging directory of a calibration into `dir`. Without `resume`, a fresh one. With it:
+/// the interrupted calibration's stage when there is one; else, when `--out` holds this finished
+/// calibration, a stage with its log (every evaluation is then reused); else a fresh one, unless
+/// `--out` holds another finished result, which `--resume` refuses to replace.
+fn calibration_stage(dir: &mut OutDir, hash: &str, resume: bool) -> Result<PathBuf> {
+    if !resume {
+        return Ok(dir.fresh_stage()?.to_path_buf());
+    }
+    if dir.stage().join(cal_out::LOG_STATE_FILE).is_file() {
+        return Ok(dir.resume_stage()?.to_path_buf());
+    }
+    let out = dir.out().to_path_buf();
+    let finished = out.join(cal_out::CALIBRATION_MANIFEST);
+    let refuse = |what: String| {
+        usage(format!(
+            "--resume: {} holds {what}; --resume only continues the same calibration: drop --resume to replace it, \
+             or choose another --out",
+            out.display()
+        ))
+    };
+    if finished.is_file() {
+        let text = std::fs::read_to_string(&finished).map_err(|e| crate::error::Error::io(&finished, e))?;
+        let old = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v.get("calibration_hash").and_then(|h| h.as_str()).map(str::to_string));
+        if old.as_deref() != Some(hash) {
+            return Err(refuse(format!(
+                "a finished calibration {} (this one is {hash}: the calibration file, its base or targets changed)",
+                old.unwrap_or_else(|| "of unknown hash".into())
+            )));
+        }
+        let stage = dir.fresh_stage()?.to_path_buf();
+        let log = out.join(cal_out::LOG_FILE);
+        std::fs::copy(&log, stage.join(cal_out::LOG_FILE))
+            .map_err(|e| crate::error::Error::io_while("copying ", &log, e))?;
+        std::fs::write(stage.join(cal_out::LOG_STATE_FILE), format!("{hash}\n"))
+            .map_err(|e| crate::error::Error::io(stage.join(cal_out::LOG_STATE_FILE), e))?;
+        return Ok(stage);
+    }
+    if let Some(kind) = output::manifest_kind(&out)? {
+        return Err(refuse(format!("a finished {kind}, not a calibration")));
+    }
+    Ok(dir.fresh_stage()?.to_path_buf())
 }

@@ -1,7 +1,7 @@
 //! The `merge` job: shard directories → the output directory the unsharded command writes.
 
-use super::outdir::{prepare_run_dir, trajectory_writer};
-use super::{absolute, usage, Clock};
+use super::outdir::{trajectory_writer, OutDir};
+use super::{absolute, publish_drawn, usage, Clock, PlotReport};
 use crate::error::Result;
 use crate::output::{self, MonteCarloStats, RunShards, TRAJECTORIES_FILE};
 use std::path::{Path, PathBuf};
@@ -15,8 +15,10 @@ pub struct MergeReport {
     pub replicates: u64,
     /// Scenarios.
     pub scenarios: usize,
-    /// Files written (the manifest last).
+    /// Data files published (the manifest last).
     pub written: Vec<PathBuf>,
+    /// The charts and report drawn, when asked for.
+    pub plots: Option<PlotReport>,
     /// Seconds from the start of the job.
     pub seconds: f64,
 }
@@ -64,16 +66,17 @@ pub fn shard_kind(shards: &[PathBuf], out: &Path) -> Result<ShardKind> {
     Ok(ShardKind::Run)
 }
 
-/// Merges run shards: checks them, then replays every replicate in order into the same writers
-/// `run` uses, so the merged files equal the unsharded run's byte for byte. Charts are not
-/// drawn here: see [`super::render_plots`].
-pub fn merge_runs(shard_dirs: &[PathBuf], out: &Path) -> Result<MergeReport> {
+/// Merges run shards: checks them (before `out` is touched), then replays every replicate in
+/// order into the same writers `run` uses, so the merged files equal the unsharded run's byte
+/// for byte, and publishes them with the charts when `plots` (see [`OutDir`]).
+pub fn merge_runs(shard_dirs: &[PathBuf], out: &Path, plots: bool) -> Result<MergeReport> {
     let clock = Clock::start();
     let shards = RunShards::read(shard_dirs)?;
     let series = shards.series()?;
-    prepare_run_dir(out)?;
+    let mut dir = OutDir::lock(out)?;
+    let stage = dir.fresh_stage()?.to_path_buf();
     let mut stats = MonteCarloStats::new(series.clone());
-    let mut traj = trajectory_writer(out, &series, shards.trajectories())?;
+    let mut traj = trajectory_writer(&stage, &series, shards.trajectories())?;
     shards.replay(&series, |r, trajs| {
         stats.add_replicate(trajs);
         if let Some(w) = traj.as_mut() {
@@ -87,13 +90,15 @@ pub fn merge_runs(shard_dirs: &[PathBuf], out: &Path) -> Result<MergeReport> {
         files.push(TRAJECTORIES_FILE.to_string());
     }
     let manifest = output::Manifest { files, ..shards.run_manifest(clock.provenance(0)) };
-    let written = output::write_outputs(out, &stats, &manifest)
+    output::write_outputs(&stage, &stats, &manifest)
         .map_err(|e| e.context(format!("writing the merged run to {}", out.display())))?;
+    let (written, plots) = publish_drawn(dir, output::MANIFEST_FILE, plots)?;
     Ok(MergeReport {
         shards: shard_dirs.len(),
         replicates: shards.replicates(),
         scenarios: series.len(),
         written,
+        plots,
         seconds: clock.elapsed_s(),
     })
 }

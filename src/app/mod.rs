@@ -16,7 +16,7 @@ pub mod sweep;
 
 use crate::engine::Shard;
 use crate::error::{Error, Result};
-use crate::output::Provenance;
+use crate::output::{self, Provenance};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -111,23 +111,133 @@ pub fn absolute(path: &Path) -> Result<PathBuf> {
 /// Charts and report drawn for a finished directory.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlotReport {
-    /// Files written (charts and report).
+    /// Files written (charts and report), as published.
     pub files: Vec<PathBuf>,
     /// Seconds spent drawing.
     pub seconds: f64,
 }
 
-/// Draws the charts and report of the finished run directory `dir`, exactly as `zeromile plot`
-/// would. A failure says that the data files are complete and how to retry.
+/// Draws (again) the charts and report of the finished run or sweep directory `dir`, as
+/// `zeromile plot` does: under the directory's lock, into a staging copy of it, published with
+/// the manifest listing the charts. A failure leaves `dir` as it was.
 pub fn render_plots(dir: &Path) -> Result<PlotReport> {
+    render_plots_with(dir, &crate::plot::PlotOptions::default())
+}
+
+/// [`render_plots`] with options (only some charts, one image format, a size, no report).
+pub fn render_plots_with(dir: &Path, options: &crate::plot::PlotOptions) -> Result<PlotReport> {
     let started = Instant::now();
-    let files = crate::plot::render(dir).map_err(|e| {
-        e.context(format!(
-            "drawing charts (the CSV files and manifest are complete; `zeromile plot {}` retries)",
+    if !dir.join(output::MANIFEST_FILE).is_file() {
+        return Err(usage(format!(
+            "{}: no manifest.json: not a finished zeromile output directory (write one with `zeromile run \
+             SCENARIO -o DIR`, or run the interrupted job again)",
             dir.display()
-        ))
-    })?;
+        )));
+    }
+    let mut out = outdir::OutDir::lock(dir)?;
+    out.stage_existing(output::MANIFEST_FILE)?;
+    let stage = out.stage().to_path_buf();
+    let drawn = draw_staged(&stage, options)?;
+    out.publish(output::MANIFEST_FILE)?;
+    let files = drawn.iter().filter_map(|p| p.strip_prefix(&stage).ok()).map(|p| dir.join(p)).collect();
     Ok(PlotReport { files, seconds: started.elapsed().as_secs_f64() })
+}
+
+/// Sets the `files` of the manifest staged in `stage` (a run's or a sweep's).
+fn relist(stage: &Path, files: &[String]) -> Result<()> {
+    if !crate::plot::sweep::is_sweep_dir(stage) {
+        return outdir::rewrite_run_manifest(stage, files);
+    }
+    if let Ok(mut m) = output::sweep::SweepManifest::read(stage) {
+        m.files = files.to_vec();
+        m.write(stage)?;
+        return Ok(());
+    }
+    // A sweep manifest this version does not fully know (an older one, or written by hand):
+    // its other entries are kept as they are, in key order, and a manifest without `files` is
+    // left without.
+    let path = stage.join(output::MANIFEST_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io_while("reading ", &path, e))?;
+    let mut v: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| usage(format!("{}: not a zeromile sweep manifest: {e}", path.display())))?;
+    match v.as_object_mut() {
+        Some(obj) if obj.contains_key("files") => obj.insert("files".into(), serde_json::json!(files)),
+        _ => return Ok(()),
+    };
+    let mut text = serde_json::to_string_pretty(&v).unwrap_or_default();
+    text.push('\n');
+    let mut f = output::AtomicFile::create(&path)?;
+    std::io::Write::write_all(&mut f, text.as_bytes()).map_err(|e| Error::io(&path, e))?;
+    f.commit()?;
+    Ok(())
+}
+
+/// The data files (not charts or reports) the manifest staged in `stage` lists.
+fn data_files(stage: &Path) -> Vec<String> {
+    outdir::listed_files(&stage.join(output::MANIFEST_FILE))
+        .into_iter()
+        .filter(|f| !crate::plot::is_drawn_file(f))
+        .collect()
+}
+
+/// Draws the charts and report of the complete directory staged in `stage`: its manifest first
+/// lists only the data files (so a report drawn from it is the same however it was reached),
+/// then the data files, every chart in `plots/` (sorted) and the report. Returns the files drawn.
+fn draw_staged(stage: &Path, options: &crate::plot::PlotOptions) -> Result<Vec<PathBuf>> {
+    let data = data_files(stage);
+    relist(stage, &data)?;
+    let drawn = crate::plot::render_with(stage, options)?;
+    let mut files = data;
+    let plots = stage.join(crate::plot::PLOTS_DIR);
+    let mut charts: Vec<String> = std::fs::read_dir(&plots)
+        .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    charts.retain(|c| !c.contains(".partial-"));
+    charts.sort();
+    files.extend(charts.into_iter().map(|c| format!("{}/{c}", crate::plot::PLOTS_DIR)));
+    for report in [crate::plot::REPORT_FILE, crate::plot::sweep::SWEEP_REPORT_FILE] {
+        if stage.join(report).is_file() {
+            files.push(report.to_string());
+        }
+    }
+    relist(stage, &files)?;
+    Ok(drawn)
+}
+
+/// Draws the staged directory's charts when `plots`, then publishes it. When drawing fails the
+/// data is published without charts and the error says so and how to retry. Returns the data
+/// files published (marker last) and the charts drawn.
+fn publish_drawn(out: outdir::OutDir, marker: &str, plots: bool) -> Result<(Vec<PathBuf>, Option<PlotReport>)> {
+    let started = Instant::now();
+    let stage = out.stage().to_path_buf();
+    let drawn = if plots { Some(draw_staged(&stage, &crate::plot::PlotOptions::default())) } else { None };
+    let failed = match drawn {
+        Some(Err(e)) => {
+            crate::plot::remove_stale(&stage)?;
+            let _ = std::fs::remove_file(stage.join(crate::plot::sweep::SWEEP_REPORT_FILE));
+            let _ = std::fs::remove_dir_all(stage.join(crate::plot::PLOTS_DIR));
+            relist(&stage, &data_files(&stage))?;
+            Some(e)
+        }
+        _ => None,
+    };
+    outdir::checkpoint("drawn");
+    let dir = out.out().to_path_buf();
+    let published = out.publish(marker)?;
+    if let Some(e) = failed {
+        return Err(e.context(format!(
+            "drawing charts (the data files and manifest are complete; `zeromile plot {}` retries)",
+            dir.display()
+        )));
+    }
+    let (charts, files): (Vec<PathBuf>, Vec<PathBuf>) = published.into_iter().partition(|p| {
+        p.strip_prefix(&dir)
+            .ok()
+            .and_then(|r| r.to_str())
+            .is_some_and(|r| crate::plot::is_drawn_file(&r.replace('\\', "/")))
+    });
+    let report = plots.then(|| PlotReport { files: charts, seconds: started.elapsed().as_secs_f64() });
+    Ok((files, report))
 }
 
 /// The error of a request that cannot be carried out as given (exit code 2).

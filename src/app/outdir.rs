@@ -1,11 +1,72 @@
-//! Output-directory preparation shared by every job that writes a run directory: a directory
-//! being rewritten must never look complete, and files an earlier job left that this one will not
-//! write again must not survive next to its results.
+//! The output-directory discipline every job that writes a directory follows: validate every
+//! input first, then [`OutDir::lock`] the directory, write everything into a staging directory
+//! and [`OutDir::publish`] it with renames, the completion marker (`manifest.json`) last.
+//!
+//! The promises (docs/reliability.md):
+//! - **One writer.** The lock is an advisory `flock` on `.<name>.zeromile/lock`, a sibling of
+//!   `--out`, holding the writer's host, pid and command. A second writer is refused (exit 2)
+//!   with the holder named. A lock left by a dead process on this host is broken; one that names
+//!   another host is never broken (the message says which file to remove once that job is known
+//!   to be dead).
+//! - **Complete or says it is not.** A directory is complete if and only if it holds its
+//!   marker. Everything is written into `.<name>.zeromile/stage/` first; publishing removes the
+//!   old marker, renames the new files into place, removes the previous result's files that the
+//!   new one does not have, and renames the new marker in last.
+//! - **Nothing good destroyed early.** Until the new result is complete in the staging
+//!   directory, the previous result in `--out` is untouched; a refused or failed job leaves it
+//!   as it was (and leaves no new directory behind).
+//! - **No litter.** A failed job removes its staging directory (a resumable one keeps it for
+//!   `--resume`); a stale staging directory and stale `.<file>.partial-<pid>` files of dead
+//!   writers on this host are removed by the next writer.
+//!
+//! [`checkpoint`] is the test-only fault-injection hook: with `ZEROMILE_FAULT_AT=N` the process
+//! exits (status 137, no destructors run, as under `kill -9`) at the N-th checkpoint, so tests
+//! can stop a writer at every step of publishing.
 
 use super::usage;
 use crate::error::{Error, Result};
 use crate::output::{self, AtomicFile, ScenarioSeries, TrajectoryWriter, TRAJECTORIES_FILE};
-use std::path::Path;
+use serde::{Deserialize, Serialize};
+use std::fs::{self, File, OpenOptions, TryLockError};
+use std::io::{self, Read, Seek, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+
+/// Suffix of the sibling work directory `.<name>.zeromile` that holds the lock and the stage.
+pub const WORK_SUFFIX: &str = ".zeromile";
+/// The lock file inside the work directory.
+pub const LOCK_FILE: &str = "lock";
+/// The staging directory inside the work directory.
+pub const STAGE_DIR: &str = "stage";
+/// The environment variable of the fault-injection hook (see [`checkpoint`]).
+pub const FAULT_ENV: &str = "ZEROMILE_FAULT_AT";
+
+/// The completion markers: a run's, sweep's or shard's `manifest.json`, a calibration's
+/// `calibration.json`. Publishing removes every old one first, whichever kind it was.
+pub const MARKERS: [&str; 2] = ["manifest.json", "calibration.json"];
+
+/// Files the engine writes into an output directory under fixed names (besides `plots/` and the
+/// shard's `scenario-K.toml`): a published result removes those of an earlier result it does
+/// not rewrite, and never touches any other file.
+const ENGINE_FILES: [&str; 16] = [
+    "summary.csv",
+    "annual.csv",
+    "deltas.csv",
+    "trajectories.csv",
+    "facts.csv",
+    "replicates.bin",
+    "points.csv",
+    "sensitivity.csv",
+    "report.html",
+    "sweep_report.html",
+    "calibration.csv",
+    "estimates.toml",
+    "fit.csv",
+    "calibration.json",
+    "points.partial.csv",
+    "points.partial.json",
+];
 
 /// Refuses an `--out` that exists and is not a directory.
 pub fn check_out_dir(dir: &Path) -> Result<()> {
@@ -17,37 +78,651 @@ pub fn check_out_dir(dir: &Path) -> Result<()> {
 
 /// Creates `dir` (and its parents).
 pub fn create_out_dir(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io_while("creating ", dir, e))
+    fs::create_dir_all(dir).map_err(|e| Error::io_while("creating ", dir, e))
 }
 
 /// Removes `path` if it exists.
 pub fn remove_stale(path: &Path) -> Result<()> {
-    if path.exists() {
-        std::fs::remove_file(path).map_err(|e| Error::io_while("removing ", path, e))?;
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(Error::io_while("removing ", path, e)),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
-/// Creates `dir` for a rewrite: refuses a non-directory, removes a stale `manifest.json` (a
-/// directory being rewritten must never look complete) and the charts of an earlier run, which
-/// would describe other data.
-pub fn prepare_run_dir(dir: &Path) -> Result<()> {
-    check_out_dir(dir)?;
-    create_out_dir(dir)?;
-    remove_stale(&dir.join(output::MANIFEST_FILE))?;
-    crate::plot::remove_stale(dir)
-}
-
-/// Starts `trajectories.csv` in `dir` when `wanted`, else removes a stale one.
+/// Starts `trajectories.csv` in `dir` when `wanted`.
 pub fn trajectory_writer(
     dir: &Path,
     series: &[ScenarioSeries],
     wanted: bool,
 ) -> Result<Option<TrajectoryWriter<AtomicFile>>> {
-    let path = dir.join(TRAJECTORIES_FILE);
-    if wanted {
-        return Ok(Some(TrajectoryWriter::new(AtomicFile::create(&path)?, series)?.with_label(path)));
+    if !wanted {
+        return Ok(None);
     }
-    remove_stale(&path)?;
-    Ok(None)
+    let path = dir.join(TRAJECTORIES_FILE);
+    Ok(Some(TrajectoryWriter::new(AtomicFile::create(&path)?, series)?.with_label(path)))
+}
+
+/// Who holds a lock: written into the lock file, read back to name the holder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Holder {
+    /// Host name.
+    pub host: String,
+    /// Process id.
+    pub pid: u32,
+    /// The holder's command line.
+    pub command: Vec<String>,
+    /// When it took the lock (Unix seconds).
+    pub since_unix_s: u64,
+}
+
+impl Holder {
+    fn this_process() -> Holder {
+        Holder {
+            host: host_name(),
+            pid: std::process::id(),
+            command: std::env::args().collect(),
+            since_unix_s: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0),
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "`{}` (pid {} on host {}, since Unix time {})",
+            self.command.join(" "),
+            self.pid,
+            self.host,
+            self.since_unix_s
+        )
+    }
+}
+
+/// This machine's host name (as the lock file records it).
+pub fn host_name() -> String {
+    gethostname::gethostname().to_string_lossy().into_owned()
+}
+
+/// Whether process `pid` runs on this host. Where that cannot be known (no `/proc`), a process
+/// is assumed alive, so its lock is never broken.
+pub fn process_alive(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return true;
+    }
+    proc.join(pid.to_string()).exists()
+}
+
+/// The test-only fault-injection hook: counts checkpoints and, when `ZEROMILE_FAULT_AT=N` is
+/// set, exits the process at the N-th with status 137 without running destructors (as
+/// `kill -9` would leave things). Unset, it only counts.
+pub fn checkpoint(step: &str) {
+    static AT: OnceLock<Option<u64>> = OnceLock::new();
+    static COUNT: AtomicU64 = AtomicU64::new(0);
+    let Some(at) = *AT.get_or_init(|| std::env::var(FAULT_ENV).ok().and_then(|v| v.trim().parse().ok())) else {
+        return;
+    };
+    let n = COUNT.fetch_add(1, Ordering::SeqCst) + 1;
+    if n == at {
+        eprintln!("zeromile: fault injected at checkpoint {n} ({step})");
+        std::process::exit(137);
+    }
+}
+
+/// A locked output directory and its staging directory. Dropped without [`OutDir::publish`],
+/// it removes the staging directory (unless [`OutDir::keep_stage_on_failure`] was asked for, so
+/// `--resume` can continue), any directory it created, and its lock.
+#[derive(Debug)]
+pub struct OutDir {
+    out: PathBuf,
+    work: PathBuf,
+    stage: PathBuf,
+    lock: Option<File>,
+    /// Directories this job created (outermost first), removed again if nothing was published.
+    created: Vec<PathBuf>,
+    keep_stage: bool,
+    published: bool,
+    /// A stale lock (its dead holder) that was broken.
+    broken: Option<Holder>,
+}
+
+impl OutDir {
+    /// Locks `out` for writing: refuses a non-directory, creates the sibling work directory,
+    /// takes the lock (refusing a live holder, breaking a dead one's on this host), checks that
+    /// an existing `out` can be written to, and removes stale partial files of dead writers.
+    pub fn lock(out: &Path) -> Result<OutDir> {
+        check_out_dir(out)?;
+        let name = out
+            .file_name()
+            .ok_or_else(|| usage(format!("--out {}: give a directory name (not `..` or a root)", out.display())))?;
+        let parent = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let mut created = Vec::new();
+        let mut missing = Vec::new();
+        let mut p = parent.as_path();
+        while !p.exists() {
+            missing.push(p.to_path_buf());
+            match p.parent() {
+                Some(up) if !up.as_os_str().is_empty() => p = up,
+                _ => break,
+            }
+        }
+        missing.reverse();
+        fs::create_dir_all(&parent).map_err(|e| Error::io_while("creating ", &parent, e))?;
+        created.extend(missing);
+        let mut work_name = std::ffi::OsString::from(".");
+        work_name.push(name);
+        work_name.push(WORK_SUFFIX);
+        let work = parent.join(work_name);
+        let mut dir = OutDir {
+            out: out.to_path_buf(),
+            stage: work.join(STAGE_DIR),
+            work,
+            lock: None,
+            created,
+            keep_stage: true,
+            published: false,
+            broken: None,
+        };
+        fs::create_dir_all(&dir.work).map_err(|e| Error::io_while("creating ", &dir.work, e))?;
+        dir.take_lock()?;
+        checkpoint("locked");
+        dir.probe_writable()?;
+        dir.remove_dead_partials()?;
+        Ok(dir)
+    }
+
+    fn take_lock(&mut self) -> Result<()> {
+        let path = self.work.join(LOCK_FILE);
+        for _ in 0..8 {
+            let mut file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&path)
+                .map_err(|e| Error::io_while("opening the lock ", &path, e))?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(TryLockError::WouldBlock) => {
+                    let holder = read_holder(&mut file);
+                    return Err(usage(format!(
+                        "--out {} is being written by {}; wait for it to finish or choose another --out",
+                        self.out.display(),
+                        holder.map_or_else(|| "another zeromile job".to_string(), |h| h.describe())
+                    )));
+                }
+                Err(TryLockError::Error(e)) => return Err(Error::io_while("locking ", &path, e)),
+            }
+            // The file may have been removed by its previous holder after this open: then the
+            // lock is on a deleted file, and the path must be opened again.
+            if !same_file(&file, &path) {
+                continue;
+            }
+            if let Some(old) = read_holder(&mut file) {
+                let me = Holder::this_process();
+                if old.host != me.host {
+                    return Err(usage(format!(
+                        "--out {} is locked by {}; a lock of another host is never broken: if that job is dead, \
+                         remove {} and run again",
+                        self.out.display(),
+                        old.describe(),
+                        path.display()
+                    )));
+                }
+                if old.pid != me.pid && process_alive(old.pid) {
+                    return Err(usage(format!(
+                        "--out {} is locked by {}, which is still running; if it is not a zeromile job writing \
+                         there, remove {} and run again",
+                        self.out.display(),
+                        old.describe(),
+                        path.display()
+                    )));
+                }
+                self.broken = Some(old);
+            }
+            let me = serde_json::to_string(&Holder::this_process()).unwrap_or_default();
+            file.set_len(0).map_err(|e| Error::io_while("writing the lock ", &path, e))?;
+            file.rewind().map_err(|e| Error::io_while("writing the lock ", &path, e))?;
+            file.write_all(me.as_bytes())
+                .and_then(|()| file.sync_all())
+                .map_err(|e| Error::io_while("writing the lock ", &path, e))?;
+            self.lock = Some(file);
+            return Ok(());
+        }
+        Err(usage(format!("--out {}: its lock keeps changing hands; try again", self.out.display())))
+    }
+
+    /// Writes and removes a probe file in an existing `out`, so an unwritable directory is
+    /// reported before the work, not after it.
+    fn probe_writable(&self) -> Result<()> {
+        if !self.out.is_dir() {
+            return Ok(());
+        }
+        let probe = self.out.join(format!(".zeromile-probe-{}", std::process::id()));
+        File::create(&probe).map_err(|e| Error::io_while("writing into ", &self.out, e))?;
+        remove_stale(&probe)
+    }
+
+    /// Removes `.<file>.partial-<pid>` files of processes that are dead, in `out` and its
+    /// `plots/`; only called under the lock, so no live writer of this host owns them.
+    fn remove_dead_partials(&self) -> Result<()> {
+        for dir in [self.out.clone(), self.out.join(crate::plot::PLOTS_DIR)] {
+            let Ok(entries) = fs::read_dir(&dir) else { continue };
+            let mut names: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            names.sort();
+            for path in names {
+                let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
+                let pid = name
+                    .strip_prefix('.')
+                    .and_then(|n| n.rsplit_once(".partial-"))
+                    .and_then(|(_, pid)| pid.parse::<u32>().ok());
+                if pid.is_some_and(|p| p != std::process::id() && !process_alive(p)) {
+                    remove_stale(&path)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The directory being published.
+    pub fn out(&self) -> &Path {
+        &self.out
+    }
+
+    /// The staging directory (exists after [`OutDir::fresh_stage`] or [`OutDir::resume_stage`]).
+    pub fn stage(&self) -> &Path {
+        &self.stage
+    }
+
+    /// The dead holder whose stale lock was broken, if any.
+    pub fn broken_lock(&self) -> Option<&Holder> {
+        self.broken.as_ref()
+    }
+
+    /// Keep the staging directory when the job fails, for `--resume` (sweeps, calibrations).
+    pub fn keep_stage_on_failure(&mut self) {
+        self.keep_stage = true;
+    }
+
+    /// Remove the staging directory when this job ends without publishing (a job that found
+    /// nothing to do: an interrupted job's leftovers are of no further use).
+    pub fn discard_stage(&mut self) {
+        self.keep_stage = false;
+    }
+
+    /// Whether a staging directory of an earlier, interrupted job is there.
+    pub fn has_stage(&self) -> bool {
+        self.stage.is_dir()
+    }
+
+    /// Starts an empty staging directory (an earlier one is removed).
+    pub fn fresh_stage(&mut self) -> Result<&Path> {
+        if self.stage.exists() {
+            fs::remove_dir_all(&self.stage).map_err(|e| Error::io_while("removing ", &self.stage, e))?;
+        }
+        self.keep_stage = false;
+        fs::create_dir(&self.stage).map_err(|e| Error::io_while("creating ", &self.stage, e))?;
+        Ok(&self.stage)
+    }
+
+    /// Keeps the staging directory of an interrupted job (creating an empty one if there is
+    /// none), for a resumed job to continue.
+    pub fn resume_stage(&mut self) -> Result<&Path> {
+        fs::create_dir_all(&self.stage).map_err(|e| Error::io_while("creating ", &self.stage, e))?;
+        Ok(&self.stage)
+    }
+
+    /// Starts a staging directory holding the complete directory `out` as it is (its files and
+    /// those in `plots/`, hard-linked where possible, else copied; hidden files are left), for
+    /// a job that adds to a finished directory (charts, `facts.csv`).
+    pub fn stage_existing(&mut self, marker: &str) -> Result<&Path> {
+        self.fresh_stage()?;
+        if !self.out.join(marker).is_file() {
+            return Err(usage(format!(
+                "{}: no {marker}: not a finished zeromile output directory (an interrupted job? run it again)",
+                self.out.display()
+            )));
+        }
+        for sub in [None, Some(crate::plot::PLOTS_DIR)] {
+            let from_dir = sub.map_or_else(|| self.out.clone(), |s| self.out.join(s));
+            let to_dir = sub.map_or_else(|| self.stage.clone(), |s| self.stage.join(s));
+            let Ok(entries) = fs::read_dir(&from_dir) else { continue };
+            let mut files: Vec<PathBuf> = entries
+                .flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                .map(|e| e.path())
+                .collect();
+            files.sort();
+            fs::create_dir_all(&to_dir).map_err(|e| Error::io_while("creating ", &to_dir, e))?;
+            for from in files {
+                let Some(name) = from.file_name() else { continue };
+                let to = to_dir.join(name);
+                if fs::hard_link(&from, &to).is_err() {
+                    fs::copy(&from, &to).map_err(|e| Error::io_while("copying ", &from, e))?;
+                }
+            }
+        }
+        Ok(&self.stage)
+    }
+
+    /// Publishes the staging directory into `out`: removes the old markers (see [`MARKERS`]), renames every
+    /// staged file into place, removes the previous result's files that this one does not
+    /// have (those its marker listed, the engine's fixed names, charts in `plots/`), then renames
+    /// the new `marker` in last. Returns the published paths, marker last.
+    pub fn publish(mut self, marker: &str) -> Result<Vec<PathBuf>> {
+        let staged = list_files(&self.stage)?;
+        if !staged.iter().any(|f| f == marker) {
+            return Err(Error::io(self.stage.join(marker), io::Error::other("nothing to publish: no marker staged")));
+        }
+        checkpoint("staged");
+        let previous: Vec<String> = MARKERS.iter().flat_map(|m| listed_files(&self.out.join(m))).collect();
+        if !self.out.exists() {
+            fs::create_dir(&self.out).map_err(|e| Error::io_while("creating ", &self.out, e))?;
+        }
+        for m in MARKERS {
+            remove_stale(&self.out.join(m))?;
+        }
+        checkpoint("old marker removed");
+        let mut published = Vec::new();
+        for rel in staged.iter().filter(|f| *f != marker) {
+            let from = self.stage.join(rel);
+            let to = self.out.join(rel);
+            if let Some(p) = to.parent() {
+                fs::create_dir_all(p).map_err(|e| Error::io_while("creating ", p, e))?;
+            }
+            fs::rename(&from, &to).map_err(|e| Error::io_while("publishing ", &to, e))?;
+            checkpoint("file published");
+            published.push(to);
+        }
+        self.remove_previous(&previous, &staged)?;
+        checkpoint("previous files removed");
+        let to = self.out.join(marker);
+        fs::rename(self.stage.join(marker), &to).map_err(|e| Error::io_while("publishing ", &to, e))?;
+        sync_dir(&self.out);
+        checkpoint("marker published");
+        published.push(to);
+        self.published = true;
+        Ok(published)
+    }
+
+    /// Removes the files of the previous result that the new one (`staged`) does not have.
+    fn remove_previous(&self, previous: &[String], staged: &[String]) -> Result<()> {
+        let mut owned: Vec<String> = previous.to_vec();
+        owned.extend(ENGINE_FILES.iter().map(|s| s.to_string()));
+        let plots = self.out.join(crate::plot::PLOTS_DIR);
+        if let Ok(entries) = fs::read_dir(&plots) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if name.ends_with(".png") || name.ends_with(".svg") {
+                    owned.push(format!("{}/{name}", crate::plot::PLOTS_DIR));
+                }
+            }
+        }
+        if let Ok(entries) = fs::read_dir(&self.out) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if name.starts_with("scenario-") && name.ends_with(".toml") {
+                    owned.push(name);
+                }
+            }
+        }
+        owned.sort();
+        owned.dedup();
+        for rel in owned.iter().filter(|f| !staged.contains(f) && is_relative_name(f)) {
+            let path = self.out.join(rel);
+            if path.is_file() {
+                remove_stale(&path)?;
+            }
+        }
+        if fs::read_dir(&plots).is_ok_and(|mut d| d.next().is_none()) {
+            fs::remove_dir(&plots).map_err(|e| Error::io_while("removing ", &plots, e))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for OutDir {
+    fn drop(&mut self) {
+        if self.published || !self.keep_stage {
+            let _ = fs::remove_dir_all(&self.stage);
+        }
+        if let Some(file) = self.lock.take() {
+            // Unlink while still holding the lock, so a waiting writer never holds a lock on a
+            // file that is gone (it checks the path against its handle).
+            let _ = fs::remove_file(self.work.join(LOCK_FILE));
+            drop(file);
+        }
+        let _ = fs::remove_dir(&self.work);
+        if !self.published {
+            for dir in self.created.iter().rev() {
+                let _ = fs::remove_dir(dir);
+            }
+        }
+    }
+}
+
+/// A name from a marker's `files` list that stays inside the directory.
+fn is_relative_name(name: &str) -> bool {
+    let p = Path::new(name);
+    !name.is_empty() && p.components().all(|c| matches!(c, std::path::Component::Normal(_)))
+}
+
+/// The `files` a marker (`manifest.json`) lists (empty when there is none or it cannot be read).
+pub fn listed_files(marker: &Path) -> Vec<String> {
+    let Ok(text) = fs::read_to_string(marker) else { return Vec::new() };
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else { return Vec::new() };
+    v.get("files")
+        .and_then(|f| f.as_array())
+        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+
+/// Every file under `dir`, as sorted `/`-separated relative paths; partial files are skipped.
+fn list_files(dir: &Path) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut todo = vec![(dir.to_path_buf(), String::new())];
+    while let Some((d, prefix)) = todo.pop() {
+        let entries = fs::read_dir(&d).map_err(|e| Error::io_while("reading ", &d, e))?;
+        for e in entries {
+            let e = e.map_err(|e| Error::io_while("reading ", &d, e))?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            let rel = if prefix.is_empty() { name.clone() } else { format!("{prefix}/{name}") };
+            let kind = e.file_type().map_err(|e| Error::io_while("reading ", e_path(&d, &name), e))?;
+            if kind.is_dir() {
+                todo.push((e.path(), rel));
+            } else if !name.contains(".partial-") {
+                out.push(rel);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn e_path(dir: &Path, name: &str) -> PathBuf {
+    dir.join(name)
+}
+
+fn read_holder(file: &mut File) -> Option<Holder> {
+    let mut text = String::new();
+    file.rewind().ok()?;
+    file.read_to_string(&mut text).ok()?;
+    serde_json::from_str(text.trim()).ok()
+}
+
+#[cfg(unix)]
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_file: &File, path: &Path) -> bool {
+    path.exists()
+}
+
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+/// Writes `manifest.json` into `dir` (a staging directory) with `files` as its list.
+pub fn rewrite_run_manifest(dir: &Path, files: &[String]) -> Result<()> {
+    let path = dir.join(output::MANIFEST_FILE);
+    let text = fs::read_to_string(&path).map_err(|e| Error::io_while("reading ", &path, e))?;
+    let mut m: output::Manifest =
+        serde_json::from_str(&text).map_err(|e| usage(format!("{}: not a zeromile manifest: {e}", path.display())))?;
+    m.files = files.to_vec();
+    let mut f = AtomicFile::create(&path)?;
+    f.write_all(m.to_json()?.as_bytes()).map_err(|e| Error::io(&path, e))?;
+    f.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> =
+            fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        v.sort();
+        v
+    }
+
+    fn stage_file(dir: &OutDir, rel: &str, text: &str) {
+        let p = dir.stage().join(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, text).unwrap();
+    }
+
+    #[test]
+    fn publish_moves_the_stage_in_marker_last_and_removes_the_previous_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("res");
+        let mut d = OutDir::lock(&out).unwrap();
+        d.fresh_stage().unwrap();
+        stage_file(&d, "summary.csv", "a");
+        stage_file(&d, "deltas.csv", "d");
+        stage_file(&d, "plots/x.png", "p");
+        stage_file(&d, "manifest.json", r#"{"files":["summary.csv","deltas.csv","plots/x.png"]}"#);
+        let published = d.publish("manifest.json").unwrap();
+        assert_eq!(published.last().unwrap(), &out.join("manifest.json"));
+        assert_eq!(entries(tmp.path()), ["res"], "work directory removed");
+        assert_eq!(entries(&out), ["deltas.csv", "manifest.json", "plots", "summary.csv"]);
+        fs::write(out.join("notes.txt"), "mine").unwrap();
+
+        let mut d = OutDir::lock(&out).unwrap();
+        d.fresh_stage().unwrap();
+        stage_file(&d, "summary.csv", "b");
+        stage_file(&d, "manifest.json", r#"{"files":["summary.csv"]}"#);
+        d.publish("manifest.json").unwrap();
+        assert_eq!(entries(&out), ["manifest.json", "notes.txt", "summary.csv"], "stale deltas and charts gone");
+        assert_eq!(fs::read_to_string(out.join("summary.csv")).unwrap(), "b");
+    }
+
+    #[test]
+    fn a_failed_job_leaves_the_previous_result_and_no_new_directory() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("a/b/res");
+        {
+            let mut d = OutDir::lock(&out).unwrap();
+            d.fresh_stage().unwrap();
+            stage_file(&d, "summary.csv", "a");
+        }
+        assert_eq!(entries(tmp.path()), Vec::<String>::new(), "created parents removed again");
+        let out = tmp.path().join("res");
+        fs::create_dir(&out).unwrap();
+        fs::write(out.join("manifest.json"), "{}").unwrap();
+        {
+            let mut d = OutDir::lock(&out).unwrap();
+            d.fresh_stage().unwrap();
+            stage_file(&d, "summary.csv", "a");
+        }
+        assert_eq!(entries(tmp.path()), ["res"]);
+        assert_eq!(entries(&out), ["manifest.json"]);
+    }
+
+    #[test]
+    fn a_second_writer_is_refused_naming_the_first() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("res");
+        let first = OutDir::lock(&out).unwrap();
+        // flock locks belong to the open file description: a second open in this process
+        // conflicts just as another process would.
+        let err = OutDir::lock(&out).unwrap_err();
+        assert!(err.is_bad_input(), "{err}");
+        let text = err.to_string();
+        assert!(
+            text.contains("is being written by") && text.contains(&format!("pid {}", std::process::id())),
+            "{text}"
+        );
+        drop(first);
+        drop(OutDir::lock(&out).unwrap());
+    }
+
+    #[test]
+    fn a_stale_lock_of_a_dead_process_is_broken_another_hosts_never() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("res");
+        let work = tmp.path().join(".res.zeromile");
+        fs::create_dir_all(work.join(STAGE_DIR)).unwrap();
+        fs::write(work.join(STAGE_DIR).join("junk"), "x").unwrap();
+        // A pid above the kernel's maximum is never alive.
+        let dead = Holder { host: host_name(), pid: u32::MAX - 1, command: vec!["zeromile".into()], since_unix_s: 1 };
+        fs::write(work.join(LOCK_FILE), serde_json::to_string(&dead).unwrap()).unwrap();
+        fs::create_dir(&out).unwrap();
+        fs::write(out.join(format!(".summary.csv.partial-{}", u32::MAX - 1)), "torn").unwrap();
+        let mut d = OutDir::lock(&out).unwrap();
+        assert_eq!(d.broken_lock(), Some(&dead));
+        assert!(entries(&out).is_empty(), "dead writer's partial file removed");
+        d.fresh_stage().unwrap();
+        assert!(entries(d.stage()).is_empty(), "stale stage removed");
+        drop(d);
+        assert_eq!(entries(tmp.path()), ["res"]);
+
+        fs::create_dir_all(&work).unwrap();
+        let other = Holder { host: format!("not-{}", host_name()), ..dead };
+        fs::write(work.join(LOCK_FILE), serde_json::to_string(&other).unwrap()).unwrap();
+        let err = OutDir::lock(&out).unwrap_err().to_string();
+        assert!(err.contains("never broken") && err.contains("remove"), "{err}");
+    }
+
+    #[test]
+    fn stage_existing_links_the_listed_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("res");
+        fs::create_dir(&out).unwrap();
+        fs::write(out.join("summary.csv"), "s").unwrap();
+        fs::write(out.join("mine.txt"), "m").unwrap();
+        fs::write(out.join("manifest.json"), r#"{"files":["summary.csv"]}"#).unwrap();
+        let mut d = OutDir::lock(&out).unwrap();
+        d.stage_existing("manifest.json").unwrap();
+        assert_eq!(entries(d.stage()), ["manifest.json", "mine.txt", "summary.csv"]);
+        stage_file(&d, "report.html", "r");
+        d.publish("manifest.json").unwrap();
+        assert_eq!(entries(&out), ["manifest.json", "mine.txt", "report.html", "summary.csv"]);
+        assert_eq!(fs::read_to_string(out.join("summary.csv")).unwrap(), "s");
+    }
+
+    #[test]
+    fn names_outside_the_directory_are_never_removed() {
+        assert!(is_relative_name("plots/a.png"));
+        assert!(!is_relative_name("../x"));
+        assert!(!is_relative_name("/etc/passwd"));
+        assert!(!is_relative_name(""));
+    }
 }

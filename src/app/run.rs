@@ -1,8 +1,8 @@
 //! The `run` job: Monte Carlo replicates of one or more scenarios into a run directory (or, with
 //! a shard, a shard directory for `merge`).
 
-use super::outdir::{prepare_run_dir, trajectory_writer};
-use super::{parse_shard, thread_count, usage, Clock, Progress};
+use super::outdir::{trajectory_writer, OutDir};
+use super::{parse_shard, publish_drawn, thread_count, usage, Clock, PlotReport, Progress};
 use crate::engine::{self, MonteCarlo, Shard, Sink};
 use crate::error::Result;
 use crate::model::metrics::Trajectory;
@@ -32,6 +32,8 @@ pub struct RunJob {
     pub trajectories: bool,
     /// Run only this shard (`K/N` or `auto/N`) into a shard directory.
     pub shard: Option<String>,
+    /// Draw the charts and `report.html` (not for a shard).
+    pub plots: bool,
 }
 
 /// What a finished `run` did.
@@ -43,8 +45,10 @@ pub struct RunReport {
     pub scenarios: usize,
     /// The shard run, with the replicates it held; `None` for a whole run.
     pub shard: Option<(Shard, u64)>,
-    /// Files written (the manifest last).
+    /// Data files published (the manifest last).
     pub written: Vec<PathBuf>,
+    /// The charts and report drawn, when asked for.
+    pub plots: Option<PlotReport>,
     /// Seconds from the start of the job.
     pub seconds: f64,
 }
@@ -89,10 +93,10 @@ fn load_scenarios(job: &RunJob) -> Result<Vec<Scenario>> {
     Ok(scenarios)
 }
 
-/// Runs `job`: validates every scenario and the request, prepares the output directory (a
-/// stale manifest and charts removed before any work), runs the replicates and writes the
-/// statistics (or the shard's replicates), the manifest last. Charts are not drawn here: see
-/// [`super::render_plots`].
+/// Runs `job`: validates every scenario and the request, locks the output directory, runs the
+/// replicates into its staging directory, writes the statistics (or the shard's replicates) and
+/// manifest, draws the charts when asked, and publishes it all, the manifest last (see
+/// [`OutDir`]). A failure leaves the previous contents of `--out` as they were.
 pub fn run(job: &RunJob, progress: &dyn Progress) -> Result<RunReport> {
     let clock = Clock::start();
     let scenarios = load_scenarios(job)?;
@@ -106,7 +110,8 @@ pub fn run(job: &RunJob, progress: &dyn Progress) -> Result<RunReport> {
     let master_seed = job.seed.unwrap_or(first.seed);
     let threads = thread_count(job.threads);
     let shard = job.shard.as_deref().map(parse_shard).transpose()?;
-    prepare_run_dir(&job.out)?;
+    let mut out = OutDir::lock(&job.out)?;
+    let stage = out.fresh_stage()?.to_path_buf();
 
     let series: Vec<ScenarioSeries> = scenarios.iter().map(ScenarioSeries::of).collect();
     progress.start(shard.unwrap_or_default().count(replicates), "replicates");
@@ -115,12 +120,12 @@ pub fn run(job: &RunJob, progress: &dyn Progress) -> Result<RunReport> {
         Some(shard) => Collect {
             stats: None,
             traj: None,
-            shard: Some(ShardWriter::create(&job.out, &series, shard, replicates)?),
+            shard: Some(ShardWriter::create(&stage, &series, shard, replicates)?),
             progress,
         },
         None => Collect {
             stats: Some(MonteCarloStats::new(series.clone())),
-            traj: trajectory_writer(&job.out, &series, job.trajectories)?,
+            traj: trajectory_writer(&stage, &series, job.trajectories)?,
             shard: None,
             progress,
         },
@@ -133,7 +138,7 @@ pub fn run(job: &RunJob, progress: &dyn Progress) -> Result<RunReport> {
     let sources: Vec<String> = job.scenarios.iter().map(|p| p.display().to_string()).collect();
     let mut manifest = Manifest::for_run(&scenarios, &sources, &job.set, master_seed, replicates);
     let Collect { stats, traj, shard: writer, .. } = sink;
-    let written = match (shard, writer, stats) {
+    match (shard, writer, stats) {
         (Some(shard), Some(writer), _) => {
             writer.finish()?;
             manifest.kind = output::KIND_RUN_SHARD.into();
@@ -142,9 +147,7 @@ pub fn run(job: &RunJob, progress: &dyn Progress) -> Result<RunReport> {
             manifest.files.extend((0..scenarios.len()).map(output::scenario_file));
             manifest.provenance = clock.provenance(used_threads);
             let texts: Vec<String> = scenarios.iter().map(Scenario::canonical_text).collect();
-            let mut written = vec![job.out.join(output::REPLICATES_FILE)];
-            written.extend(output::write_shard_outputs(&job.out, &texts, &manifest)?);
-            written
+            output::write_shard_outputs(&stage, &texts, &manifest)?;
         }
         (_, _, Some(stats)) => {
             if let Some(w) = traj {
@@ -152,15 +155,17 @@ pub fn run(job: &RunJob, progress: &dyn Progress) -> Result<RunReport> {
                 manifest.files.push(TRAJECTORIES_FILE.to_string());
             }
             manifest.provenance = clock.provenance(used_threads);
-            output::write_outputs(&job.out, &stats, &manifest)?
+            output::write_outputs(&stage, &stats, &manifest)?;
         }
         _ => unreachable!("a run collects either statistics or a shard's replicates"),
     };
+    let (written, plots) = publish_drawn(out, output::MANIFEST_FILE, job.plots && shard.is_none())?;
     Ok(RunReport {
         replicates,
         scenarios: scenarios.len(),
         shard: shard.map(|s| (s, s.count(replicates))),
         written,
+        plots,
         seconds: clock.elapsed_s(),
     })
 }

@@ -1,8 +1,8 @@
 //! The `sweep` job and the sweep half of `merge`: a parameter sweep's points (resumable,
 //! shardable), its sensitivity analysis, charts and manifest.
 
-use super::outdir::{check_out_dir, create_out_dir, remove_stale};
-use super::{parse_shard, thread_count, usage, Clock, Progress};
+use super::outdir::{check_out_dir, remove_stale, OutDir};
+use super::{parse_shard, publish_drawn, thread_count, usage, Clock, PlotReport, Progress};
 use crate::engine::{self, Shard, Workers};
 use crate::error::Result;
 use crate::output::sweep::{
@@ -37,8 +37,11 @@ pub struct SweepJob {
 pub struct SweepReport {
     /// The output directory.
     pub out: PathBuf,
-    /// Files written, relative to `out` (the manifest last); empty when nothing was left to do.
+    /// Data files published, relative to `out` (the manifest last); empty when nothing was left
+    /// to do.
     pub written: Vec<String>,
+    /// The charts and report drawn, when asked for.
+    pub plots: Option<PlotReport>,
     /// Seconds from the start of the job.
     pub seconds: f64,
     /// `--resume` found the same sweep (and shard) already complete: nothing was run.
@@ -50,8 +53,10 @@ pub struct SweepReport {
 pub struct SweepMergeReport {
     /// Shards merged (N).
     pub shards: u64,
-    /// Files written, relative to the output directory (the manifest last).
+    /// Data files published, relative to the output directory (the manifest last).
     pub written: Vec<String>,
+    /// The charts and report drawn, when asked for.
+    pub plots: Option<PlotReport>,
     /// Seconds from the start of the job.
     pub seconds: f64,
 }
@@ -152,18 +157,27 @@ pub fn sweep(args: &SweepJob, progress: &dyn Progress) -> Result<SweepReport> {
     let state =
         PartialState { sweep_hash: sweep_hash.clone(), shard: if sharded { shard.to_string() } else { "all".into() } };
 
-    if args.resume && out.join(MANIFEST_FILE).exists() && !out.join(output::sweep::POINTS_PARTIAL_FILE).exists() {
-        if let Ok(m) = SweepManifest::read(&out) {
-            if m.sweep_hash == sweep_hash && m.shard == sharded.then_some(ShardInfo { k: shard.k(), n: shard.n() }) {
-                return Ok(SweepReport { out, written: Vec::new(), seconds: clock.elapsed_s(), complete_before: true });
-            }
-        }
+    let this_shard = sharded.then_some(ShardInfo { k: shard.k(), n: shard.n() });
+    let mut dir = OutDir::lock(&out)?;
+    let resuming = args.resume && dir.stage().join(output::sweep::PARTIAL_STATE_FILE).is_file();
+    if args.resume && !resuming && out.join(MANIFEST_FILE).exists() {
+        finished_here(&out, &sweep_hash, this_shard)?;
+        dir.discard_stage();
+        return Ok(SweepReport {
+            out,
+            written: Vec::new(),
+            plots: None,
+            seconds: clock.elapsed_s(),
+            complete_before: true,
+        });
     }
-    let (mut log, done) = PointsLog::open(&out, &header, &state, args.resume)?;
+    let stage = if resuming { dir.resume_stage()? } else { dir.fresh_stage()? }.to_path_buf();
+    dir.keep_stage_on_failure();
+    let (mut log, done) = PointsLog::open(&stage, &header, &state, resuming)?;
     if done.as_slice() != &points[..done.len().min(points.len())] {
         return Err(usage(format!(
             "{}: the finished points do not match this sweep's order; drop --resume to start over",
-            out.join(output::sweep::POINTS_PARTIAL_FILE).display()
+            out.display()
         )));
     }
     let reps = sweep.replicates;
@@ -203,23 +217,54 @@ pub fn sweep(args: &SweepJob, progress: &dyn Progress) -> Result<SweepReport> {
         files: vec![POINTS_FILE.into()],
         provenance: provenance(workers.threads(), &clock, serde_json::json!({})),
     };
-    let written = if sharded {
-        manifest.write(&out)?;
-        vec![POINTS_FILE.to_string(), MANIFEST_FILE.to_string()]
+    if sharded {
+        manifest.write(&stage)?;
     } else {
-        finish(&out, manifest, !args.plots)?
-    };
-    Ok(SweepReport { out, written, seconds: clock.elapsed_s(), complete_before: false })
+        finish(&stage, manifest)?;
+    }
+    let (published, plots) = publish_drawn(dir, MANIFEST_FILE, args.plots && !sharded)?;
+    let written = relative(&out, &published);
+    Ok(SweepReport { out, written, plots, seconds: clock.elapsed_s(), complete_before: false })
 }
 
-/// Writes the analysis, charts and manifest of a complete sweep directory whose `points.csv`
-/// is in place. Shared by `sweep` and `merge`, so both write the same bytes.
-pub fn finish(out: &Path, mut manifest: SweepManifest, no_plots: bool) -> Result<Vec<String>> {
+/// `--resume` into `out`, which holds a finished result and no interrupted sweep: fine when it
+/// is this sweep and shard (nothing to do), refused for anything else, which `--resume` would
+/// otherwise replace.
+fn finished_here(out: &Path, sweep_hash: &str, shard: Option<ShardInfo>) -> Result<()> {
+    let what = match SweepManifest::read(out) {
+        Ok(m) if m.sweep_hash == sweep_hash && m.shard == shard => return Ok(()),
+        Ok(m) => format!(
+            "{} {}{}",
+            m.kind,
+            m.sweep.name,
+            m.shard.map_or_else(|| " (all points)".to_string(), |s| format!(" (shard {}/{})", s.k, s.n))
+        ),
+        Err(_) => {
+            format!("{} directory", output::manifest_kind(out).ok().flatten().unwrap_or_else(|| "another".into()))
+        }
+    };
+    Err(usage(format!(
+        "--resume: {} holds a finished {what}, not this sweep{}; --resume only continues the same sweep and \
+         shard: drop --resume to replace it, or choose another --out",
+        out.display(),
+        shard.map_or_else(String::new, |s| format!(" shard {}/{}", s.k, s.n))
+    )))
+}
+
+/// `paths` relative to `dir`, as `/`-separated text.
+fn relative(dir: &Path, paths: &[PathBuf]) -> Vec<String> {
+    paths.iter().filter_map(|p| p.strip_prefix(dir).ok()).map(|p| p.display().to_string()).collect()
+}
+
+/// Writes the analysis and manifest of a complete sweep directory (a staging directory) whose
+/// `points.csv` is in place. Shared by `sweep` and `merge`, so both write the same bytes; the
+/// charts are drawn when it is published.
+pub fn finish(stage: &Path, mut manifest: SweepManifest) -> Result<()> {
     let plan = manifest.sweep.plan.clone();
     let mut files = vec![POINTS_FILE.to_string()];
-    let sens = out.join(SENSITIVITY_FILE);
+    let sens = stage.join(SENSITIVITY_FILE);
     if plan.has_indices() {
-        let table = PointsTable::read(&out.join(POINTS_FILE))?;
+        let table = PointsTable::read(&stage.join(POINTS_FILE))?;
         let means = table.means(&plan.outcomes)?;
         let rows = analysis::analyse(&plan, &means);
         output::sweep::write_sensitivity(&sens, &rows)?;
@@ -227,23 +272,9 @@ pub fn finish(out: &Path, mut manifest: SweepManifest, no_plots: bool) -> Result
     } else {
         remove_stale(&sens)?;
     }
-    // The charts are drawn from the files, so they read the manifest: write it first, then
-    // rewrite it with the chart files listed (a failed drawing leaves a complete data directory).
-    manifest.files = files.clone();
-    manifest.write(out)?;
-    if !no_plots {
-        let plots = crate::plot::sweep::render(out).map_err(|e| {
-            e.context(format!(
-                "drawing sweep charts (the data files are complete; `zeromile plot {}` retries)",
-                out.display()
-            ))
-        })?;
-        files.extend(plots.iter().filter_map(|p| p.strip_prefix(out).ok()).map(|p| p.display().to_string()));
-        manifest.files = files.clone();
-        manifest.write(out)?;
-    }
-    files.push(MANIFEST_FILE.into());
-    Ok(files)
+    manifest.files = files;
+    manifest.write(stage)?;
+    Ok(())
 }
 
 /// `zeromile merge` for sweep shards: checks that the shards belong to one sweep and cover it,
@@ -316,10 +347,10 @@ pub fn merge_sweeps(dirs: &[PathBuf], out: &Path, plots: bool) -> Result<SweepMe
             first.points_total
         )));
     }
-    create_out_dir(out)?;
-    remove_stale(&out.join(MANIFEST_FILE))?;
+    let mut dir = OutDir::lock(out)?;
+    let stage = dir.fresh_stage()?.to_path_buf();
     let table = PointsTable { header: header.unwrap_or_default(), rows };
-    table.write(&out.join(POINTS_FILE))?;
+    table.write(&stage.join(POINTS_FILE))?;
     let merged_from: Vec<String> = shards.iter().map(|(_, d)| d.display().to_string()).collect();
     let manifest = SweepManifest {
         kind: "sweep".into(),
@@ -329,6 +360,7 @@ pub fn merge_sweeps(dirs: &[PathBuf], out: &Path, plots: bool) -> Result<SweepMe
         provenance: provenance(0, &clock, serde_json::json!({ "merged_from": merged_from })),
         ..first
     };
-    let written = finish(out, manifest, !plots)?;
-    Ok(SweepMergeReport { shards: n, written, seconds: clock.elapsed_s() })
+    finish(&stage, manifest)?;
+    let (published, plots) = publish_drawn(dir, MANIFEST_FILE, plots)?;
+    Ok(SweepMergeReport { shards: n, written: relative(out, &published), plots, seconds: clock.elapsed_s() })
 }

@@ -4,7 +4,7 @@
 use anyhow::Result;
 use clap::Args;
 use std::path::PathBuf;
-use zeromile::app::facts::{calibrate, check_facts, render_report, CalibrateJob, CheckFactsJob, DEFAULT_TARGETS};
+use zeromile::app::facts::{calibrate, check_facts, CalibrateJob, CheckFactsJob, DEFAULT_TARGETS};
 use zeromile::output::calibration as cal_out;
 use zeromile::sweep::targets::{Target, TargetFit};
 
@@ -45,14 +45,12 @@ pub fn check_facts_cmd(args: CheckFactsArgs) -> Result<()> {
         threads: args.mc.threads,
         set: args.set,
         out: args.out,
+        plots: !args.no_plots,
     };
     let report = check_facts(&job, &Bar::new(args.quiet))?;
     print!("{}", table(&report.targets, &report.fits));
     let misses = report.fits.iter().filter(|f| !f.inside).count();
     let robust = report.fits.iter().filter(|f| f.robust).count();
-    if !args.no_plots {
-        render_report(&report.dir)?;
-    }
     if !args.quiet {
         eprintln!(
             "{} of {} targets inside their band, {robust} with the median's 95% CI inside too \

@@ -5,7 +5,7 @@ use clap::Args;
 use std::path::PathBuf;
 use zeromile::app::merge::{merge_runs, shard_kind, ShardKind};
 
-use super::{display_files, render_plots};
+use super::{display_files, report_plots};
 
 #[derive(Args, Debug)]
 pub(super) struct MergeArgs {
@@ -28,7 +28,7 @@ pub(super) fn merge_cmd(args: MergeArgs) -> Result<()> {
     if shard_kind(&args.shards, &args.out)? == ShardKind::Sweep {
         return super::sweep::merge_sweep(&args.shards, &args.out, args.quiet, args.no_plots);
     }
-    let report = merge_runs(&args.shards, &args.out)?;
+    let report = merge_runs(&args.shards, &args.out, !args.no_plots)?;
     if !args.quiet {
         eprintln!(
             "merged {} shards ({} replicates x {} scenario(s)) in {:.1}s -> {}",
@@ -39,5 +39,8 @@ pub(super) fn merge_cmd(args: MergeArgs) -> Result<()> {
             display_files(&args.out, &report.written)
         );
     }
-    render_plots(&args.out, args.no_plots, args.quiet)
+    if let Some(plots) = &report.plots {
+        report_plots(&args.out, plots, args.quiet);
+    }
+    Ok(())
 }

@@ -130,7 +130,7 @@ pub fn run() -> Result<()> {
                 height,
                 report: !no_report,
             };
-            let written = zeromile::plot::render_with(&out_dir, &options)?;
+            let written = app::render_plots_with(&out_dir, &options)?.files;
             if !quiet {
                 let names: Vec<String> =
                     written.iter().map(|f| f.strip_prefix(&out_dir).unwrap_or(f).display().to_string()).collect();
@@ -212,15 +212,6 @@ fn report_plots(dir: &Path, plots: &PlotReport, quiet: bool) {
     if !quiet {
         eprintln!("plotted in {:.2}s -> {}", plots.seconds, display_plots(dir, &plots.files));
     }
-}
-
-/// Draws the charts and report of the finished directory `dir` (unless `skip`), exactly as
-/// `zeromile plot` would, and reports them.
-fn render_plots(dir: &Path, skip: bool, quiet: bool) -> Result<()> {
-    if !skip {
-        report_plots(dir, &app::render_plots(dir)?, quiet);
-    }
-    Ok(())
 }
 
 /// `DIR/report.html and N charts in DIR/plots/`.

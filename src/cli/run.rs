@@ -5,7 +5,7 @@ use clap::Args;
 use std::path::PathBuf;
 use zeromile::app::run::{run, RunJob};
 
-use super::{display_files, render_plots, Bar};
+use super::{display_files, report_plots, Bar};
 
 #[derive(Args, Debug)]
 pub(super) struct RunArgs {
@@ -45,6 +45,7 @@ pub(super) fn run_cmd(args: RunArgs) -> Result<()> {
         out: args.out,
         trajectories: args.trajectories,
         shard: args.shard,
+        plots: !args.no_plots,
     };
     let report = run(&job, &Bar::new(args.quiet))?;
     let files = display_files(&job.out, &report.written);
@@ -63,5 +64,8 @@ pub(super) fn run_cmd(args: RunArgs) -> Result<()> {
             report.replicates, report.scenarios, report.seconds
         );
     }
-    render_plots(&job.out, args.no_plots, args.quiet)
+    if let Some(plots) = &report.plots {
+        report_plots(&job.out, plots, args.quiet);
+    }
+    Ok(())
 }

@@ -5,7 +5,7 @@ use clap::Args;
 use std::path::{Path, PathBuf};
 use zeromile::app::sweep::{merge_sweeps, sweep, SweepJob};
 
-use super::Bar;
+use super::{report_plots, Bar};
 
 pub use zeromile::app::sweep::is_sweep_file;
 
@@ -51,6 +51,9 @@ pub fn sweep_cmd(args: SweepArgs) -> Result<()> {
             eprintln!("swept in {:.1}s -> {}/{{{}}}", report.seconds, report.out.display(), report.written.join(","));
         }
     }
+    if let Some(plots) = &report.plots {
+        report_plots(&report.out, plots, args.quiet);
+    }
     Ok(())
 }
 
@@ -65,6 +68,9 @@ pub fn merge_sweep(dirs: &[PathBuf], out: &Path, quiet: bool, no_plots: bool) ->
             out.display(),
             report.written.join(",")
         );
+    }
+    if let Some(plots) = &report.plots {
+        report_plots(out, plots, quiet);
     }
     Ok(())
 }

@@ -249,6 +249,12 @@ fn draw_figure(
     Ok((written, svg))
 }
 
+/// Whether `rel`, a manifest's `files` entry, is a chart or a report (which drawing writes),
+/// not a data file.
+pub fn is_drawn_file(rel: &str) -> bool {
+    rel.starts_with("plots/") || rel == REPORT_FILE || rel == sweep::SWEEP_REPORT_FILE
+}
+
 /// Removes the files [`render`] writes (every chart of [`CHART_NAMES`], `report.html`, and
 /// `plots/` itself when that leaves it empty), so a rewritten directory never shows charts of an
 /// older run.

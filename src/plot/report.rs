@@ -95,7 +95,10 @@ pub fn html(data: &RunData, charts: &[(Chart, String)], format: ImageFormat) -> 
         ("replicates per scenario", m.replicates.to_string()),
     ];
     rows.push(("seed derivation", m.seed_derivation.clone()));
-    rows.push(("files", m.files.join(", ")));
+    // Data files only: the charts and this page are listed once drawn, and the page must not
+    // depend on whether an earlier drawing was listed.
+    let listed: Vec<&str> = m.files.iter().map(String::as_str).filter(|f| !super::is_drawn_file(f)).collect();
+    rows.push(("files", listed.join(", ")));
     for (k, v) in rows {
         let _ = writeln!(h, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(&v));
     }

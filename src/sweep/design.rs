@@ -271,7 +271,7 @@ pub fn morris(k: usize, r: usize, p: usize, seed: u64) -> Result<Vec<Vec<f64>>> 
     if k == 0 {
         return Err(Error::Usage("morris design: needs at least one factor".into()));
     }
-    if p < 2 || p % 2 != 0 {
+    if p < 2 || !p.is_multiple_of(2) {
         return Err(Error::Usage(format!("morris design: {p} levels; the level count must be even and at least 2")));
     }
     let half = p / 2;

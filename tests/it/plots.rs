@@ -163,7 +163,7 @@ fn plot_of_a_directory_without_summary_is_bad_input() {
     let out = zeromile().args(["plot", &dir.path().display().to_string()]).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("summary.csv") && stderr.contains("zeromile run"), "{stderr}");
+    assert!(stderr.contains("manifest.json") && stderr.contains("zeromile run"), "{stderr}");
     assert!(!dir.path().join("plots").exists(), "nothing is written for a bad directory");
 }
 

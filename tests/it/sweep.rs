@@ -191,20 +191,22 @@ fn resume_after_interruption_equals_an_uninterrupted_run() {
     let whole = tmp.path().join("whole");
     sweep(&file, &whole, &["-j", "1"]);
 
-    // Simulated interruption: the first rows and half a row survive, no manifest.
+    // Simulated interruption: the staging directory holds the first rows and half a row, and
+    // `cut` itself holds an older, different result.
     let cut = tmp.path().join("cut");
     sweep(&file, &cut, &["-j", "1"]);
     let text = read(&cut.join("points.csv"));
+    let stage = tmp.path().join(".cut.zeromile/stage");
+    std::fs::create_dir_all(&stage).unwrap();
     let mut partial: String = text.lines().take(6).map(|l| format!("{l}\n")).collect();
     partial.push_str(&text.lines().nth(6).unwrap()[..7]);
-    std::fs::write(cut.join("points.partial.csv"), partial).unwrap();
+    std::fs::write(stage.join("points.partial.csv"), partial).unwrap();
     let state_hash = manifest_core(&cut)["sweep_hash"].as_str().unwrap().to_string();
-    std::fs::write(cut.join("points.partial.json"), format!("{{\"sweep_hash\":\"{state_hash}\",\"shard\":\"all\"}}"))
+    std::fs::write(stage.join("points.partial.json"), format!("{{\"sweep_hash\":\"{state_hash}\",\"shard\":\"all\"}}"))
         .unwrap();
-    for f in ["points.csv", "manifest.json"] {
-        std::fs::remove_file(cut.join(f)).unwrap();
-    }
+    std::fs::write(cut.join("points.csv"), "older\n").unwrap();
     sweep(&file, &cut, &["--resume", "-j", "2"]);
+    assert!(!tmp.path().join(".cut.zeromile").exists(), "the work directory is gone after publishing");
     assert_same_tree(&whole, &cut);
 
     // A real kill -9 part-way through, then --resume.
@@ -217,7 +219,9 @@ fn resume_after_interruption_equals_an_uninterrupted_run() {
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let rows = std::fs::read_to_string(killed.join("points.partial.csv")).map(|t| t.lines().count()).unwrap_or(0);
+        let rows = std::fs::read_to_string(tmp.path().join(".killed.zeromile/stage/points.partial.csv"))
+            .map(|t| t.lines().count())
+            .unwrap_or(0);
         if rows >= 4 || Instant::now() > deadline || child.try_wait().unwrap().is_some() {
             break;
         }

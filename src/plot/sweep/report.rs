@@ -63,6 +63,7 @@ fn provenance_table(h: &mut String, data: &SweepData) {
                 Value::String(s) => s.clone(),
                 Value::Array(a) => a
                     .iter()
+                    .filter(|x| k != "files" || !x.as_str().is_some_and(crate::plot::is_drawn_file))
                     .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
                     .collect::<Vec<_>>()
                     .join(" "),
