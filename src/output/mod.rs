@@ -28,6 +28,7 @@ mod sketch;
 mod summary;
 pub mod sweep;
 mod trajectory;
+mod verify;
 
 pub use atomic::AtomicFile;
 pub use dir::{write_outputs, ANNUAL_FILE, DELTAS_FILE, MANIFEST_FILE, SUMMARY_FILE};
@@ -40,3 +41,4 @@ pub use shard::{manifest_kind, scenario_file, write_shard_outputs, RunShards, Sh
 pub use sketch::{QuantileSketch, K};
 pub use summary::{MonteCarloStats, ANNUAL_HEADER, SUMMARY_HEADER};
 pub use trajectory::{read_trajectories, ReadTrajectories, TrajectoryWriter, TRAJECTORIES_FILE};
+pub use verify::{check_file, checksum_file, verify_files, Checksummer, Checksums, FileChecksum, Fnv1a, HashingWriter};
