@@ -50,9 +50,9 @@ pub struct Manifest {
     /// Which shard this directory holds; only for [`KIND_RUN_SHARD`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<ShardInfo>,
-    /// Length and FNV-1a hash of files of the directory, by name (see [`super::verify`]):
-    /// for a shard, `replicates.bin` and every `scenario-<i>.toml`. Checked by `merge` and
-    /// [`super::verify_files`]. Absent (empty) in older manifests and in run directories.
+    /// Length and FNV-1a hash of files of the directory, by name: for a shard, `replicates.bin`
+    /// and every `scenario-<i>.toml`. Checked by `merge` and [`super::verify_files`]. Absent
+    /// (empty) in older manifests and in run directories.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub checksums: Checksums,
     /// How this copy of the outputs was produced: the only part of the manifest that differs

@@ -9,6 +9,8 @@
 //! - [`write_outputs`] writes a run directory through [`AtomicFile`]s, `manifest.json` last.
 //! - [`ShardWriter`] and [`write_shard_outputs`] write one shard of a run (raw replicates,
 //!   lossless); [`RunShards`] checks a set of shards and replays them in replicate order.
+//! - [`FileChecksum`]s (length and FNV-1a, computed while writing) in a manifest's `checksums`
+//!   let readers detect damaged files: [`verify_files`], and `merge` before it writes.
 //!
 //! Architecture invariants: this layer never runs a model or draws a random number; it only
 //! consumes [`Trajectory`](crate::model::metrics::Trajectory)s. Every output is a pure function

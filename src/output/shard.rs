@@ -204,7 +204,7 @@ impl RunShards {
     /// overrides, hashes), and every K in `0..N` occurs exactly once. Otherwise
     /// [`Error::Usage`], naming the directories, the field that differs, or the missing K.
     ///
-    /// Then every shard's files are verified before anything is written (see [`verify_shard`]):
+    /// Then every shard's files are verified before anything is written:
     /// each `scenario-<i>.toml` against the scenario's hash, every file the manifest's
     /// `checksums` lists against its length and hash, and `replicates.bin` read through once
     /// (streamed): its size, header, the replicate index of every record, that every value is

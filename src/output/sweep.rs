@@ -428,8 +428,8 @@ pub struct SweepManifest {
     /// Output files, relative to the directory (the manifest excluded).
     pub files: Vec<String>,
     /// Length and FNV-1a hash of files of the directory, by name: `points.csv` (see
-    /// [`super::verify`]). `merge` verifies a shard's before it writes anything. Absent (empty)
-    /// in older manifests.
+    /// [`super::verify_files`]). `merge` verifies a shard's before it writes anything. Absent
+    /// (empty) in older manifests.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub checksums: Checksums,
     /// Run-specific facts that do not affect any result (threads, wall time, command, start):

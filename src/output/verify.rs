@@ -234,10 +234,10 @@ mod tests {
         for piece in data.chunks(37) {
             h.update(piece);
         }
-        assert_eq!(h.value(), super::super::fnv1a64(&data));
+        assert_eq!(h.value(), crate::output::fnv1a64(&data));
         let c = FileChecksum::of(&data);
         assert_eq!(c.bytes, 1000);
-        assert_eq!(c.fnv1a64, super::super::hash_hex(&data));
+        assert_eq!(c.fnv1a64, crate::output::hash_hex(&data));
         assert_eq!(FileChecksum::of(b"").fnv1a64, "cbf29ce484222325");
     }
 
