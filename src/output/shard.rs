@@ -717,7 +717,59 @@ mod tests {
                 })
                 .unwrap();
             assert_eq!(seen, (0..total).collect::<Vec<_>>(), "{n} shards");
+
+            // A file replaced after `read` verified it: replay's own hash check refuses it.
+            let path = shards.dirs[1].join(REPLICATES_FILE);
+            let mut bytes = std::fs::read(&path).unwrap();
+            bytes[8 + 8] ^= 1;
+            std::fs::write(&path, bytes).unwrap();
+            let e = shards.replay(&series, |_, _| Ok(())).unwrap_err();
+            assert!(e.is_bad_input(), "{e}");
+            assert!(e.to_string().contains("contents changed after it was written"), "{e}");
+            assert!(e.to_string().contains(&format!("rerun shard 1/{n}")), "{e}");
         }
+    }
+
+    fn one_series() -> Vec<ScenarioSeries> {
+        use crate::model::metrics::{MetricKind, MetricSet};
+        vec![ScenarioSeries {
+            name: "s".into(),
+            metrics: MetricSet { names: vec!["a".into(), "b".into()], kinds: vec![MetricKind::Flow; 2], units: vec![] },
+            dates: (1..=2).map(|m| crate::scenario::YearMonth::new(2024, m).unwrap()).collect(),
+        }]
+    }
+
+    /// The writer refuses a non-finite value (the model never makes one), naming where it is,
+    /// and leaves no file behind.
+    #[test]
+    fn writer_refuses_non_finite_values() {
+        let series = one_series();
+        let tmp = tempfile::tempdir().unwrap();
+        let mut w = ShardWriter::create(tmp.path(), &series, Shard::ALL, 1).unwrap();
+        let mut t = Trajectory::new(2, 2);
+        t.push(series[0].dates[0], &[1.0, 2.0]);
+        t.push(series[0].dates[1], &[3.0, f64::INFINITY]);
+        let e = w.write_replicate(0, &[t]).unwrap_err().to_string();
+        assert!(e.contains("inf for replicate 0, scenario \"s\", 2024-02, metric `b`"), "{e}");
+        drop(w);
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0, "no file, no partial file");
+    }
+
+    /// A record is sound only with the right replicate index and finite values; the message
+    /// says where a bad value sits.
+    #[test]
+    fn check_record_finds_wrong_indices_and_non_finite_values() {
+        let series = one_series();
+        let record = |r: u64, values: [f64; 4]| {
+            let mut b = r.to_le_bytes().to_vec();
+            values.iter().for_each(|v| b.extend_from_slice(&v.to_le_bytes()));
+            b
+        };
+        assert_eq!(check_record(&record(4, [1.0, 2.0, 3.0, -4.0]), 4, &series), None);
+        let wrong = check_record(&record(5, [1.0; 4]), 4, &series).unwrap();
+        assert!(wrong.contains("holds replicate 5 where replicate 4 belongs"), "{wrong}");
+        let nan = check_record(&record(4, [1.0, 2.0, f64::NAN, 4.0]), 4, &series).unwrap();
+        assert!(nan.starts_with("NaN at replicate 4, scenario \"s\", 2024-02, metric `a`"), "{nan}");
     }
 
     #[test]
