@@ -547,7 +547,7 @@ fn open_replicates(path: &Path, k: u64, n: u64, count: u64, rec: u64) -> Result<
             n,
         ));
     }
-    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let mut reader = BufReader::with_capacity(64 * 1024, file);
     let mut magic = [0u8; 8];
     reader.read_exact(&mut magic).map_err(|e| Error::io(path, e))?;
     if &magic != MAGIC {
