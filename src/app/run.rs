@@ -140,7 +140,7 @@ pub fn run(job: &RunJob, progress: &dyn Progress) -> Result<RunReport> {
     let Collect { stats, traj, shard: writer, .. } = sink;
     match (shard, writer, stats) {
         (Some(shard), Some(writer), _) => {
-            writer.finish()?;
+            manifest.checksums.insert(output::REPLICATES_FILE.into(), writer.finish()?);
             manifest.kind = output::KIND_RUN_SHARD.into();
             manifest.shard = Some(ShardInfo { k: shard.k(), n: shard.n(), trajectories: job.trajectories });
             manifest.files.push(output::REPLICATES_FILE.into());

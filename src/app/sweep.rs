@@ -198,7 +198,7 @@ pub fn sweep(args: &SweepJob, progress: &dyn Progress) -> Result<SweepReport> {
     progress.advance(base);
     run_points(&sweep, &points[done.len()..], &workers, &mut |r| log.append(&r), &mut |n| progress.advance(base + n))?;
     progress.finish();
-    log.finish()?;
+    let points_sum = log.finish()?;
 
     let manifest = SweepManifest {
         kind: if sharded { "sweep-shard".into() } else { "sweep".into() },
@@ -215,6 +215,7 @@ pub fn sweep(args: &SweepJob, progress: &dyn Progress) -> Result<SweepReport> {
         ),
         sweep: sweep_info(&sweep),
         files: vec![POINTS_FILE.into()],
+        checksums: [(POINTS_FILE.to_string(), points_sum)].into(),
         provenance: provenance(workers.threads(), &clock, serde_json::json!({})),
     };
     if sharded {
@@ -325,7 +326,7 @@ pub fn merge_sweeps(dirs: &[PathBuf], out: &Path, plots: bool) -> Result<SweepMe
     let mut header: Option<String> = None;
     let mut rows: Vec<(usize, String)> = Vec::new();
     for (m, d) in &shards {
-        let t = PointsTable::read(&d.join(POINTS_FILE))?;
+        let t = PointsTable::read_shard(d, m)?;
         if header.as_ref().is_some_and(|h| *h != t.header) {
             return Err(usage(format!("{}: points.csv header differs from the other shards'", d.display())));
         }
@@ -357,6 +358,7 @@ pub fn merge_sweeps(dirs: &[PathBuf], out: &Path, plots: bool) -> Result<SweepMe
         shard: None,
         points_here: first.points_total,
         files: Vec::new(),
+        checksums: [(POINTS_FILE.to_string(), table.checksum())].into(),
         provenance: provenance(0, &clock, serde_json::json!({ "merged_from": merged_from })),
         ..first
     };

@@ -125,6 +125,7 @@ mod tests {
             }],
             files: vec!["trajectories.csv".into(), "deltas.csv".into()],
             shard: None,
+            checksums: Default::default(),
             provenance: crate::output::Provenance {
                 threads: 1,
                 wall_time_s: 0.25,

@@ -1,6 +1,7 @@
 //! The run manifest (`manifest.json`): what was run, with which seed and inputs, and which files
 //! it produced.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use serde::{Deserialize, Serialize};
@@ -8,6 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::engine;
 use crate::error::{Error, Result};
 use crate::scenario::Scenario;
+
+use super::verify::{Checksums, Fnv1a};
 
 /// [`Manifest::kind`] of a finished run directory (`zeromile run`, or `zeromile merge` of run shards).
 pub const KIND_RUN: &str = "run";
@@ -47,6 +50,11 @@ pub struct Manifest {
     /// Which shard this directory holds; only for [`KIND_RUN_SHARD`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<ShardInfo>,
+    /// Length and FNV-1a hash of files of the directory, by name: for a shard, `replicates.bin`
+    /// and every `scenario-<i>.toml`. Checked by `merge` and [`super::verify_files`]. Absent
+    /// (empty) in older manifests and in run directories.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub checksums: Checksums,
     /// How this copy of the outputs was produced: the only part of the manifest that differs
     /// between two runs with equal results (thread count, clock, command line, shards merged).
     #[serde(default)]
@@ -135,6 +143,7 @@ impl Manifest {
             scenarios: scenarios.iter().zip(sources).map(|(s, p)| ManifestScenario::of(s, p, overrides)).collect(),
             files: Vec::new(),
             shard: None,
+            checksums: Checksums::new(),
             provenance: Provenance::default(),
         }
     }
@@ -172,9 +181,9 @@ pub fn toml_to_json(v: &toml::Value) -> serde_json::Value {
 /// 64-bit FNV-1a hash of `bytes` (offset basis `0xcbf29ce484222325`, prime `0x100000001b3`).
 /// Stable across platforms and versions, unlike `std`'s hashers.
 pub fn fnv1a64(bytes: &[u8]) -> u64 {
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    bytes.iter().fold(OFFSET, |h, &b| (h ^ u64::from(b)).wrapping_mul(PRIME))
+    let mut h = Fnv1a::new();
+    h.update(bytes);
+    h.value()
 }
 
 /// [`fnv1a64`] of `bytes` as 16 lowercase hex digits, the form stored in
@@ -205,6 +214,7 @@ pub(crate) mod tests {
             }],
             files: vec!["summary.csv".into()],
             shard: None,
+            checksums: Checksums::new(),
             provenance: Provenance {
                 threads: 2,
                 wall_time_s: 1.5,

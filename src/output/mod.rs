@@ -9,6 +9,8 @@
 //! - [`write_outputs`] writes a run directory through [`AtomicFile`]s, `manifest.json` last.
 //! - [`ShardWriter`] and [`write_shard_outputs`] write one shard of a run (raw replicates,
 //!   lossless); [`RunShards`] checks a set of shards and replays them in replicate order.
+//! - [`FileChecksum`]s (length and FNV-1a, computed while writing) in a manifest's `checksums`
+//!   let readers detect damaged files: [`verify_files`], and `merge` before it writes.
 //!
 //! Architecture invariants: this layer never runs a model or draws a random number; it only
 //! consumes [`Trajectory`](crate::model::metrics::Trajectory)s. Every output is a pure function
@@ -28,6 +30,7 @@ mod sketch;
 mod summary;
 pub mod sweep;
 mod trajectory;
+mod verify;
 
 pub use atomic::AtomicFile;
 pub use dir::{write_outputs, ANNUAL_FILE, DELTAS_FILE, MANIFEST_FILE, SUMMARY_FILE};
@@ -40,3 +43,4 @@ pub use shard::{manifest_kind, scenario_file, write_shard_outputs, RunShards, Sh
 pub use sketch::{QuantileSketch, K};
 pub use summary::{MonteCarloStats, ANNUAL_HEADER, SUMMARY_HEADER};
 pub use trajectory::{read_trajectories, ReadTrajectories, TrajectoryWriter, TRAJECTORIES_FILE};
+pub use verify::{check_file, checksum_file, verify_files, Checksummer, Checksums, FileChecksum, Fnv1a, HashingWriter};

@@ -31,6 +31,7 @@ use super::atomic::AtomicFile;
 use super::dir::MANIFEST_FILE;
 use super::manifest::{hash_hex, Manifest, Provenance, ShardInfo, KIND_RUN, KIND_RUN_SHARD};
 use super::series::ScenarioSeries;
+use super::verify::{check_file, checksum_file, Checksummer, Checksums, FileChecksum};
 
 /// The raw replicate data of a shard directory.
 pub const REPLICATES_FILE: &str = "replicates.bin";
@@ -47,13 +48,16 @@ fn record_len(series: &[ScenarioSeries]) -> u64 {
     8 + series.iter().map(|s| 8 * (s.dates.len() * s.metrics.len()) as u64).sum::<u64>()
 }
 
-/// Streams a shard's replicates into [`REPLICATES_FILE`] (through an [`AtomicFile`]).
+/// Streams a shard's replicates into [`REPLICATES_FILE`] (through an [`AtomicFile`]), hashing
+/// the bytes as they are written.
 #[derive(Debug)]
 pub struct ShardWriter {
     file: AtomicFile,
     series: Vec<ScenarioSeries>,
     /// Replicates the file must hold, in order; checked as they arrive.
     expected: std::iter::Peekable<std::vec::IntoIter<u64>>,
+    /// Length and hash of the bytes written so far.
+    sum: Checksummer,
 }
 
 impl ShardWriter {
@@ -61,11 +65,17 @@ impl ShardWriter {
     pub fn create(dir: &Path, series: &[ScenarioSeries], shard: Shard, replicates: u64) -> Result<ShardWriter> {
         let mut file = AtomicFile::create(dir.join(REPLICATES_FILE))?;
         file.write_all(MAGIC).map_err(|e| Error::io(file.path(), e))?;
+        let mut sum = Checksummer::new();
+        sum.update(MAGIC);
         let expected: Vec<u64> = shard.indices(replicates).collect();
-        Ok(ShardWriter { file, series: series.to_vec(), expected: expected.into_iter().peekable() })
+        Ok(ShardWriter { file, series: series.to_vec(), expected: expected.into_iter().peekable(), sum })
     }
 
     /// Appends replicate `replicate` (`trajs[s]` belongs to scenario `s`).
+    ///
+    /// A non-finite value is refused (an error naming the replicate, scenario, month and
+    /// metric): the model's metrics are always finite, so `merge` treats a non-finite value in
+    /// a shard as damage, and a shard holding one could never be merged.
     ///
     /// # Panics
     ///
@@ -78,31 +88,61 @@ impl ShardWriter {
         buf.extend_from_slice(&replicate.to_le_bytes());
         for (series, traj) in self.series.iter().zip(trajs) {
             series.assert_fits(traj);
+            if let Some(i) = traj.values.iter().position(|v| !v.is_finite()) {
+                return Err(Error::io(
+                    self.file.path(),
+                    io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!(
+                            "the model produced {} for {} (a bug: its metrics are always finite; please report \
+                             it with the scenario and seed); the shard is not written",
+                            traj.values[i],
+                            describe_value(series, replicate, i)
+                        ),
+                    ),
+                ));
+            }
             for v in &traj.values {
                 buf.extend_from_slice(&v.to_le_bytes());
             }
         }
+        self.sum.update(&buf);
         self.file.write_all(&buf).map_err(|e| Error::io(self.file.path(), e))
     }
 
-    /// Checks every replicate of the shard was written and commits the file; returns its path.
-    pub fn finish(mut self) -> Result<PathBuf> {
+    /// Checks every replicate of the shard was written and commits the file; returns its
+    /// length and hash, for the manifest's `checksums` under [`REPLICATES_FILE`].
+    pub fn finish(mut self) -> Result<FileChecksum> {
         if let Some(r) = self.expected.peek() {
             return Err(Error::Usage(format!("{}: replicate {r} was never written", self.file.path().display())));
         }
-        self.file.commit()
+        self.file.commit()?;
+        Ok(self.sum.finish())
     }
 }
 
+/// Value `i` of a trajectory of `series` (months × metrics, month by month) of `replicate`, in
+/// words: "replicate 3, scenario \"base\", 2024-05, metric `sales`".
+fn describe_value(series: &ScenarioSeries, replicate: u64, i: usize) -> String {
+    let width = series.metrics.len().max(1);
+    let date = series.dates.get(i / width).map_or_else(|| format!("month {}", i / width), ToString::to_string);
+    let metric = series.metrics.names.get(i % width).map_or("?", String::as_str);
+    format!("replicate {replicate}, scenario {:?}, {date}, metric `{metric}`", series.name)
+}
+
 /// Writes the rest of a shard directory after [`ShardWriter::finish`]: each scenario's
-/// canonical TOML (`texts[i]` to [`scenario_file`]`(i)`), then `manifest.json` last. Returns
-/// the paths written, manifest last.
+/// canonical TOML (`texts[i]` to [`scenario_file`]`(i)`), then `manifest.json` last. The
+/// manifest written is `manifest` with the scenario files' lengths and hashes added to its
+/// `checksums` (the caller records [`REPLICATES_FILE`]'s, from [`ShardWriter::finish`]).
+/// Returns the paths written, manifest last.
 pub fn write_shard_outputs(dir: &Path, texts: &[String], manifest: &Manifest) -> Result<Vec<PathBuf>> {
+    let mut manifest = manifest.clone();
     let mut written = Vec::new();
     for (i, text) in texts.iter().enumerate() {
         let mut file = AtomicFile::create(dir.join(scenario_file(i)))?;
         file.write_all(text.as_bytes()).map_err(|e| Error::io(file.path(), e))?;
         written.push(file.commit()?);
+        manifest.checksums.insert(scenario_file(i), FileChecksum::of(text.as_bytes()));
     }
     let mut file = AtomicFile::create(dir.join(MANIFEST_FILE))?;
     let text = manifest.to_json()?;
@@ -139,6 +179,11 @@ pub struct RunShards {
     dirs: Vec<PathBuf>,
     /// Each shard's provenance, shard K at index K.
     provenance: Vec<Provenance>,
+    /// Each shard's recorded length and hash of [`REPLICATES_FILE`] (`None` in manifests older
+    /// than the checksums), shard K at index K.
+    replicate_sums: Vec<Option<FileChecksum>>,
+    /// The shape of each scenario's output, rebuilt from shard 0's `scenario-<i>.toml`.
+    series: Vec<ScenarioSeries>,
 }
 
 /// Message tail telling the user how to rerun shards of the same split.
@@ -158,6 +203,13 @@ impl RunShards {
     /// derivation, replicate count, N, `--trajectories` and scenarios (names, sources,
     /// overrides, hashes), and every K in `0..N` occurs exactly once. Otherwise
     /// [`Error::Usage`], naming the directories, the field that differs, or the missing K.
+    ///
+    /// Then every shard's files are verified before anything is written:
+    /// each `scenario-<i>.toml` against the scenario's hash, every file the manifest's
+    /// `checksums` lists against its length and hash, and `replicates.bin` read through once
+    /// (streamed): its size, header, the replicate index of every record, that every value is
+    /// finite, and its recorded hash. A mismatch is [`Error::Usage`] naming the file, what is
+    /// wrong and which shard to rerun.
     pub fn read(dirs: &[PathBuf]) -> Result<RunShards> {
         if dirs.is_empty() {
             return Err(Error::Usage("no shard directories given".into()));
@@ -222,7 +274,7 @@ impl RunShards {
             }
         }
         let n = first_info.n;
-        let mut slots: Vec<Option<(PathBuf, Provenance)>> = vec![None; usize::try_from(n).unwrap_or(usize::MAX)];
+        let mut slots: Vec<Option<(PathBuf, Manifest)>> = vec![None; usize::try_from(n).unwrap_or(usize::MAX)];
         for (dir, m, info) in shards {
             let Some(slot) = slots.get_mut(info.k as usize) else {
                 return Err(Error::Usage(format!("{}: shard {}/{} is out of range", dir.display(), info.k, info.n)));
@@ -235,7 +287,7 @@ impl RunShards {
                     dir.display()
                 )));
             }
-            *slot = Some((dir, m.provenance));
+            *slot = Some((dir, m));
         }
         let missing: Vec<u64> = (0..n).filter(|&k| slots[k as usize].is_none()).collect();
         if !missing.is_empty() {
@@ -252,16 +304,30 @@ impl RunShards {
                 unfinished.join(", ")
             )));
         }
-        let (dirs, provenance): (Vec<PathBuf>, Vec<Provenance>) = slots.into_iter().flatten().unzip();
-        Ok(RunShards { manifest: first, dirs, provenance })
+        let (dirs, manifests): (Vec<PathBuf>, Vec<Manifest>) = slots.into_iter().flatten().unzip();
+        let series = read_series(&dirs[0], &first, n)?;
+        for (k, (dir, m)) in dirs.iter().zip(&manifests).enumerate() {
+            verify_shard(dir, m, k as u64, n, &series)?;
+        }
+        let replicate_sums = manifests.iter().map(|m| m.checksums.get(REPLICATES_FILE).cloned()).collect();
+        let provenance = manifests.into_iter().map(|m| m.provenance).collect();
+        Ok(RunShards { manifest: first, dirs, provenance, replicate_sums, series })
     }
 
     /// The manifest of the merged run: shard 0's, as kind [`KIND_RUN`], without shard, with
-    /// `files` empty (the caller lists what it writes) and with `provenance`.
+    /// `files` and `checksums` empty (they described shard 0's files; the caller lists what it
+    /// writes) and with `provenance`.
     pub fn run_manifest(&self, mut provenance: Provenance) -> Manifest {
         provenance.threads = self.provenance.iter().map(|p| p.threads).max().unwrap_or(0);
         provenance.shards = self.provenance.clone();
-        Manifest { kind: KIND_RUN.into(), shard: None, files: Vec::new(), provenance, ..self.manifest.clone() }
+        Manifest {
+            kind: KIND_RUN.into(),
+            shard: None,
+            files: Vec::new(),
+            checksums: Checksums::new(),
+            provenance,
+            ..self.manifest.clone()
+        }
     }
 
     /// True when the shards were run with `--trajectories`.
@@ -274,30 +340,10 @@ impl RunShards {
         self.manifest.replicates
     }
 
-    /// The shape of each scenario's output, rebuilt from shard 0's `scenario-<i>.toml` files,
-    /// whose hashes must match the manifest.
+    /// The shape of each scenario's output, rebuilt from shard 0's `scenario-<i>.toml` files
+    /// (verified by [`RunShards::read`]).
     pub fn series(&self) -> Result<Vec<ScenarioSeries>> {
-        let mut out = Vec::new();
-        for (i, ms) in self.manifest.scenarios.iter().enumerate() {
-            let path = self.dirs[0].join(scenario_file(i));
-            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-            let s = scenario::from_str(&text, &[]).map_err(|e| {
-                Error::Usage(format!("{}: not the canonical scenario of this shard: {e}", path.display()))
-            })?;
-            let hash = hash_hex(s.canonical_text().as_bytes());
-            if hash != ms.hash || s.name != ms.name {
-                return Err(Error::Usage(format!(
-                    "{}: scenario {:?} with hash {hash}, but the manifest says {:?} with hash {} (the shard \
-                     directory was modified; rerun shard 0)",
-                    path.display(),
-                    s.name,
-                    ms.name,
-                    ms.hash
-                )));
-            }
-            out.push(ScenarioSeries::of(&s));
-        }
-        Ok(out)
+        Ok(self.series.clone())
     }
 
     /// Calls `f` with every replicate of the run, in increasing replicate order, read from the
@@ -314,48 +360,26 @@ impl RunShards {
         let mut files: Vec<ReplicateFile> = Vec::with_capacity(self.dirs.len());
         for (k, dir) in self.dirs.iter().enumerate() {
             let path = dir.join(REPLICATES_FILE);
-            let bad = |why: String| {
-                Error::Usage(format!("{}: {why}; rerun shard {k}/{n} (e.g. sbatch --array={k})", path.display()))
-            };
-            let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
-            let len = file.metadata().map_err(|e| Error::io(&path, e))?.len();
             let count = Shard::new(k as u64, n)?.count(self.replicates());
-            let want = MAGIC.len() as u64 + count * rec;
-            if len != want {
-                return Err(bad(format!(
-                    "{len} bytes, expected {want} ({count} replicates of {rec} bytes after the header)"
-                )));
-            }
-            let mut reader = BufReader::new(file);
-            let mut magic = [0u8; 8];
-            reader.read_exact(&mut magic).map_err(|e| Error::io(&path, e))?;
-            if &magic != MAGIC {
-                return Err(bad("not a zeromile replicate file (bad header)".into()));
-            }
+            let (reader, sum) = open_replicates(&path, k as u64, n, count, rec)?;
             let reader = if keep_open { Some(reader) } else { None };
-            files.push(ReplicateFile { path, offset: MAGIC.len() as u64, reader });
+            files.push(ReplicateFile { path, offset: MAGIC.len() as u64, reader, sum });
         }
         let mut buf = vec![0u8; rec as usize];
         let mut trajs: Vec<Trajectory> = Vec::with_capacity(series.len());
         let mut row: Vec<f64> = Vec::new();
         for r in 0..self.replicates() {
-            let file = &mut files[(r % n) as usize];
+            let k = r % n;
+            let file = &mut files[k as usize];
             file.read_record(&mut buf, keep_open)?;
-            let path = &file.path;
-            let mut words = buf.chunks_exact(8).map(|c| {
+            if let Some(why) = check_record(&buf, r, series) {
+                return Err(damaged(&file.path, &why, k, n));
+            }
+            let mut values = buf[8..].chunks_exact(8).map(|c| {
                 let mut b = [0u8; 8];
                 b.copy_from_slice(c);
-                b
+                f64::from_le_bytes(b)
             });
-            let found = words.next().map_or(u64::MAX, u64::from_le_bytes);
-            if found != r {
-                return Err(Error::Usage(format!(
-                    "{}: holds replicate {found} where replicate {r} belongs; rerun shard {}/{n}",
-                    path.display(),
-                    r % n
-                )));
-            }
-            let mut values = words.map(f64::from_le_bytes);
             trajs.clear();
             for s in series {
                 let width = s.metrics.len();
@@ -369,8 +393,196 @@ impl RunShards {
             }
             f(r, &trajs)?;
         }
+        // The files were verified by `read`; checking their hashes again here catches a file
+        // replaced between the two reads (e.g. a shard rerun during the merge).
+        for (k, (file, want)) in files.iter().zip(&self.replicate_sums).enumerate() {
+            if let Some(why) = want.as_ref().and_then(|w| hash_mismatch(&file.sum.finish(), w)) {
+                return Err(damaged(&file.path, &why, k as u64, n));
+            }
+        }
         Ok(())
     }
+}
+
+/// How to redo shard `k` of `n`, the tail of every message about a damaged shard.
+fn rerun_hint(k: u64, n: u64) -> String {
+    format!("rerun shard {k}/{n} (Slurm: sbatch --array={k} SCRIPT; by hand: zeromile run ... --shard {k}/{n}), then merge again")
+}
+
+/// The [`Error::Usage`] for file `path` of shard `k` of `n`, damaged as `why` says.
+fn damaged(path: &Path, why: &str, k: u64, n: u64) -> Error {
+    Error::Usage(format!(
+        "{}: {why}; the shard directory was modified or damaged after it was written: {}",
+        path.display(),
+        rerun_hint(k, n)
+    ))
+}
+
+/// Why a file whose bytes have checksum `got` is not the one recorded as `want`; `None` if it is.
+fn hash_mismatch(got: &FileChecksum, want: &FileChecksum) -> Option<String> {
+    (got != want).then(|| {
+        format!(
+            "its contents changed after it was written ({got}; the manifest records {want}); a file of the right \
+             size with other bytes, e.g. an edited value"
+        )
+    })
+}
+
+/// The shape of each scenario's output, rebuilt from `dir`'s (shard 0's) `scenario-<i>.toml`
+/// files, which must be the canonical scenarios the manifest names and hashes.
+fn read_series(dir: &Path, m: &Manifest, n: u64) -> Result<Vec<ScenarioSeries>> {
+    let mut out = Vec::new();
+    for (i, ms) in m.scenarios.iter().enumerate() {
+        let path = dir.join(scenario_file(i));
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(damaged(&path, "missing (every shard holds a copy of each scenario)", 0, n));
+            }
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                return Err(damaged(&path, "not UTF-8 text, so not the scenario the shard wrote", 0, n));
+            }
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        let s = scenario::from_str(&text, &[])
+            .map_err(|e| damaged(&path, &format!("not the canonical scenario of this shard ({e})"), 0, n))?;
+        let hash = hash_hex(s.canonical_text().as_bytes());
+        if hash != ms.hash || s.name != ms.name {
+            return Err(damaged(
+                &path,
+                &format!(
+                    "scenario {:?} with hash {hash}, but the manifest says {:?} with hash {}",
+                    s.name, ms.name, ms.hash
+                ),
+                0,
+                n,
+            ));
+        }
+        out.push(ScenarioSeries::of(&s));
+    }
+    Ok(out)
+}
+
+/// Verifies shard `k` of `n` in `dir` (manifest `m`) before a merge writes anything:
+///
+/// - every `scenario-<i>.toml`'s bytes hash to scenario i's hash in the manifest (the file is
+///   the canonical text the hash is computed from, so any edit, even a comment, is refused);
+/// - every other file in the manifest's `checksums` has its recorded length and hash;
+/// - `replicates.bin` has the size, header and record indices of this shard, only finite
+///   values (the model's metrics always are: a NaN or infinity is damage), and its recorded
+///   length and hash. It is streamed, one record in memory at a time.
+fn verify_shard(dir: &Path, m: &Manifest, k: u64, n: u64, series: &[ScenarioSeries]) -> Result<()> {
+    let mut checked = vec![REPLICATES_FILE.to_string()];
+    for (i, ms) in m.scenarios.iter().enumerate() {
+        let name = scenario_file(i);
+        let path = dir.join(&name);
+        let got = match checksum_file(&path) {
+            Ok(c) => c,
+            Err(Error::Io { error, .. }) if error.kind() == io::ErrorKind::NotFound => {
+                return Err(damaged(&path, "missing (every shard holds a copy of each scenario)", k, n));
+            }
+            Err(e) => return Err(e),
+        };
+        if got.fnv1a64 != ms.hash {
+            return Err(damaged(
+                &path,
+                &format!(
+                    "hashes to {}, but the manifest records {} for scenario {:?} (the file was edited)",
+                    got.fnv1a64, ms.hash, ms.name
+                ),
+                k,
+                n,
+            ));
+        }
+        if let Some(why) = m.checksums.get(&name).and_then(|want| hash_mismatch(&got, want)) {
+            return Err(damaged(&path, &why, k, n));
+        }
+        checked.push(name);
+    }
+    for (name, want) in &m.checksums {
+        if checked.contains(name) {
+            continue;
+        }
+        if let Some(why) = check_file(dir, name, want)? {
+            return Err(damaged(&dir.join(name), &why, k, n));
+        }
+    }
+    let path = dir.join(REPLICATES_FILE);
+    let rec = record_len(series);
+    let count = Shard::new(k, n)?.count(m.replicates);
+    let want = m.checksums.get(REPLICATES_FILE);
+    // The size follows from the shape and the shard, so a truncated file is named as such
+    // before its (then certainly different) hash is computed.
+    let (mut reader, mut sum) = open_replicates(&path, k, n, count, rec)?;
+    let mut buf = vec![0u8; rec as usize];
+    for j in 0..count {
+        reader.read_exact(&mut buf).map_err(|e| Error::io(&path, e))?;
+        sum.update(&buf);
+        if let Some(why) = check_record(&buf, k + j * n, series) {
+            return Err(damaged(&path, &why, k, n));
+        }
+    }
+    if let Some(why) = want.and_then(|w| hash_mismatch(&sum.finish(), w)) {
+        return Err(damaged(&path, &why, k, n));
+    }
+    Ok(())
+}
+
+/// Opens shard `k`'s `replicates.bin` at `path` for `count` records of `rec` bytes: checks its
+/// size and header, and returns the reader positioned after the header and the checksum of
+/// the header.
+fn open_replicates(path: &Path, k: u64, n: u64, count: u64, rec: u64) -> Result<(BufReader<File>, Checksummer)> {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(damaged(path, "missing", k, n)),
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    let want = MAGIC.len() as u64 + count * rec;
+    if len != want {
+        return Err(damaged(
+            path,
+            &format!("{len} bytes, expected {want} ({count} replicates of {rec} bytes after the header)"),
+            k,
+            n,
+        ));
+    }
+    let mut reader = BufReader::with_capacity(64 * 1024, file);
+    let mut magic = [0u8; 8];
+    reader.read_exact(&mut magic).map_err(|e| Error::io(path, e))?;
+    if &magic != MAGIC {
+        return Err(damaged(path, "not a zeromile replicate file (bad header)", k, n));
+    }
+    let mut sum = Checksummer::new();
+    sum.update(&magic);
+    Ok((reader, sum))
+}
+
+/// Why record `buf` of a `replicates.bin` is not replicate `r` of `series`: a wrong replicate
+/// index, or a value that is not finite. `None` when it is sound.
+fn check_record(buf: &[u8], r: u64, series: &[ScenarioSeries]) -> Option<String> {
+    let mut words = buf.chunks_exact(8).map(|c| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(c);
+        b
+    });
+    let found = words.next().map_or(u64::MAX, u64::from_le_bytes);
+    if found != r {
+        return Some(format!("holds replicate {found} where replicate {r} belongs"));
+    }
+    let (i, v) = words.map(f64::from_le_bytes).enumerate().find(|(_, v)| !v.is_finite())?;
+    let mut offset = i;
+    for s in series {
+        let size = s.dates.len() * s.metrics.len();
+        if offset < size {
+            return Some(format!(
+                "{v} at {}, a value no run writes (the model's metrics are always finite)",
+                describe_value(s, r, offset)
+            ));
+        }
+        offset -= size;
+    }
+    Some(format!("{v} at value {i} of replicate {r}"))
 }
 
 /// One shard's `replicates.bin` during a replay: the next record's offset, and the open reader
@@ -379,6 +591,8 @@ struct ReplicateFile {
     path: PathBuf,
     offset: u64,
     reader: Option<BufReader<File>>,
+    /// Length and hash of the bytes read so far.
+    sum: Checksummer,
 }
 
 impl ReplicateFile {
@@ -394,6 +608,7 @@ impl ReplicateFile {
             }
         };
         reader.read_exact(buf).map_err(io_err)?;
+        self.sum.update(buf);
         self.offset += buf.len() as u64;
         if keep_open {
             self.reader = Some(reader);
@@ -478,6 +693,7 @@ mod tests {
         for n in [3u64, 70] {
             let tmp = tempfile::tempdir().unwrap();
             let dirs: Vec<PathBuf> = (0..n).map(|k| tmp.path().join(format!("shard-{k}"))).collect();
+            let mut sums = Vec::new();
             for (k, dir) in dirs.iter().enumerate() {
                 std::fs::create_dir(dir).unwrap();
                 let shard = Shard::new(k as u64, n).unwrap();
@@ -485,11 +701,13 @@ mod tests {
                 for r in shard.indices(total) {
                     w.write_replicate(r, &[traj(r)]).unwrap();
                 }
-                w.finish().unwrap();
+                let sum = w.finish().unwrap();
+                assert_eq!(sum, checksum_file(&dir.join(REPLICATES_FILE)).unwrap(), "hashed while written");
+                sums.push(Some(sum));
             }
             let mut manifest = crate::output::manifest::tests::sample();
             manifest.replicates = total;
-            let shards = RunShards { manifest, dirs, provenance: vec![] };
+            let shards = RunShards { manifest, dirs, provenance: vec![], replicate_sums: sums, series: series.clone() };
             let mut seen = Vec::new();
             shards
                 .replay(&series, |r, trajs| {
@@ -499,7 +717,59 @@ mod tests {
                 })
                 .unwrap();
             assert_eq!(seen, (0..total).collect::<Vec<_>>(), "{n} shards");
+
+            // A file replaced after `read` verified it: replay's own hash check refuses it.
+            let path = shards.dirs[1].join(REPLICATES_FILE);
+            let mut bytes = std::fs::read(&path).unwrap();
+            bytes[8 + 8] ^= 1;
+            std::fs::write(&path, bytes).unwrap();
+            let e = shards.replay(&series, |_, _| Ok(())).unwrap_err();
+            assert!(e.is_bad_input(), "{e}");
+            assert!(e.to_string().contains("contents changed after it was written"), "{e}");
+            assert!(e.to_string().contains(&format!("rerun shard 1/{n}")), "{e}");
         }
+    }
+
+    fn one_series() -> Vec<ScenarioSeries> {
+        use crate::model::metrics::{MetricKind, MetricSet};
+        vec![ScenarioSeries {
+            name: "s".into(),
+            metrics: MetricSet { names: vec!["a".into(), "b".into()], kinds: vec![MetricKind::Flow; 2], units: vec![] },
+            dates: (1..=2).map(|m| crate::scenario::YearMonth::new(2024, m).unwrap()).collect(),
+        }]
+    }
+
+    /// The writer refuses a non-finite value (the model never makes one), naming where it is,
+    /// and leaves no file behind.
+    #[test]
+    fn writer_refuses_non_finite_values() {
+        let series = one_series();
+        let tmp = tempfile::tempdir().unwrap();
+        let mut w = ShardWriter::create(tmp.path(), &series, Shard::ALL, 1).unwrap();
+        let mut t = Trajectory::new(2, 2);
+        t.push(series[0].dates[0], &[1.0, 2.0]);
+        t.push(series[0].dates[1], &[3.0, f64::INFINITY]);
+        let e = w.write_replicate(0, &[t]).unwrap_err().to_string();
+        assert!(e.contains("inf for replicate 0, scenario \"s\", 2024-02, metric `b`"), "{e}");
+        drop(w);
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0, "no file, no partial file");
+    }
+
+    /// A record is sound only with the right replicate index and finite values; the message
+    /// says where a bad value sits.
+    #[test]
+    fn check_record_finds_wrong_indices_and_non_finite_values() {
+        let series = one_series();
+        let record = |r: u64, values: [f64; 4]| {
+            let mut b = r.to_le_bytes().to_vec();
+            values.iter().for_each(|v| b.extend_from_slice(&v.to_le_bytes()));
+            b
+        };
+        assert_eq!(check_record(&record(4, [1.0, 2.0, 3.0, -4.0]), 4, &series), None);
+        let wrong = check_record(&record(5, [1.0; 4]), 4, &series).unwrap();
+        assert!(wrong.contains("holds replicate 5 where replicate 4 belongs"), "{wrong}");
+        let nan = check_record(&record(4, [1.0, 2.0, f64::NAN, 4.0]), 4, &series).unwrap();
+        assert!(nan.starts_with("NaN at replicate 4, scenario \"s\", 2024-02, metric `a`"), "{nan}");
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! rest; because rows depend only on the sweep and the point index, the final `points.csv` is
 //! byte-identical to an uninterrupted run's.
 
+use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ use crate::sweep::run::PointResult;
 
 use super::atomic::AtomicFile;
 use super::number::cell;
+use super::verify::{Checksummer, Checksums, FileChecksum};
 
 /// Final per-point results.
 pub const POINTS_FILE: &str = "points.csv";
@@ -70,6 +72,8 @@ pub struct PartialState {
 pub struct PointsLog {
     dir: PathBuf,
     file: File,
+    /// Length and hash of the file's bytes so far (kept rows of a resumed file included).
+    sum: Checksummer,
 }
 
 impl PointsLog {
@@ -102,11 +106,11 @@ impl PointsLog {
                     state.shard
                 )));
             }
-            let (done, keep) = complete_rows(&partial, header)?;
+            let (done, sum) = complete_rows(&partial, header)?;
             let mut file = OpenOptions::new().write(true).open(&partial).map_err(|e| Error::io(&partial, e))?;
-            file.set_len(keep).map_err(|e| Error::io(&partial, e))?;
+            file.set_len(sum.bytes()).map_err(|e| Error::io(&partial, e))?;
             file.seek(SeekFrom::End(0)).map_err(|e| Error::io(&partial, e))?;
-            return Ok((PointsLog { dir: dir.to_path_buf(), file }, done));
+            return Ok((PointsLog { dir: dir.to_path_buf(), file, sum }, done));
         }
         for stale in [super::MANIFEST_FILE, POINTS_FILE, SENSITIVITY_FILE, POINTS_PARTIAL_FILE] {
             remove_if_present(&dir.join(stale))?;
@@ -116,36 +120,43 @@ impl PointsLog {
         st.write_all(json.as_bytes()).map_err(|e| Error::io(&state_path, e))?;
         st.commit()?;
         let mut file = File::create(&partial).map_err(|e| Error::io(&partial, e))?;
-        writeln!(file, "{header}").map_err(|e| Error::io(&partial, e))?;
-        Ok((PointsLog { dir: dir.to_path_buf(), file }, Vec::new()))
+        let line = format!("{header}\n");
+        file.write_all(line.as_bytes()).map_err(|e| Error::io(&partial, e))?;
+        let mut sum = Checksummer::new();
+        sum.update(line.as_bytes());
+        Ok((PointsLog { dir: dir.to_path_buf(), file, sum }, Vec::new()))
     }
 
     /// Appends one finished point. The row reaches the operating system before this returns,
     /// so a killed process loses at most the row being written.
     pub fn append(&mut self, r: &PointResult) -> Result<()> {
         let line = format!("{}\n", point_row(r));
-        self.file.write_all(line.as_bytes()).map_err(|e| Error::io(self.dir.join(POINTS_PARTIAL_FILE), e))
+        self.file.write_all(line.as_bytes()).map_err(|e| Error::io(self.dir.join(POINTS_PARTIAL_FILE), e))?;
+        self.sum.update(line.as_bytes());
+        Ok(())
     }
 
-    /// Syncs the partial file and renames it to `points.csv`; removes the state file.
-    pub fn finish(self) -> Result<PathBuf> {
+    /// Syncs the partial file and renames it to `points.csv`; removes the state file. Returns
+    /// the length and hash of `points.csv` (computed as the rows were written), for the
+    /// manifest's `checksums`.
+    pub fn finish(self) -> Result<FileChecksum> {
         let partial = self.dir.join(POINTS_PARTIAL_FILE);
         self.file.sync_all().map_err(|e| Error::io(&partial, e))?;
         drop(self.file);
         let path = self.dir.join(POINTS_FILE);
         fs::rename(&partial, &path).map_err(|e| Error::io(&path, e))?;
         remove_if_present(&self.dir.join(PARTIAL_STATE_FILE))?;
-        Ok(path)
+        Ok(self.sum.finish())
     }
 }
 
-/// The point indices of the complete rows of a partial file and the byte length they span
-/// (header included). A last line without its newline is torn and not counted.
-fn complete_rows(path: &Path, header: &str) -> Result<(Vec<usize>, u64)> {
+/// The point indices of the complete rows of a partial file and the length and hash of the bytes
+/// they span (header included). A last line without its newline is torn and not counted.
+fn complete_rows(path: &Path, header: &str) -> Result<(Vec<usize>, Checksummer)> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let mut reader = BufReader::new(file);
     let mut line = String::new();
-    let mut keep = 0u64;
+    let mut keep = Checksummer::new();
     let mut done = Vec::new();
     let mut first = true;
     loop {
@@ -169,13 +180,15 @@ fn complete_rows(path: &Path, header: &str) -> Result<(Vec<usize>, u64)> {
             })?;
             done.push(point);
         }
-        keep += n as u64;
+        keep.update(line.as_bytes());
     }
     if first {
         // Not even a complete header: start the file again.
         let mut f = File::create(path).map_err(|e| Error::io(path, e))?;
-        writeln!(f, "{header}").map_err(|e| Error::io(path, e))?;
-        keep = header.len() as u64 + 1;
+        let line = format!("{header}\n");
+        f.write_all(line.as_bytes()).map_err(|e| Error::io(path, e))?;
+        keep = Checksummer::new();
+        keep.update(line.as_bytes());
     }
     Ok((done, keep))
 }
@@ -206,6 +219,122 @@ impl PointsTable {
         Ok(PointsTable { header, rows })
     }
 
+    /// Reads and verifies the `points.csv` of the sweep shard in `dir`, whose manifest is `m`,
+    /// before a merge writes anything. The file must be exactly what the shard wrote:
+    ///
+    /// - its length and FNV-1a hash equal the manifest's `checksums` entry (when recorded);
+    /// - UTF-8 text ending in a newline (a last row without one is torn);
+    /// - the header of the manifest's parameters and outcomes, then one row per point of shard
+    ///   K/N of the manifest (`points_here` of them, indices K, K + N, … in order), each with
+    ///   as many cells as the header;
+    /// - every parameter cell a finite number, every statistic cell a finite number or empty
+    ///   (empty: undefined, e.g. the sd of one replicate or the ratio to a zero month).
+    ///
+    /// Errors: [`Error::Usage`] (exit code 2) naming the file, the line and what is wrong, and
+    /// which shard to rerun.
+    pub fn read_shard(dir: &Path, m: &SweepManifest) -> Result<Self> {
+        let path = dir.join(POINTS_FILE);
+        let (k, n) = m.shard.map_or((0, 1), |s| (s.k, s.n));
+        let bad = |at: String, why: String| {
+            Error::Usage(format!(
+                "{at}: {why}; the shard directory was modified or damaged after it was written: rerun sweep shard \
+                 {k}/{n} (Slurm: sbatch --array={k} SCRIPT; by hand: zeromile sweep FILE --shard {k}/{n} --out {}), \
+                 then merge again",
+                dir.display()
+            ))
+        };
+        let at = |line: usize| format!("{}:{line}", path.display());
+        let bytes = match fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(bad(path.display().to_string(), "missing".into()));
+            }
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|e| bad(path.display().to_string(), format!("not UTF-8 text ({e})")))?;
+        let lines: Vec<&str> = text.split_terminator('\n').collect();
+        if !text.ends_with('\n') {
+            return Err(bad(at(lines.len().max(1)), "the last row is torn (it has no end of line)".into()));
+        }
+        let params: Vec<String> = m.sweep.parameters.iter().map(|p| p.name.clone()).collect();
+        let outcomes: Vec<String> = m.sweep.outcomes.iter().map(|o| o.name.clone()).collect();
+        let header = points_header(&params, &outcomes);
+        let Some((&first, body)) = lines.split_first() else {
+            return Err(bad(path.display().to_string(), "empty file".into()));
+        };
+        if first != header {
+            return Err(bad(at(1), format!("the header should be {header:?}, the manifest's columns")));
+        }
+        let cols: Vec<&str> = header.split(',').collect();
+        let expected: Vec<usize> =
+            crate::engine::Shard::new(k, n)?.indices(m.points_total as u64).map(|p| p as usize).collect();
+        if expected.len() != m.points_here {
+            return Err(bad(
+                dir.join(super::MANIFEST_FILE).display().to_string(),
+                format!(
+                    "`points_here` is {}, but shard {k}/{n} of {} points has {}",
+                    m.points_here,
+                    m.points_total,
+                    expected.len()
+                ),
+            ));
+        }
+        let mut rows = Vec::with_capacity(body.len());
+        for (i, line) in body.iter().enumerate() {
+            let no = i + 2;
+            let cells: Vec<&str> = line.split(',').collect();
+            if cells.len() != cols.len() {
+                return Err(bad(
+                    at(no),
+                    format!("{} cells, the header has {} (a torn or edited row)", cells.len(), cols.len()),
+                ));
+            }
+            let point = cells[0]
+                .parse::<usize>()
+                .map_err(|_| bad(at(no), format!("the point index {:?} is not a whole number", cells[0])))?;
+            match expected.get(i) {
+                Some(&want) if want == point => {}
+                Some(&want) => {
+                    return Err(bad(at(no), format!("point {point} where point {want} of shard {k}/{n} belongs")));
+                }
+                None => {
+                    return Err(bad(at(no), format!("more rows than the {} points of shard {k}/{n}", expected.len())))
+                }
+            }
+            for (j, c) in cells.iter().enumerate().skip(1) {
+                let is_parameter = j <= params.len();
+                if c.is_empty() && !is_parameter {
+                    continue;
+                }
+                if !c.parse::<f64>().is_ok_and(f64::is_finite) {
+                    let what = if is_parameter { "a finite number" } else { "a finite number or empty" };
+                    return Err(bad(at(no), format!("column `{}` holds {c:?}, not {what}", cols[j])));
+                }
+            }
+            rows.push((point, (*line).to_string()));
+        }
+        if rows.len() != expected.len() {
+            return Err(bad(
+                path.display().to_string(),
+                format!("{} rows, but shard {k}/{n} has {} points (rows are missing)", rows.len(), expected.len()),
+            ));
+        }
+        if let Some(want) = m.checksums.get(POINTS_FILE) {
+            let got = FileChecksum::of(&bytes);
+            if got != *want {
+                return Err(bad(
+                    path.display().to_string(),
+                    format!(
+                        "its contents changed after it was written ({got}; the manifest records {want}), e.g. an \
+                         edited value"
+                    ),
+                ));
+            }
+        }
+        Ok(PointsTable { header, rows })
+    }
+
     /// The `<outcome>_mean` column of every row, per outcome: `means[o][row]` (NaN when blank).
     pub fn means(&self, outcomes: &[String]) -> Result<Vec<Vec<f64>>> {
         let cols: Vec<&str> = self.header.split(',').collect();
@@ -226,18 +355,28 @@ impl PointsTable {
         Ok(out)
     }
 
-    /// Writes the table as `path` atomically (rows in their current order).
-    pub fn write(&self, path: &Path) -> Result<PathBuf> {
-        let mut f = AtomicFile::create(path)?;
+    /// The file's text: the header and every row, each ending in a newline.
+    fn text(&self) -> String {
         let mut body =
-            String::with_capacity(self.header.len() + self.rows.iter().map(|r| r.1.len() + 1).sum::<usize>());
+            String::with_capacity(self.header.len() + 1 + self.rows.iter().map(|r| r.1.len() + 1).sum::<usize>());
         body.push_str(&self.header);
         body.push('\n');
         for (_, l) in &self.rows {
             body.push_str(l);
             body.push('\n');
         }
-        f.write_all(body.as_bytes()).map_err(|e| Error::io(path, e))?;
+        body
+    }
+
+    /// Length and hash of the file [`PointsTable::write`] writes, for a manifest's `checksums`.
+    pub fn checksum(&self) -> FileChecksum {
+        FileChecksum::of(self.text().as_bytes())
+    }
+
+    /// Writes the table as `path` atomically (rows in their current order).
+    pub fn write(&self, path: &Path) -> Result<PathBuf> {
+        let mut f = AtomicFile::create(path)?;
+        f.write_all(self.text().as_bytes()).map_err(|e| Error::io(path, e))?;
         f.commit()
     }
 }
@@ -288,6 +427,11 @@ pub struct SweepManifest {
     pub sweep: SweepInfo,
     /// Output files, relative to the directory (the manifest excluded).
     pub files: Vec<String>,
+    /// Length and FNV-1a hash of files of the directory, by name: `points.csv` (see
+    /// [`super::verify_files`]). `merge` verifies a shard's before it writes anything. Absent
+    /// (empty) in older manifests.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub checksums: Checksums,
     /// Run-specific facts that do not affect any result (threads, wall time, command, start):
     /// the only part of the manifest that may differ between equal sweeps.
     pub provenance: serde_json::Value,
@@ -449,9 +593,10 @@ mod tests {
         let (mut log, done) = PointsLog::open(dir, &header, &state, true).unwrap();
         assert_eq!(done, [0, 1]);
         log.append(&result(2)).unwrap();
-        let path = log.finish().unwrap();
-        let text = fs::read_to_string(path).unwrap();
+        let sum = log.finish().unwrap();
+        let text = fs::read_to_string(dir.join(POINTS_FILE)).unwrap();
         assert_eq!(text, format!("{header}\n0,0,0,,0,1,2.5\n1,0.5,1,,0,1,2.5\n2,1,2,,0,1,2.5\n"));
+        assert_eq!(sum, FileChecksum::of(text.as_bytes()), "hashed while written, across the resume");
         assert!(!dir.join(PARTIAL_STATE_FILE).exists());
 
         // Another sweep's partial state refuses to resume.

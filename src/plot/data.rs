@@ -370,6 +370,7 @@ mod tests {
                 .collect(),
             files: vec![],
             shard: None,
+            checksums: Default::default(),
             provenance: Default::default(),
         }
     }

@@ -307,3 +307,116 @@ fn slurm_detects_sweeps_and_rejects_bad_files() {
     let zero = zeromile().args(["slurm", "scenarios/smoke.toml", "--shards", "0"]).output().unwrap();
     assert_eq!(zero.status.code(), Some(2));
 }
+
+/// A copy of shard directory `from` as `to` (flat: a shard directory has no subfolders).
+fn copy_shard(from: &Path, to: &Path) -> PathBuf {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+    }
+    to.to_path_buf()
+}
+
+/// Every file a shard writes is listed in its manifest's `checksums`, with its length and the
+/// hash of its bytes, and `output::verify_files` accepts the directory.
+#[test]
+fn shard_manifest_records_every_files_checksum() {
+    let fx = Fixture::new();
+    let dir = fx.shard(0, 2, "s0", &[]);
+    let m: zeromile::output::Manifest = serde_json::from_str(&read(&dir.join("manifest.json"))).unwrap();
+    let names: Vec<&str> = m.checksums.keys().map(String::as_str).collect();
+    assert_eq!(names, ["replicates.bin", "scenario-0.toml", "scenario-1.toml"]);
+    for (name, sum) in &m.checksums {
+        let bytes = std::fs::read(dir.join(name)).unwrap();
+        assert_eq!(sum.bytes, bytes.len() as u64, "{name}");
+        assert_eq!(sum.fnv1a64, zeromile::output::hash_hex(&bytes), "{name}");
+    }
+    assert_eq!(m.checksums["scenario-0.toml"].fnv1a64, m.scenarios[0].hash, "the scenario file is what is hashed");
+    zeromile::output::verify_files(&dir, &m.checksums).unwrap();
+    std::fs::write(dir.join("scenario-1.toml"), read(&dir.join("scenario-1.toml")) + "# note\n").unwrap();
+    let e = zeromile::output::verify_files(&dir, &m.checksums).unwrap_err();
+    assert!(e.is_bad_input() && e.to_string().contains("scenario-1.toml"), "{e}");
+}
+
+/// Each kind of damage to a shard, done to a copy of shard 1 of 2: `merge` exits 2 naming the
+/// file, what is wrong and the shard to rerun, and creates no output directory.
+#[test]
+fn merge_verifies_every_recorded_checksum_before_writing() {
+    let fx = Fixture::new();
+    let shards = fx.shards(2);
+    let smoke = zeromile::scenario::load(&scenario_path("smoke.toml"), &[]).unwrap();
+    let width = zeromile::output::ScenarioSeries::of(&smoke).metrics.len();
+    // Byte offset of value `v` (month-major) of scenario 0 in record 0: header, then the index.
+    let value_at = |v: usize| 8 + 8 + 8 * v;
+    type Damage<'a> = (&'a str, Box<dyn Fn(&Path)>, &'a [&'a str]);
+    let damages: Vec<Damage> = vec![
+        (
+            "scenario value edited",
+            Box::new(|d: &Path| {
+                let p = d.join("scenario-0.toml");
+                let text = read(&p);
+                let edited = text.replacen("agents = 400", "agents = 401", 1);
+                assert_ne!(edited, text, "the fixture's canonical scenario sets agents = 400");
+                std::fs::write(&p, edited).unwrap();
+            }),
+            &["scenario-0.toml", "the file was edited", "rerun shard 1/2"],
+        ),
+        (
+            "scenario comment added",
+            Box::new(|d: &Path| {
+                let p = d.join("scenario-1.toml");
+                std::fs::write(&p, read(&p) + "# looked at it\n").unwrap();
+            }),
+            &["scenario-1.toml", "the file was edited", "rerun shard 1/2"],
+        ),
+        (
+            "one byte flipped",
+            Box::new(move |d: &Path| {
+                let p = d.join("replicates.bin");
+                let mut b = std::fs::read(&p).unwrap();
+                // The lowest mantissa byte of a value: still a finite number, same length.
+                b[value_at(width + 3)] ^= 0x01;
+                std::fs::write(&p, b).unwrap();
+            }),
+            &["replicates.bin", "contents changed after it was written", "rerun shard 1/2"],
+        ),
+        (
+            "NaN written over a value",
+            Box::new(move |d: &Path| {
+                let p = d.join("replicates.bin");
+                let mut b = std::fs::read(&p).unwrap();
+                let at = value_at(2 * width + 1);
+                b[at..at + 8].copy_from_slice(&f64::NAN.to_le_bytes());
+                std::fs::write(&p, b).unwrap();
+            }),
+            &["replicates.bin", "NaN at replicate 1, scenario \"smoke\"", "metric `capacity`", "rerun shard 1/2"],
+        ),
+        (
+            "replicate index overwritten",
+            Box::new(|d: &Path| {
+                let p = d.join("replicates.bin");
+                let mut b = std::fs::read(&p).unwrap();
+                b[8..16].copy_from_slice(&3u64.to_le_bytes());
+                std::fs::write(&p, b).unwrap();
+            }),
+            &["replicates.bin", "holds replicate 3 where replicate 1 belongs", "rerun shard 1/2"],
+        ),
+        (
+            "replicates.bin missing",
+            Box::new(|d: &Path| std::fs::remove_file(d.join("replicates.bin")).unwrap()),
+            &["replicates.bin: missing", "rerun shard 1/2"],
+        ),
+    ];
+    for (i, (what, damage, needles)) in damages.iter().enumerate() {
+        let bad = copy_shard(&shards[1], &fx.dir.join(format!("damaged-{i}")));
+        damage(&bad);
+        let out_dir = fx.dir.join(format!("merged-{i}"));
+        let out = merge(&[shards[0].clone(), bad], &out_dir);
+        assert_rejected(&out, needles);
+        assert!(!out_dir.exists(), "{what}: merge created {}", out_dir.display());
+    }
+    // The undamaged shards still merge.
+    let out = merge(&shards, &fx.dir.join("merged"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}

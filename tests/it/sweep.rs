@@ -281,3 +281,126 @@ fn validate_checks_sweep_files() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("sweep.design"));
 }
+
+/// A sweep shard records its `points.csv`'s length and hash; each kind of damage to a copy of
+/// shard 1 of 2 makes `merge` exit 2 naming the file, the line and the shard to rerun, and
+/// creates no output directory. The merged and unsharded sweeps record the same checksum.
+#[test]
+fn merge_verifies_sweep_shards_points_before_writing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tiny_sweep(tmp.path(), SALTELLI);
+    let shards: Vec<PathBuf> = (0..2)
+        .map(|k| {
+            let d = tmp.path().join(format!("shard-{k}"));
+            sweep(&file, &d, &["--shard", &format!("{k}/2"), "--no-plots"]);
+            d
+        })
+        .collect();
+    let m = manifest_core(&shards[1]);
+    let points = std::fs::read(shards[1].join("points.csv")).unwrap();
+    assert_eq!(m["checksums"]["points.csv"]["bytes"], points.len());
+    assert_eq!(m["checksums"]["points.csv"]["fnv1a64"], zeromile::output::hash_hex(&points));
+
+    // Edits a copy of shard 1's points.csv: `edit` gets the data rows (header excluded).
+    let damaged = |name: &str, edit: &dyn Fn(&mut Vec<String>) -> String| -> PathBuf {
+        let d = tmp.path().join(name);
+        std::fs::create_dir(&d).unwrap();
+        for f in ["manifest.json", "points.csv"] {
+            std::fs::copy(shards[1].join(f), d.join(f)).unwrap();
+        }
+        let text = read(&d.join("points.csv"));
+        let mut lines: Vec<String> = text.lines().map(String::from).collect();
+        let mut rows = lines.split_off(1);
+        let tail = edit(&mut rows);
+        lines.extend(rows);
+        std::fs::write(d.join("points.csv"), lines.join("\n") + &tail).unwrap();
+        d
+    };
+    let set_cell = |rows: &mut Vec<String>, row: usize, col: usize, value: &dyn Fn(&str) -> String| {
+        let mut cells: Vec<String> = rows[row].split(',').map(String::from).collect();
+        cells[col] = value(&cells[col]);
+        rows[row] = cells.join(",");
+    };
+    type Case<'a> = (&'a str, Box<dyn Fn(&mut Vec<String>) -> String + 'a>, &'a [&'a str]);
+    let cases: Vec<Case> = vec![
+        (
+            "value-edited",
+            Box::new(|rows: &mut Vec<String>| {
+                // points,holding,trend_strength,zm_mean,...: a mean changed, still a number.
+                set_cell(rows, 1, 3, &|c: &str| (c.parse::<f64>().unwrap() + 1.0).to_string());
+                "\n".into()
+            }),
+            &["points.csv", "contents changed after it was written", "rerun sweep shard 1/2"],
+        ),
+        (
+            "torn-last-row",
+            Box::new(|rows: &mut Vec<String>| {
+                let last = rows.last_mut().unwrap();
+                last.truncate(last.len() / 2);
+                String::new()
+            }),
+            &["points.csv:5", "the last row is torn", "rerun sweep shard 1/2"],
+        ),
+        (
+            "nan-cell",
+            Box::new(|rows: &mut Vec<String>| {
+                set_cell(rows, 2, 3, &|_| "NaN".into());
+                "\n".into()
+            }),
+            &["points.csv:4", "column `zm_mean` holds \"NaN\", not a finite number or empty", "rerun sweep shard 1/2"],
+        ),
+        (
+            "infinite-parameter",
+            Box::new(|rows: &mut Vec<String>| {
+                set_cell(rows, 0, 1, &|_| "inf".into());
+                "\n".into()
+            }),
+            &["points.csv:2", "column `holding` holds \"inf\", not a finite number", "rerun sweep shard 1/2"],
+        ),
+        (
+            "row-dropped",
+            Box::new(|rows: &mut Vec<String>| {
+                rows.pop();
+                "\n".into()
+            }),
+            &["points.csv", "3 rows, but shard 1/2 has 4 points", "rerun sweep shard 1/2"],
+        ),
+        (
+            "cell-added",
+            Box::new(|rows: &mut Vec<String>| {
+                rows[0].push_str(",1");
+                "\n".into()
+            }),
+            &["points.csv:2", "cells, the header has", "rerun sweep shard 1/2"],
+        ),
+    ];
+    for (name, edit, needles) in &cases {
+        let bad = damaged(name, edit.as_ref());
+        let out_dir = tmp.path().join(format!("merged-{name}"));
+        let out = zeromile().args(["merge", "-q", "--out"]).arg(&out_dir).arg(&shards[0]).arg(&bad).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        for n in *needles {
+            assert!(err.contains(n), "{name}: message lacks {n:?}: {err}");
+        }
+        assert!(!out_dir.exists(), "{name}: merge created {}", out_dir.display());
+    }
+
+    let merged = tmp.path().join("merged");
+    run_ok([
+        "merge".as_ref(),
+        "-q".as_ref(),
+        "--no-plots".as_ref(),
+        "--out".as_ref(),
+        merged.as_os_str(),
+        shards[0].as_os_str(),
+        shards[1].as_os_str(),
+    ]);
+    let whole = tmp.path().join("whole");
+    sweep(&file, &whole, &["--no-plots"]);
+    assert_eq!(manifest_core(&merged)["checksums"], manifest_core(&whole)["checksums"]);
+    assert_eq!(
+        manifest_core(&whole)["checksums"]["points.csv"]["bytes"],
+        std::fs::read(whole.join("points.csv")).unwrap().len()
+    );
+}
