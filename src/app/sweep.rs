@@ -233,7 +233,14 @@ pub fn sweep(args: &SweepJob, progress: &dyn Progress) -> Result<SweepReport> {
 /// otherwise replace.
 fn finished_here(out: &Path, sweep_hash: &str, shard: Option<ShardInfo>) -> Result<()> {
     let what = match SweepManifest::read(out) {
-        Ok(m) if m.sweep_hash == sweep_hash && m.shard == shard => return Ok(()),
+        Ok(m) if m.sweep_hash == sweep_hash && m.shard == shard => {
+            return output::verify_files(out, &m.checksums).map_err(|e| {
+                e.context(format!(
+                    "--resume: {} holds this sweep, damaged; drop --resume to run it again",
+                    out.display()
+                ))
+            });
+        }
         Ok(m) => format!(
             "{} {}{}",
             m.kind,
