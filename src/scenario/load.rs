@@ -7,6 +7,7 @@ use super::schema::{
     default_markets, AutomakerParams, ConsumerParams, ExporterParams, GovernmentParams, MarketParams, PolicyParams,
 };
 use super::spans::{deserialize_section, unknown_key_message, Elements, Spans};
+use super::words::{found_value, in_user_words, is_type_error};
 use super::{Scenario, YearMonth};
 use crate::error::{Error, Location, Result};
 use std::collections::BTreeSet;
@@ -14,6 +15,9 @@ use std::path::{Path, PathBuf};
 
 /// Arrays of tables whose elements a child scenario merges by `id` instead of replacing.
 const MERGED_ARRAYS: &[&str] = &["markets", "events"];
+
+/// What a month is expected to look like.
+const MONTH: &str = "a month written YYYY-MM (e.g. \"2024-04\")";
 
 /// Top-level keys of a scenario file.
 const TOP_KEYS: &[&str] = &[
@@ -65,7 +69,7 @@ fn read_merged(path: &Path, stack: &mut Vec<PathBuf>, spans: &mut Spans) -> Resu
         return Ok(table);
     };
     let toml::Value::String(ext) = ext else {
-        return Err(own_spans.error("extends", "expected a string: the path of the scenario this one extends"));
+        return Err(own_spans.error("extends", "expected text: the path of the scenario this one extends"));
     };
     let base_path = path.parent().unwrap_or(Path::new(".")).join(&ext);
     if !base_path.is_file() {
@@ -216,10 +220,17 @@ fn take_scalar<T: serde::de::DeserializeOwned>(
 ) -> Result<Option<T>> {
     match table.remove(key) {
         None => Ok(None),
-        Some(v) => v.try_into::<T>().map(Some).map_err(|e| {
-            let m = e.to_string();
-            spans.error(key, format!("expected {expected}: {}", m.lines().next().unwrap_or_default()))
-        }),
+        Some(v) => {
+            let found = found_value(&v);
+            v.try_into::<T>().map(Some).map_err(|e| {
+                let m = e.to_string();
+                // A value of the wrong type is named in `expected`'s words; a value of the right
+                // type that is still wrong (a month 13) says why.
+                let message =
+                    if is_type_error(&m) { format!("expected {expected}, found {found}") } else { in_user_words(&m) };
+                spans.error(key, message)
+            })
+        }
     }
 }
 
@@ -237,13 +248,13 @@ fn from_table(mut table: toml::Table, spans: &Spans, name_default: &str) -> Resu
         }
     }
     let defaults = Scenario::default();
-    let name = take_scalar::<String>(&mut table, "name", spans, "a string")?.unwrap_or_else(|| name_default.into());
-    let description = take_scalar::<String>(&mut table, "description", spans, "a string")?.unwrap_or_default();
-    let start = take_scalar::<YearMonth>(&mut table, "start", spans, "a month \"YYYY-MM\"")?.unwrap_or(defaults.start);
-    let end = take_scalar::<YearMonth>(&mut table, "end", spans, "a month \"YYYY-MM\"")?.unwrap_or(defaults.end);
-    let seed = take_scalar::<u64>(&mut table, "seed", spans, "a non-negative integer")?.unwrap_or(defaults.seed);
-    let replicates =
-        take_scalar::<u64>(&mut table, "replicates", spans, "a positive integer")?.unwrap_or(defaults.replicates);
+    let name = take_scalar::<String>(&mut table, "name", spans, "text")?.unwrap_or_else(|| name_default.into());
+    let description = take_scalar::<String>(&mut table, "description", spans, "text")?.unwrap_or_default();
+    let start = take_scalar::<YearMonth>(&mut table, "start", spans, MONTH)?.unwrap_or(defaults.start);
+    let end = take_scalar::<YearMonth>(&mut table, "end", spans, MONTH)?.unwrap_or(defaults.end);
+    let seed = take_scalar::<u64>(&mut table, "seed", spans, "a whole number of at least 0")?.unwrap_or(defaults.seed);
+    let replicates = take_scalar::<u64>(&mut table, "replicates", spans, "a whole number of at least 1")?
+        .unwrap_or(defaults.replicates);
     if end < start {
         return Err(spans.error("end", format!("`end` ({end}) must not be before `start` ({start})")));
     }
@@ -352,15 +363,15 @@ fn from_table(mut table: toml::Table, spans: &Spans, name_default: &str) -> Resu
 fn parse_event(mut t: toml::Table, index: usize, spans: &Spans, markets: &[MarketParams]) -> Result<Event> {
     let id = match t.remove("id") {
         Some(toml::Value::String(s)) if !s.is_empty() => s,
-        Some(_) => return Err(spans.error(&format!("events[{index}].id"), "expected a non-empty string")),
+        Some(_) => return Err(spans.error(&format!("events[{index}].id"), "expected text (a non-empty id)")),
         None => return Err(spans.error(&format!("events[{index}]"), "each `[[events]]` needs an `id`")),
     };
     let p = format!("events[{id}]");
-    let date = take_scalar::<YearMonth>(&mut t, "date", spans, "a month \"YYYY-MM\"")
-        .map_err(|_| spans.error(&format!("{p}.date"), "expected a month written YYYY-MM (e.g. \"2024-04\")"))?
+    let date = take_scalar::<YearMonth>(&mut t, "date", spans, MONTH)
+        .map_err(|e| rekey(e, &format!("{p}.date"), spans))?
         .ok_or_else(|| spans.error(&p, "each event needs a `date` (YYYY-MM)"))?;
-    let until = take_scalar::<YearMonth>(&mut t, "until", spans, "a month")
-        .map_err(|_| spans.error(&format!("{p}.until"), "expected a month written YYYY-MM (e.g. \"2024-12\")"))?;
+    let until =
+        take_scalar::<YearMonth>(&mut t, "until", spans, MONTH).map_err(|e| rekey(e, &format!("{p}.until"), spans))?;
     if let Some(u) = until {
         if u <= date {
             return Err(spans.error(&format!("{p}.until"), format!("`until` ({u}) must be after `date` ({date})")));
@@ -392,6 +403,15 @@ fn parse_event(mut t: toml::Table, index: usize, spans: &Spans, markets: &[Marke
         }
     }
     Ok(Event { id, date, until, enabled, kind })
+}
+
+/// An error of an event's own key (`date`, read from the element's table) moved to the key's
+/// full path and position.
+fn rekey(e: Error, key: &str, spans: &Spans) -> Error {
+    match e {
+        Error::Scenario { message, .. } => spans.error(key, message),
+        other => other,
+    }
 }
 
 fn unknown_kind_message(kind: &str) -> String {

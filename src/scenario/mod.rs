@@ -8,6 +8,7 @@ mod load;
 pub mod params;
 pub mod schema;
 pub(crate) mod spans;
+pub(crate) mod words;
 
 pub use date::{BadDate, YearMonth};
 pub use events::{Event, EventKind};
