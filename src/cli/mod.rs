@@ -7,6 +7,7 @@ mod merge;
 mod run;
 mod slurm;
 mod sweep;
+mod values;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
@@ -27,13 +28,13 @@ pub struct BadInput(pub String);
 #[derive(Args, Debug)]
 struct MonteCarloFlags {
     /// Replicates per scenario (default: the (first) scenario's `replicates`).
-    #[arg(long, short = 'n')]
+    #[arg(long, short = 'n', allow_negative_numbers = true, value_parser = values::whole::<1, { u64::MAX }>)]
     replicates: Option<u64>,
     /// Master seed (default: the (first) scenario's `seed`).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = values::whole::<0, { u64::MAX }>)]
     seed: Option<u64>,
     /// Worker threads (default: all cores; `SLURM_CPUS_PER_TASK` when set).
-    #[arg(long, short = 'j')]
+    #[arg(long, short = 'j', allow_negative_numbers = true, value_parser = values::whole_usize::<0>)]
     threads: Option<usize>,
 }
 
@@ -109,6 +110,10 @@ pub fn run() -> Result<()> {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
+            if let Some(line) = values::flag_error(&e) {
+                eprintln!("error: {line}");
+                std::process::exit(2);
+            }
             let code = e.exit_code();
             e.print().ok();
             if code == 0 {

@@ -17,7 +17,7 @@ pub struct SweepArgs {
     #[arg(long, short = 'o')]
     out: Option<PathBuf>,
     /// Worker threads (default: all cores; `SLURM_CPUS_PER_TASK` when set).
-    #[arg(long, short = 'j')]
+    #[arg(long, short = 'j', allow_negative_numbers = true, value_parser = super::values::whole_usize::<0>)]
     threads: Option<usize>,
     /// Finish an interrupted sweep in the same directory: keep its finished points, run the rest.
     #[arg(long)]
