@@ -59,10 +59,7 @@ pub struct SweepMergeReport {
 /// Whether `path` is a sweep file: TOML with a top-level `[sweep]` table. Unreadable or invalid
 /// files are not (the scenario loader then reports what is wrong with them).
 pub fn is_sweep_file(path: &Path) -> bool {
-    crate::scenario::input::read_text(path)
-        .ok()
-        .and_then(|t| toml::from_str::<toml::Table>(&t).ok())
-        .is_some_and(|t| t.get("sweep").is_some_and(toml::Value::is_table))
+    crate::scenario::kind::file_kind(path) == Some(crate::scenario::kind::FileKind::Sweep)
 }
 
 /// The `sweep` object of the manifest: everything about the sweep a reader (or `merge`) needs.

@@ -78,9 +78,10 @@ enum Command {
         #[arg(long)]
         no_report: bool,
     },
-    /// Check scenario or sweep files (and overrides) without running them.
+    /// Check scenario, sweep, calibration or targets files (and overrides) without running them.
     Validate {
-        /// Scenario files, or sweep files (a top-level `[sweep]` table).
+        /// Scenario files, sweep files (a top-level `[sweep]` table), calibration files (a
+        /// top-level `[calibration]` table) or targets files (`[[targets]]`).
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
         /// Override a key: `--set path.to.key=value` (repeatable).
@@ -146,28 +147,7 @@ pub fn run() -> Result<()> {
         }
         Command::Validate { scenarios, set } => {
             for path in &scenarios {
-                if sweep::is_sweep_file(path) {
-                    if !set.is_empty() {
-                        return Err(BadInput(format!(
-                            "{}: --set applies to scenarios; a sweep file sets its overrides in `sweep.set`",
-                            path.display()
-                        ))
-                        .into());
-                    }
-                    let s = zeromile::sweep::spec::load(path)?;
-                    println!(
-                        "{}: ok (sweep: {} design, {} points x {} replicates, {} parameters, {} outcomes)",
-                        path.display(),
-                        s.design.name(),
-                        s.points(),
-                        s.replicates,
-                        s.parameters.len(),
-                        s.outcomes.len()
-                    );
-                    continue;
-                }
-                let s = scenario::load(path, &set)?;
-                println!("{}: ok ({} months, {} events)", path.display(), s.months(), s.events.len());
+                validate(path, &set)?;
             }
             Ok(())
         }
@@ -182,6 +162,55 @@ pub fn run() -> Result<()> {
         Command::CheckFacts(args) => facts::check_facts_cmd(args),
         Command::Calibrate(args) => facts::calibrate_cmd(args),
     }
+}
+
+/// `zeromile validate` of one file, by its kind: loads it as its command would and prints what
+/// it holds.
+fn validate(path: &Path, set: &[String]) -> Result<()> {
+    use scenario::kind::{file_kind, FileKind};
+    let kind = file_kind(path);
+    let section = match kind {
+        Some(FileKind::Sweep) => Some("a sweep file sets its overrides in `sweep.set`"),
+        Some(FileKind::Calibration) => Some("a calibration file sets its overrides in `calibration.set`"),
+        Some(FileKind::Targets) => Some("a targets file has none"),
+        Some(FileKind::Scenario) | None => None,
+    };
+    if let (Some(section), false) = (section, set.is_empty()) {
+        return Err(BadInput(format!("{}: --set applies to scenarios; {section}", path.display())).into());
+    }
+    match kind {
+        Some(FileKind::Sweep) => {
+            let s = zeromile::sweep::spec::load(path)?;
+            println!(
+                "{}: ok (sweep: {} design, {} points x {} replicates, {} parameters, {} outcomes)",
+                path.display(),
+                s.design.name(),
+                s.points(),
+                s.replicates,
+                s.parameters.len(),
+                s.outcomes.len()
+            );
+        }
+        Some(FileKind::Calibration) => {
+            let c = zeromile::sweep::calibrate::load(path)?;
+            println!(
+                "{}: ok (calibration: {} parameters, {} targets, {} replicates per candidate)",
+                path.display(),
+                c.parameters.len(),
+                c.targets.len(),
+                c.replicates
+            );
+        }
+        Some(FileKind::Targets) => {
+            let t = zeromile::sweep::targets::TargetFile::load(path)?;
+            println!("{}: ok (targets: {} targets)", path.display(), t.targets.len());
+        }
+        Some(FileKind::Scenario) | None => {
+            let s = scenario::load(path, set)?;
+            println!("{}: ok ({} months, {} events)", path.display(), s.months(), s.events.len());
+        }
+    }
+    Ok(())
 }
 
 /// The `describe` listing (plain text or Markdown).

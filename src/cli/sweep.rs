@@ -7,8 +7,6 @@ use zeromile::app::sweep::{merge_sweeps, sweep, SweepJob};
 
 use super::Bar;
 
-pub use zeromile::app::sweep::is_sweep_file;
-
 #[derive(Args, Debug)]
 pub struct SweepArgs {
     /// Sweep file (TOML: `[sweep]`, `[[parameters]]`, `[[outcomes]]`; see docs/sweeps.md).

@@ -2,6 +2,7 @@
 //! overrides, deserialises and checks every key, reporting file, key path, line and column.
 
 use super::events::{Event, EventKind, EVENT_KINDS};
+use super::kind::FileKind;
 use super::params::Violation;
 use super::schema::{
     default_markets, AutomakerParams, ConsumerParams, ExporterParams, GovernmentParams, MarketParams, PolicyParams,
@@ -20,7 +21,7 @@ const MERGED_ARRAYS: &[&str] = &["markets", "events"];
 const MONTH: &str = "a month written YYYY-MM (e.g. \"2024-04\")";
 
 /// Top-level keys of a scenario file.
-const TOP_KEYS: &[&str] = &[
+pub(super) const TOP_KEYS: &[&str] = &[
     "name",
     "description",
     "extends",
@@ -64,6 +65,7 @@ fn read_merged(path: &Path, stack: &mut Vec<PathBuf>, spans: &mut Spans) -> Resu
     let text = super::input::read_text(path)?;
     let canonical = path.canonicalize().map_err(|e| Error::io(path, e))?;
     let (mut table, own_spans) = parse_file(&text, path)?;
+    super::kind::expect_table(&table, path, FileKind::Scenario)?;
     let Some(ext) = table.remove("extends") else {
         spans.extend(own_spans);
         return Ok(table);

@@ -4,6 +4,7 @@
 mod date;
 pub mod events;
 pub mod input;
+pub mod kind;
 mod load;
 pub mod params;
 pub mod schema;

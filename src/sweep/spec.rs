@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::model::metrics::MetricSet;
+use crate::scenario::kind::FileKind;
 use crate::scenario::spans::{did_you_mean, Elements, Spans};
 use crate::scenario::{self, Scenario, YearMonth};
 
@@ -231,6 +232,7 @@ pub(crate) fn parse_month(spans: &Spans, key: &str, text: &str) -> Result<YearMo
 pub fn load(path: &Path) -> Result<Sweep> {
     let text = crate::scenario::input::read_text(path)?;
     let spans = Spans::parse(&text, path, Elements::ByIndex)?;
+    scenario::kind::expect_text(&text, path, FileKind::Sweep)?;
     let raw: RawFile = spans.deserialize(&text)?;
     let RawFile { sweep: rs, parameters: raw_params, outcomes: raw_outcomes } = raw;
 
