@@ -128,6 +128,41 @@ fn merge(base: &mut toml::Table, child: toml::Table, prefix: &str) {
     }
 }
 
+/// What a `--set` key path looks like, for a path that is not one.
+const KEY_PATH_SHAPE: &str = "not a key path: write dotted names, with an element of [[markets]] or [[events]] \
+     by its id in brackets, e.g. consumers.agents or markets[russia].tariff";
+
+/// The steps of a `--set` key path, each a name and an optional element id in brackets
+/// (`markets[russia].tariff` → `markets` `russia`, `tariff`); `None` when `path` is not one.
+fn key_path(path: &str) -> Option<Vec<(&str, Option<&str>)>> {
+    let bare = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    let mut steps = Vec::new();
+    let mut rest = path;
+    loop {
+        let end = rest.find(|c: char| !bare(c)).unwrap_or(rest.len());
+        let (name, after) = rest.split_at(end);
+        if name.is_empty() {
+            return None;
+        }
+        let (id, after) = match after.strip_prefix('[') {
+            Some(inner) => {
+                let close = inner.find(']')?;
+                let id = &inner[..close];
+                if id.is_empty() || id.contains('[') {
+                    return None;
+                }
+                (Some(id), &inner[close + 1..])
+            }
+            None => (None, after),
+        };
+        steps.push((name, id));
+        if after.is_empty() {
+            return Some(steps);
+        }
+        rest = after.strip_prefix('.')?;
+    }
+}
+
 /// Applies one `path.to.key=value` override; `markets[russia].tariff` addresses by id.
 fn apply_override(table: &mut toml::Table, text: &str, spans: &mut Spans) -> Result<()> {
     let bad =
@@ -141,17 +176,15 @@ fn apply_override(table: &mut toml::Table, text: &str, spans: &mut Spans) -> Res
         Ok(mut t) => t.remove("v").unwrap_or(toml::Value::String(raw.to_string())),
         Err(_) => toml::Value::String(raw.to_string()),
     };
-    let parts: Vec<&str> = path.split('.').collect();
-    if parts.iter().any(|p| p.is_empty()) {
-        return Err(bad(path, "expected a dotted key path such as consumers.agents".into()));
+    let Some(steps) = key_path(path) else {
+        return Err(bad(path, KEY_PATH_SHAPE.into()));
+    };
+    if steps.first().map(|s| s.0) == Some("extends") {
+        return Err(bad(path, "`extends` cannot be set with --set; write it in the scenario file".into()));
     }
     let mut cur = table;
-    for (i, part) in parts.iter().enumerate() {
-        let last = i + 1 == parts.len();
-        let (name, id) = match part.split_once('[') {
-            Some((n, rest)) => (n, Some(rest.trim_end_matches(']'))),
-            None => (*part, None),
-        };
+    for (i, &(name, id)) in steps.iter().enumerate() {
+        let last = i + 1 == steps.len();
         if i == 0 && !TOP_KEYS.contains(&name) {
             return Err(bad(path, unknown_key_message(name, TOP_KEYS)));
         }

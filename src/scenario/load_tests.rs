@@ -285,3 +285,45 @@ fn from_str_refuses_extends() {
     let (_, key, _) = scenario_err(from_str("extends = \"base.toml\"\n", &[]));
     assert_eq!(key, "extends");
 }
+
+/// `--set` key paths: dotted names with an optional `[id]` per step; anything else is refused
+/// with what a key path looks like, and `extends` cannot be set.
+#[test]
+fn set_key_paths_are_parsed_strictly() {
+    assert_eq!(key_path("consumers.agents"), Some(vec![("consumers", None), ("agents", None)]));
+    assert_eq!(key_path("markets[russia].tariff"), Some(vec![("markets", Some("russia")), ("tariff", None)]));
+    assert_eq!(key_path("events[a.b].regions"), Some(vec![("events", Some("a.b")), ("regions", None)]));
+    assert_eq!(key_path("seed"), Some(vec![("seed", None)]));
+    for bad in [
+        "markets[russia.tariff",
+        "events[licence]].regions",
+        "events[]].regions",
+        "events[].regions",
+        "markets[a[b]].tariff",
+        "consumers..agents",
+        "consumers.agents.",
+        ".seed",
+        "",
+        "consumers agents",
+        "markets[russia]tariff",
+    ] {
+        assert_eq!(key_path(bad), None, "{bad:?}");
+    }
+    for bad in ["markets[russia.tariff=0.7", "events[licence]].regions=3", "consumers..agents=5"] {
+        let (loc, key, message) = scenario_err(from_str(BASE, &[bad.to_string()]));
+        assert_eq!(loc, Location::default(), "{bad}");
+        assert_eq!(key, bad.split_once('=').unwrap().0);
+        assert!(message.starts_with("not a key path: write dotted names"), "{message}");
+        assert!(message.contains("markets[russia].tariff"), "{message}");
+    }
+}
+
+#[test]
+fn set_of_extends_is_refused() {
+    let dir = write_files(&[("base.toml", BASE), ("child.toml", "extends = \"base.toml\"\n")]);
+    for set in ["extends=\"base.toml\"", "extends=other.toml"] {
+        let (_, key, message) = scenario_err(load(&dir.path().join("child.toml"), &[set.to_string()]));
+        assert_eq!(key, "extends");
+        assert_eq!(message, "`extends` cannot be set with --set; write it in the scenario file");
+    }
+}
