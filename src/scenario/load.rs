@@ -1,7 +1,7 @@
 //! TOML → validated [`Scenario`]: reads files, follows `extends`, merges, applies `--set`
 //! overrides, deserialises and checks every key, reporting file, key path, line and column.
 
-use super::events::{Event, EventKind, EVENT_KINDS};
+use super::events::{missing_key, Event, EventKind, EVENT_KINDS};
 use super::kind::FileKind;
 use super::params::Violation;
 use super::schema::{
@@ -420,9 +420,14 @@ fn parse_event(mut t: toml::Table, index: usize, spans: &Spans, markets: &[Marke
                 .error(&format!("{p}.kind"), format!("each event needs a `kind`, one of: {}", EVENT_KINDS.join(", "))))
         }
     };
+    let missing = missing_key(&kind, &t);
     let parsed = EventKind::from_table(&kind, t)
         .ok_or_else(|| spans.error(&format!("{p}.kind"), unknown_kind_message(&kind)))?;
-    let kind = parsed.map_err(|(k, m)| spans.error(&join(&p, &k), m))?;
+    let parsed = parsed.map_err(|(k, m)| spans.error(&join(&p, &k), m))?;
+    if let Some((key, meaning)) = missing {
+        return Err(spans.error(&format!("{p}.{key}"), format!("a `{kind}` event needs `{key}`: {meaning}")));
+    }
+    let kind = parsed;
     check_all(spans, &p, kind.check())?;
     let market = match &kind {
         EventKind::Tariff(e) => Some(&e.market),

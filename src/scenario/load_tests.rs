@@ -273,7 +273,7 @@ fn duplicate_ids_and_unknown_event_market_are_refused() {
     let (_, key, message) = scenario_err(from_str(text, &[]));
     assert_eq!(key, "markets[x].id");
     assert!(message.contains("duplicate market id"), "{message}");
-    let text = "[[events]]\nid = \"t\"\ndate = \"2024-01\"\nkind = \"tariff\"\nmarket = \"mars\"\n";
+    let text = "[[events]]\nid = \"t\"\ndate = \"2024-01\"\nkind = \"tariff\"\nmarket = \"mars\"\nad_valorem = 0.1\n";
     let (_, key, message) = scenario_err(from_str(text, &[]));
     assert_eq!(key, "events[t].market");
     assert!(message.contains("russia"), "lists the known markets: {message}");
@@ -326,4 +326,73 @@ fn set_of_extends_is_refused() {
         assert_eq!(key, "extends");
         assert_eq!(message, "`extends` cannot be set with --set; write it in the scenario file");
     }
+}
+
+/// Every required event key names a key of its kind, and an event without it is refused at
+/// the event's line, naming the key and what it means.
+#[test]
+fn required_event_keys_are_named_when_missing() {
+    use super::super::events::REQUIRED_KEYS;
+    let documented: Vec<String> = EventKind::describe().into_iter().map(|k| k.path).collect();
+    for r in REQUIRED_KEYS {
+        assert!(EVENT_KINDS.contains(&r.kind), "{}", r.kind);
+        let path = format!("events[kind={}].{}", r.kind, r.key);
+        assert!(documented.contains(&path), "{path} is not a key of its kind");
+    }
+    // A complete event of each kind that has required keys loads; without one key it is refused.
+    let complete = |kind: &str| -> String {
+        let keys: Vec<String> = REQUIRED_KEYS
+            .iter()
+            .filter(|r| r.kind == kind)
+            .map(|r| match r.key {
+                "market" => "market = \"russia\"".to_string(),
+                "regions" | "min_holding_months" => format!("{} = 1", r.key),
+                k => format!("{k} = 0.5"),
+            })
+            .collect();
+        keys.join("\n")
+    };
+    for r in REQUIRED_KEYS {
+        let head = format!("\n[[events]]\nid = \"e\"\ndate = \"2024-01\"\nkind = \"{}\"\n", r.kind);
+        let full = complete(r.kind);
+        from_str(&format!("{head}{full}\n"), &[]).unwrap_or_else(|e| panic!("{}: {e}", r.kind));
+        let without: Vec<&str> = full.lines().filter(|l| !l.starts_with(&format!("{} ", r.key))).collect();
+        let text = format!("{head}{}\n", without.join("\n"));
+        let (loc, key, message) = scenario_err(from_str(&text, &[]));
+        assert_eq!(key, format!("events[e].{}", r.key), "{text}");
+        assert_eq!(loc.line, 2, "the event's [[events]] line: {text}");
+        assert_eq!(message, format!("a `{}` event needs `{}`: {}", r.kind, r.key, r.meaning));
+    }
+    let (_, key, message) =
+        scenario_err(from_str("[[events]]\nid = \"q\"\ndate = \"2024-01\"\nkind = \"zero_mileage_quota\"\n", &[]));
+    assert_eq!(key, "events[q].vehicles_per_month");
+    assert!(message.ends_with("(write 0 for a ban)"), "{message}");
+    // A misspelt required key is reported as the unknown key it is.
+    let (_, key, message) = scenario_err(from_str(
+        "[[events]]\nid = \"q\"\ndate = \"2024-01\"\nkind = \"zero_mileage_quota\"\nvehicles_per_mont = 5.0\n",
+        &[],
+    ));
+    assert_eq!(key, "events[q].vehicles_per_mont");
+    assert!(message.contains("did you mean `vehicles_per_month`"), "{message}");
+}
+
+/// A price-share trade-in subsidy needs its cap instead of the flat amounts.
+#[test]
+fn trade_in_by_price_share_needs_its_cap() {
+    let head = "[[events]]\nid = \"t\"\ndate = \"2024-01\"\nkind = \"trade_in_subsidy\"\n";
+    from_str(&format!("{head}price_share = 0.12\ncap_yuan = 20000.0\n"), &[]).unwrap();
+    from_str(&format!("{head}nev_yuan = 1.0\nice_yuan = 2.0\n"), &[]).unwrap();
+    let (_, key, message) = scenario_err(from_str(&format!("{head}price_share = 0.12\n"), &[]));
+    assert_eq!(key, "events[t].cap_yuan");
+    assert!(message.starts_with("a `trade_in_subsidy` event needs `cap_yuan`"), "{message}");
+    let (_, key, _) = scenario_err(from_str(&format!("{head}price_share = 0\nnev_yuan = 1.0\n"), &[]));
+    assert_eq!(key, "events[t].ice_yuan");
+    // An inherited event keeps the keys its base wrote: a child may switch it off by id alone.
+    let base = format!("{head}nev_yuan = 1.0\nice_yuan = 2.0\n");
+    let dir = write_files(&[
+        ("base.toml", &base),
+        ("child.toml", "extends = \"base.toml\"\n[[events]]\nid = \"t\"\nenabled = false\n"),
+    ]);
+    let s = load(&dir.path().join("child.toml"), &[]).unwrap();
+    assert!(!s.events[0].enabled);
 }
