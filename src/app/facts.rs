@@ -113,7 +113,8 @@ fn from_scenario(args: &CheckFactsJob, file: &TargetFile, clock: &Clock, progres
         return Err(usage("--replicates must be at least 1"));
     }
     let master_seed = args.seed.unwrap_or(s.seed);
-    let threads = thread_count(args.threads);
+    crate::scenario::limits::check_replicates_flag(args.replicates)?;
+    let threads = thread_count(args.threads)?;
     check_out_dir(&args.out)?;
     create_out_dir(&args.out)?;
     for stale in [output::MANIFEST_FILE, FACTS_FILE, output::TRAJECTORIES_FILE] {
@@ -208,7 +209,7 @@ pub fn calibrate(args: &CalibrateJob, progress: &dyn Progress) -> Result<Calibra
     let cal = calibrate::load(&args.calibration)?;
     let out = args.out.clone().unwrap_or_else(|| Path::new("out").join(format!("calibrate-{}", cal.name)));
     check_out_dir(&out)?;
-    let workers = Workers::new(thread_count(args.threads))?;
+    let workers = Workers::new(thread_count(args.threads)?)?;
     let hash = output::hash_hex(cal.canonical_text().as_bytes());
     let names: Vec<String> = cal.parameters.iter().map(|p| p.name.clone()).collect();
     let (mut log, done) = EvalLog::open(&out, &names, &hash, args.resume)?;

@@ -138,7 +138,7 @@ pub fn sweep(args: &SweepJob, progress: &dyn Progress) -> Result<SweepReport> {
     };
     let out = args.out.clone().unwrap_or_else(|| Path::new("out").join(&sweep.name));
     check_out_dir(&out)?;
-    let threads = thread_count(args.threads);
+    let threads = thread_count(args.threads)?;
     let workers = Workers::new(threads)?;
     let sweep_hash = output::hash_hex(sweep.canonical_text().as_bytes());
     let points: Vec<usize> = shard.indices(sweep.points() as u64).map(|p| p as usize).collect();

@@ -40,7 +40,7 @@ fn all(v: &[f64]) -> String {
 pub(super) fn bench_cmd(args: BenchArgs) -> Result<()> {
     let n = args.consumers as usize;
     let months = args.months as usize;
-    let threads = thread_count(args.threads);
+    let threads = thread_count(args.threads)?;
     let threads_used = if threads == 0 { rayon::current_num_threads() } else { threads };
     let (s, source) = bench::scenario(args.consumers)?;
     let mut out = std::io::stdout().lock();

@@ -3,6 +3,7 @@
 
 use super::events::{missing_key, Event, EventKind, EVENT_KINDS};
 use super::kind::FileKind;
+use super::limits;
 use super::params::Violation;
 use super::schema::{
     default_markets, AutomakerParams, ConsumerParams, ExporterParams, GovernmentParams, MarketParams, PolicyParams,
@@ -11,7 +12,7 @@ use super::spans::{deserialize_section, unknown_key_message, Elements, Spans};
 use super::words::{found_value, in_user_words, is_type_error};
 use super::{Scenario, YearMonth};
 use crate::error::{Error, Location, Result};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Arrays of tables whose elements a child scenario merges by `id` instead of replacing.
@@ -41,7 +42,7 @@ pub(super) const TOP_KEYS: &[&str] = &[
 /// Loads a scenario file, following `extends`, then applies `overrides` (`path.to.key=value`).
 pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario> {
     let mut spans = Spans::default();
-    let mut table = read_merged(path, &mut Vec::new(), &mut spans)?;
+    let mut table = read_merged(path, &mut spans)?;
     for o in overrides {
         apply_override(&mut table, o, &mut spans)?;
     }
@@ -61,34 +62,69 @@ pub fn from_str(text: &str, overrides: &[String]) -> Result<Scenario> {
     from_table(table, &spans, "scenario")
 }
 
-fn read_merged(path: &Path, stack: &mut Vec<PathBuf>, spans: &mut Spans) -> Result<toml::Table> {
-    let text = super::input::read_text(path)?;
-    let canonical = path.canonicalize().map_err(|e| Error::io(path, e))?;
-    let (mut table, own_spans) = parse_file(&text, path)?;
-    super::kind::expect_table(&table, path, FileKind::Scenario)?;
-    let Some(ext) = table.remove("extends") else {
+/// Reads `path` and the files it `extends`, one after the other (a chain of at most
+/// [`limits::MAX_EXTENDS_DEPTH`] files, without a cycle), and merges them from the last base up,
+/// each child over its base. `spans` gets every file's positions, a child's over its base's.
+fn read_merged(path: &Path, spans: &mut Spans) -> Result<toml::Table> {
+    // The chain, child first: each file's table (without `extends`) and positions.
+    let mut chain: Vec<(toml::Table, Spans)> = Vec::new();
+    // The canonical paths read so far, for cycles; the paths as named, for messages.
+    let mut seen: Vec<PathBuf> = Vec::new();
+    let mut named: Vec<PathBuf> = Vec::new();
+    let mut current = path.to_path_buf();
+    loop {
+        let text = super::input::read_text(&current)?;
+        seen.push(current.canonicalize().map_err(|e| Error::io(&current, e))?);
+        named.push(current.clone());
+        let (mut table, own_spans) = parse_file(&text, &current)?;
+        super::kind::expect_table(&table, &current, FileKind::Scenario)?;
+        let ext = match table.remove("extends") {
+            None => {
+                chain.push((table, own_spans));
+                break;
+            }
+            Some(toml::Value::String(ext)) => ext,
+            Some(_) => {
+                return Err(own_spans.error("extends", "expected text: the path of the scenario this one extends"));
+            }
+        };
+        let base_path = current.parent().unwrap_or(Path::new(".")).join(&ext);
+        if !base_path.is_file() {
+            return Err(
+                own_spans.error("extends", format!("the extended scenario {} does not exist", base_path.display()))
+            );
+        }
+        let base_canonical = base_path.canonicalize().map_err(|e| Error::io(&base_path, e))?;
+        if seen.contains(&base_canonical) {
+            let chain: Vec<String> = seen.iter().map(|p| p.display().to_string()).collect();
+            return Err(own_spans.error(
+                "extends",
+                format!("cyclic `extends`: {} -> {}", chain.join(" -> "), base_canonical.display()),
+            ));
+        }
+        if seen.len() >= limits::MAX_EXTENDS_DEPTH {
+            named.push(base_path);
+            return Err(own_spans.error("extends", extends_too_deep(&named)));
+        }
+        chain.push((table, own_spans));
+        current = base_path;
+    }
+    let mut merged = toml::Table::new();
+    for (table, own_spans) in chain.into_iter().rev() {
+        merge(&mut merged, table, "");
         spans.extend(own_spans);
-        return Ok(table);
-    };
-    let toml::Value::String(ext) = ext else {
-        return Err(own_spans.error("extends", "expected text: the path of the scenario this one extends"));
-    };
-    let base_path = path.parent().unwrap_or(Path::new(".")).join(&ext);
-    if !base_path.is_file() {
-        return Err(own_spans.error("extends", format!("the extended scenario {} does not exist", base_path.display())));
     }
-    stack.push(canonical);
-    let base_canonical = base_path.canonicalize().map_err(|e| Error::io(&base_path, e))?;
-    if stack.contains(&base_canonical) {
-        let chain: Vec<String> = stack.iter().map(|p| p.display().to_string()).collect();
-        return Err(own_spans
-            .error("extends", format!("cyclic `extends`: {} -> {}", chain.join(" -> "), base_canonical.display())));
-    }
-    let mut base = read_merged(&base_path, stack, spans)?;
-    stack.pop();
-    merge(&mut base, table, "");
-    spans.extend(own_spans);
-    Ok(base)
+    Ok(merged)
+}
+
+/// "extends chain deeper than 64 files (a.toml -> b.toml -> c.toml -> ... -> z.toml)".
+fn extends_too_deep(named: &[PathBuf]) -> String {
+    let shown: Vec<String> = named.iter().map(|p| p.display().to_string()).collect();
+    let text = match shown.as_slice() {
+        [a, b, c, .., z] if shown.len() > 4 => format!("{a} -> {b} -> {c} -> ... -> {z}"),
+        all => all.join(" -> "),
+    };
+    format!("extends chain deeper than {} files ({text})", limits::MAX_EXTENDS_DEPTH)
 }
 
 /// Parses one file's text; its spans report keys no file wrote as from the command line.
@@ -110,14 +146,25 @@ fn merge(base: &mut toml::Table, child: toml::Table, prefix: &str) {
         match (base.get_mut(&k), v) {
             (Some(toml::Value::Table(b)), toml::Value::Table(c)) => merge(b, c, &path),
             (Some(toml::Value::Array(b)), toml::Value::Array(c)) if MERGED_ARRAYS.contains(&path.as_str()) => {
+                // The first element of each id, by position: a lookup per child element instead
+                // of a scan, so merging thousands of events stays n log n.
+                let mut first: BTreeMap<String, usize> = BTreeMap::new();
+                for (i, e) in b.iter().enumerate() {
+                    if let Some(id) = e.get("id").and_then(|v| v.as_str()) {
+                        first.entry(id.to_string()).or_insert(i);
+                    }
+                }
                 for elem in c {
                     let id = elem.get("id").and_then(|v| v.as_str()).map(str::to_string);
-                    let existing = id.as_ref().and_then(|id| {
-                        b.iter_mut().find(|e| e.get("id").and_then(|v| v.as_str()) == Some(id.as_str()))
-                    });
+                    let existing = id.as_ref().and_then(|id| first.get(id)).and_then(|&i| b.get_mut(i));
                     match (existing, elem) {
                         (Some(toml::Value::Table(bt)), toml::Value::Table(ct)) => merge(bt, ct, &path),
-                        (_, elem) => b.push(elem),
+                        (_, elem) => {
+                            if let Some(id) = id {
+                                first.entry(id).or_insert(b.len());
+                            }
+                            b.push(elem);
+                        }
                     }
                 }
             }
@@ -293,12 +340,8 @@ fn from_table(mut table: toml::Table, spans: &Spans, name_default: &str) -> Resu
     if end < start {
         return Err(spans.error("end", format!("`end` ({end}) must not be before `start` ({start})")));
     }
-    if start.months_until(end) >= 1200 {
-        return Err(spans.error("end", "runs are limited to 1200 months (100 years)"));
-    }
-    if !(1..=1_000_000).contains(&replicates) {
-        return Err(spans.error("replicates", format!("expected an integer in [1, 1000000], got {replicates}")));
-    }
+    limits::check_horizon(start, end).map_err(|m| spans.error("end", m))?;
+    limits::check_replicates(replicates).map_err(|m| spans.error("replicates", m))?;
 
     let consumers: ConsumerParams = take_section(&mut table, "consumers", spans)?;
     check_all(spans, "consumers", consumers.check())?;
@@ -356,6 +399,7 @@ fn from_table(mut table: toml::Table, spans: &Spans, name_default: &str) -> Resu
     let events = match table.remove("events") {
         None => Vec::new(),
         Some(toml::Value::Array(arr)) => {
+            limits::check_events(arr.len()).map_err(|m| spans.error("events", m))?;
             let mut out: Vec<Event> = Vec::new();
             // Ids seen so far: a set, so that thousands of events are checked in n log n.
             let mut ids = BTreeSet::new();
@@ -478,9 +522,7 @@ fn cross_checks(s: &Scenario, spans: &Spans) -> Result<()> {
             format!("weight_production + weight_export + weight_bailout must sum to 1, got {w}"),
         ));
     }
-    if s.consumers.agents > u32::MAX as usize {
-        return Err(spans.error("consumers.agents", "too many agents"));
-    }
+    limits::check_agents(s.consumers.agents).map_err(|m| spans.error("consumers.agents", m))?;
     Ok(())
 }
 

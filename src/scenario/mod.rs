@@ -5,6 +5,7 @@ mod date;
 pub mod events;
 pub mod input;
 pub mod kind;
+pub mod limits;
 mod load;
 pub mod params;
 pub mod schema;

@@ -187,9 +187,7 @@ pub fn load(path: &Path) -> Result<Calibration> {
     let base_text = base.canonical_text();
 
     let replicates = rc.replicates.unwrap_or(base.replicates);
-    if replicates == 0 {
-        return Err(spans.error("calibration.replicates", "expected at least 1 replicate per candidate"));
-    }
+    scenario::limits::check_replicates(replicates).map_err(|m| spans.error("calibration.replicates", m))?;
     let statistic = match rc.statistic.as_deref() {
         None | Some("median") => Statistic::Median,
         Some("mean") => Statistic::Mean,

@@ -254,9 +254,7 @@ pub fn load(path: &Path) -> Result<Sweep> {
             format!("unknown design {:?}: expected one of {}", rs.design, Design::NAMES.join(", ")),
         )
     })?;
-    if rs.replicates == 0 {
-        return Err(spans.error("sweep.replicates", "expected at least 1 replicate per point"));
-    }
+    scenario::limits::check_replicates(rs.replicates).map_err(|m| spans.error("sweep.replicates", m))?;
     let levels = rs.levels.unwrap_or(DEFAULT_LEVELS);
     if levels == 0 {
         return Err(spans.error("sweep.levels", "expected at least 1 level"));
