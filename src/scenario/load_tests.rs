@@ -450,3 +450,13 @@ fn events_merge_by_id_at_scale() {
     assert_eq!(s.events.len(), 3000);
     assert!(s.events.iter().enumerate().all(|(i, e)| e.id == format!("e{i}") && e.enabled == (i % 3 != 0)));
 }
+
+/// More events than the cap are refused before any of them is read.
+#[test]
+fn too_many_events_are_refused() {
+    use super::super::limits::MAX_EVENTS;
+    let text = "[[events]]\n".repeat(MAX_EVENTS + 1);
+    let (loc, key, message) = scenario_err(from_str(&text, &[]));
+    assert_eq!((key.as_str(), loc.line), ("events", 1));
+    assert_eq!(message, format!("{} events is more than the limit of {MAX_EVENTS}", MAX_EVENTS + 1));
+}
