@@ -69,10 +69,10 @@ enum Command {
         #[arg(long)]
         no_events: bool,
         /// Chart width in pixels.
-        #[arg(long, default_value_t = zeromile::plot::WIDTH)]
+        #[arg(long, default_value_t = zeromile::plot::WIDTH, allow_negative_numbers = true, value_parser = values::whole_u32)]
         width: u32,
         /// Chart height in pixels.
-        #[arg(long, default_value_t = zeromile::plot::HEIGHT)]
+        #[arg(long, default_value_t = zeromile::plot::HEIGHT, allow_negative_numbers = true, value_parser = values::whole_u32)]
         height: u32,
         /// Do not (re)write the HTML report.
         #[arg(long)]

@@ -22,7 +22,7 @@ pub struct SweepArgs {
     resume: bool,
     /// Run only shard K of N (points with index mod N = K); `auto/N` reads K from
     /// `SLURM_ARRAY_TASK_ID`. Combine shard directories with `zeromile merge`.
-    #[arg(long, value_name = "K/N")]
+    #[arg(long, value_name = "K/N", allow_hyphen_values = true)]
     shard: Option<String>,
     /// Hide the progress bar.
     #[arg(long, short = 'q')]

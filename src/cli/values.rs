@@ -28,6 +28,12 @@ pub(super) fn whole_usize<const MIN: u64>(text: &str) -> Result<usize, String> {
     usize::try_from(v).map_err(|_| format!("expected a whole number of at least {MIN}, found {v}, which is too large"))
 }
 
+/// [`whole`] of at least 0, as a `u32` (pixels; the plot layer checks their range).
+pub(super) fn whole_u32(text: &str) -> Result<u32, String> {
+    let v = whole::<0, { u32::MAX as u64 }>(text)?;
+    u32::try_from(v).map_err(|_| format!("expected a whole number from 0 to {}, found {v}", u32::MAX))
+}
+
 /// The one-line message of clap's error when a flag's value was refused by one of these
 /// parsers: `--replicates: expected a whole number of at least 1, found -5`.
 pub(super) fn flag_error(e: &clap::Error) -> Option<String> {
@@ -67,5 +73,7 @@ mod tests {
         assert_eq!(whole::<1, 120>("120"), Ok(120));
         assert_eq!(whole_usize::<0>("-1"), Err("expected a whole number of at least 0, found -1".into()));
         assert_eq!(whole_usize::<0>("8"), Ok(8));
+        assert_eq!(whole_u32("1600"), Ok(1600));
+        assert_eq!(whole_u32("-5"), Err("expected a whole number from 0 to 4294967295, found -5".into()));
     }
 }

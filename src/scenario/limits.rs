@@ -143,7 +143,7 @@ mod tests {
     /// `consumers.agents`'s documented range ends at the cap, so `describe` and the check agree.
     #[test]
     fn the_agents_range_ends_at_the_cap() {
-        let doc = super::super::describe().into_iter().find(|k| k.path == "consumers.agents").unwrap();
+        let doc = crate::scenario::describe().into_iter().find(|k| k.path == "consumers.agents").unwrap();
         assert!(doc.range.ends_with(&format!(", {MAX_AGENTS}]")), "{}", doc.range);
     }
 }

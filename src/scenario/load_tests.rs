@@ -332,7 +332,7 @@ fn set_of_extends_is_refused() {
 /// the event's line, naming the key and what it means.
 #[test]
 fn required_event_keys_are_named_when_missing() {
-    use super::super::events::REQUIRED_KEYS;
+    use crate::scenario::events::REQUIRED_KEYS;
     let documented: Vec<String> = EventKind::describe().into_iter().map(|k| k.path).collect();
     for r in REQUIRED_KEYS {
         assert!(EVENT_KINDS.contains(&r.kind), "{}", r.kind);
@@ -401,7 +401,7 @@ fn trade_in_by_price_share_needs_its_cap() {
 /// naming the chain; a chain of thousands is refused the same way, without a stack overflow.
 #[test]
 fn extends_chains_are_capped() {
-    use super::super::limits::MAX_EXTENDS_DEPTH;
+    use crate::scenario::limits::MAX_EXTENDS_DEPTH;
     let dir = tempfile::tempdir().unwrap();
     let n = 3 * MAX_EXTENDS_DEPTH;
     for i in 0..n {
@@ -454,7 +454,7 @@ fn events_merge_by_id_at_scale() {
 /// More events than the cap are refused before any of them is read.
 #[test]
 fn too_many_events_are_refused() {
-    use super::super::limits::MAX_EVENTS;
+    use crate::scenario::limits::MAX_EVENTS;
     let text = "[[events]]\n".repeat(MAX_EVENTS + 1);
     let (loc, key, message) = scenario_err(from_str(&text, &[]));
     assert_eq!((key.as_str(), loc.line), ("events", 1));

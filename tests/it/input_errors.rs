@@ -138,6 +138,8 @@ fn negative_flag_values_are_named_not_tipped() {
         (&["calibrate", "cal.toml", "-j", "-1"], "--threads: expected a whole number of at least 0, found -1"),
         (&["bench", "--months", "-1"], "--months: expected a whole number from 1 to 120, found -1"),
         (&["bench", "--consumers", "6.5"], "--consumers: expected a whole number from 100 to 50000000, found 6.5"),
+        (&["plot", "nowhere", "--width", "-5"], "--width: expected a whole number from 0 to 4294967295, found -5"),
+        (&["run", "smoke.toml", "--shard", "-1/2"], "--shard \"-1/2\": expected K/N"),
         (&["slurm", "smoke.toml", "--shards", "-2"], "--shards: expected a whole number from 1 to 1000000, found -2"),
         (
             &["slurm", "smoke.toml", "--shards", "2", "-n", "-5"],
