@@ -115,3 +115,25 @@ fn shipped_scenarios_include_every_tracked_scenario_file() {
          {missing:?}; add each to the list and to the README's \"Shipped scenarios\" table"
     );
 }
+
+/// The README's table of required event keys names every required key on its kind's row, and
+/// every event kind has a row.
+#[test]
+fn readme_lists_every_required_event_key() {
+    let readme = read("README.md");
+    let row = |kind: &str| {
+        readme
+            .lines()
+            .find(|l| l.starts_with('|') && l.split('|').nth(1).is_some_and(|c| c.contains(&format!("`{kind}`"))))
+            .unwrap_or_else(|| panic!("README.md's required event keys table has no row for `{kind}`"))
+            .to_string()
+    };
+    for kind in zeromile::scenario::events::EVENT_KINDS {
+        row(kind);
+    }
+    for r in zeromile::scenario::events::REQUIRED_KEYS {
+        let line = row(r.kind);
+        let keys = line.split('|').nth(2).unwrap_or_default();
+        assert!(keys.contains(&format!("`{}`", r.key)), "README.md's row for `{}` lacks `{}`: {line}", r.kind, r.key);
+    }
+}

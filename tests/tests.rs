@@ -42,6 +42,11 @@ mod sweep;
 #[path = "it/shard.rs"]
 mod shard;
 
+/// Bad input in the user's words: type errors, impossible months, negative flags, a file given
+/// to the wrong command, strict `--set`, required event keys and the caps, all exit 2.
+#[path = "it/input_errors.rs"]
+mod input_errors;
+
 /// `zeromile check-facts` and `calibrate`: targets files, facts.csv and the report, exit codes, parameter recovery.
 #[path = "it/facts.rs"]
 mod facts;

@@ -118,7 +118,8 @@ fn from_scenario(args: &CheckFactsJob, file: &TargetFile, clock: &Clock, progres
         return Err(usage("--replicates must be at least 1"));
     }
     let master_seed = args.seed.unwrap_or(s.seed);
-    let threads = thread_count(args.threads);
+    crate::scenario::limits::check_replicates_flag(args.replicates)?;
+    let threads = thread_count(args.threads)?;
     let mut dir = OutDir::lock(&args.out)?;
     let stage = dir.fresh_stage()?.to_path_buf();
     let series = vec![ScenarioSeries {
@@ -222,7 +223,7 @@ pub fn calibrate(args: &CalibrateJob, progress: &dyn Progress) -> Result<Calibra
     let cal = calibrate::load(&args.calibration)?;
     let out = args.out.clone().unwrap_or_else(|| Path::new("out").join(format!("calibrate-{}", cal.name)));
     check_out_dir(&out)?;
-    let workers = Workers::new(thread_count(args.threads))?;
+    let workers = Workers::new(thread_count(args.threads)?)?;
     let hash = output::hash_hex(cal.canonical_text().as_bytes());
     let names: Vec<String> = cal.parameters.iter().map(|p| p.name.clone()).collect();
     let mut dir = OutDir::lock(&out)?;

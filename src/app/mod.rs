@@ -87,9 +87,21 @@ impl Clock {
     }
 }
 
-/// Worker threads to use: `requested`, else `SLURM_CPUS_PER_TASK`, else 0 (all cores).
-pub fn thread_count(requested: Option<usize>) -> usize {
-    requested.or_else(|| std::env::var("SLURM_CPUS_PER_TASK").ok().and_then(|v| v.parse().ok())).unwrap_or(0)
+/// Worker threads to use: `requested`, else `SLURM_CPUS_PER_TASK`, else 0 (all cores). More than
+/// [`crate::scenario::limits::THREADS_PER_CORE`] per available core is bad input naming where the
+/// count came from.
+pub fn thread_count(requested: Option<usize>) -> Result<usize> {
+    let from_env = || std::env::var("SLURM_CPUS_PER_TASK").ok().and_then(|v| v.parse().ok());
+    let (threads, source) = match requested {
+        Some(n) => (n, "--threads"),
+        None => match from_env() {
+            Some(n) => (n, "SLURM_CPUS_PER_TASK"),
+            None => return Ok(0),
+        },
+    };
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    crate::scenario::limits::check_threads(threads, cores).map_err(|m| usage(format!("{source}: {m}")))?;
+    Ok(threads)
 }
 
 /// A `--shard` value: `K/N`, or `auto/N` with K from `SLURM_ARRAY_TASK_ID`.

@@ -108,7 +108,8 @@ pub fn run(job: &RunJob, progress: &dyn Progress) -> Result<RunReport> {
         return Err(usage("--replicates must be at least 1"));
     }
     let master_seed = job.seed.unwrap_or(first.seed);
-    let threads = thread_count(job.threads);
+    crate::scenario::limits::check_replicates_flag(job.replicates)?;
+    let threads = thread_count(job.threads)?;
     let shard = job.shard.as_deref().map(parse_shard).transpose()?;
     let mut out = OutDir::lock(&job.out)?;
     let stage = out.fresh_stage()?.to_path_buf();

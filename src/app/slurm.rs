@@ -86,6 +86,7 @@ pub fn check_inputs(args: &SlurmJob) -> Result<Work> {
     if args.replicates == Some(0) {
         return Err(usage("--replicates must be at least 1"));
     }
+    crate::scenario::limits::check_replicates_flag(args.replicates)?;
     let files = args.files.iter().map(|p| absolute(p)).collect::<Result<_>>()?;
     Ok(Work::Run(files))
 }

@@ -64,10 +64,7 @@ pub struct SweepMergeReport {
 /// Whether `path` is a sweep file: TOML with a top-level `[sweep]` table. Unreadable or invalid
 /// files are not (the scenario loader then reports what is wrong with them).
 pub fn is_sweep_file(path: &Path) -> bool {
-    crate::scenario::input::read_text(path)
-        .ok()
-        .and_then(|t| toml::from_str::<toml::Table>(&t).ok())
-        .is_some_and(|t| t.get("sweep").is_some_and(toml::Value::is_table))
+    crate::scenario::kind::file_kind(path) == Some(crate::scenario::kind::FileKind::Sweep)
 }
 
 /// The `sweep` object of the manifest: everything about the sweep a reader (or `merge`) needs.
@@ -146,7 +143,7 @@ pub fn sweep(args: &SweepJob, progress: &dyn Progress) -> Result<SweepReport> {
     };
     let out = args.out.clone().unwrap_or_else(|| Path::new("out").join(&sweep.name));
     check_out_dir(&out)?;
-    let threads = thread_count(args.threads);
+    let threads = thread_count(args.threads)?;
     let workers = Workers::new(threads)?;
     let sweep_hash = output::hash_hex(sweep.canonical_text().as_bytes());
     let points: Vec<usize> = shard.indices(sweep.points() as u64).map(|p| p as usize).collect();

@@ -11,16 +11,16 @@ use zeromile::app::thread_count;
 pub(super) struct BenchArgs {
     /// Consumer agents of the timed month, the roofline kernel and the replicates (national
     /// totals are kept by rescaling `consumers.households_per_agent`).
-    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(100..=50_000_000))]
+    #[arg(long, default_value_t = 1_000_000, allow_negative_numbers = true, value_parser = super::values::whole::<100, 50_000_000>)]
     consumers: u64,
     /// Months timed, after a 12-month warm-up.
-    #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..=120))]
+    #[arg(long, default_value_t = 12, allow_negative_numbers = true, value_parser = super::values::whole::<1, 120>)]
     months: u64,
     /// Baseline replicates of the Monte Carlo throughput figures.
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    #[arg(long, default_value_t = 8, allow_negative_numbers = true, value_parser = super::values::whole::<1, 100_000>)]
     replicates: u64,
     /// Worker threads of the multi-thread throughput figure (default: all cores; `SLURM_CPUS_PER_TASK` when set).
-    #[arg(long, short = 'j')]
+    #[arg(long, short = 'j', allow_negative_numbers = true, value_parser = super::values::whole_usize::<0>)]
     threads: Option<usize>,
 }
 
@@ -40,7 +40,7 @@ fn all(v: &[f64]) -> String {
 pub(super) fn bench_cmd(args: BenchArgs) -> Result<()> {
     let n = args.consumers as usize;
     let months = args.months as usize;
-    let threads = thread_count(args.threads);
+    let threads = thread_count(args.threads)?;
     let threads_used = if threads == 0 { rayon::current_num_threads() } else { threads };
     let (s, source) = bench::scenario(args.consumers)?;
     let mut out = std::io::stdout().lock();

@@ -121,7 +121,7 @@ pub struct CalibrateArgs {
     #[arg(long, short = 'o')]
     out: Option<PathBuf>,
     /// Worker threads (default: all cores; `SLURM_CPUS_PER_TASK` when set).
-    #[arg(long, short = 'j')]
+    #[arg(long, short = 'j', allow_negative_numbers = true, value_parser = super::values::whole_usize::<0>)]
     threads: Option<usize>,
     /// Continue an interrupted calibration in the same directory: logged evaluations are reused.
     #[arg(long)]

@@ -7,6 +7,7 @@ mod merge;
 mod run;
 mod slurm;
 mod sweep;
+mod values;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
@@ -27,13 +28,13 @@ pub struct BadInput(pub String);
 #[derive(Args, Debug)]
 struct MonteCarloFlags {
     /// Replicates per scenario (default: the (first) scenario's `replicates`).
-    #[arg(long, short = 'n')]
+    #[arg(long, short = 'n', allow_negative_numbers = true, value_parser = values::whole::<1, { u64::MAX }>)]
     replicates: Option<u64>,
     /// Master seed (default: the (first) scenario's `seed`).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = values::whole::<0, { u64::MAX }>)]
     seed: Option<u64>,
     /// Worker threads (default: all cores; `SLURM_CPUS_PER_TASK` when set).
-    #[arg(long, short = 'j')]
+    #[arg(long, short = 'j', allow_negative_numbers = true, value_parser = values::whole_usize::<0>)]
     threads: Option<usize>,
 }
 
@@ -68,18 +69,19 @@ enum Command {
         #[arg(long)]
         no_events: bool,
         /// Chart width in pixels.
-        #[arg(long, default_value_t = zeromile::plot::WIDTH)]
+        #[arg(long, default_value_t = zeromile::plot::WIDTH, allow_negative_numbers = true, value_parser = values::whole_u32)]
         width: u32,
         /// Chart height in pixels.
-        #[arg(long, default_value_t = zeromile::plot::HEIGHT)]
+        #[arg(long, default_value_t = zeromile::plot::HEIGHT, allow_negative_numbers = true, value_parser = values::whole_u32)]
         height: u32,
         /// Do not (re)write the HTML report.
         #[arg(long)]
         no_report: bool,
     },
-    /// Check scenario or sweep files (and overrides) without running them.
+    /// Check scenario, sweep, calibration or targets files (and overrides) without running them.
     Validate {
-        /// Scenario files, or sweep files (a top-level `[sweep]` table).
+        /// Scenario files, sweep files (a top-level `[sweep]` table), calibration files (a
+        /// top-level `[calibration]` table) or targets files (`[[targets]]`).
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
         /// Override a key: `--set path.to.key=value` (repeatable).
@@ -109,6 +111,10 @@ pub fn run() -> Result<()> {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
+            if let Some(line) = values::flag_error(&e) {
+                eprintln!("error: {line}");
+                std::process::exit(2);
+            }
             let code = e.exit_code();
             e.print().ok();
             if code == 0 {
@@ -141,28 +147,7 @@ pub fn run() -> Result<()> {
         }
         Command::Validate { scenarios, set } => {
             for path in &scenarios {
-                if sweep::is_sweep_file(path) {
-                    if !set.is_empty() {
-                        return Err(BadInput(format!(
-                            "{}: --set applies to scenarios; a sweep file sets its overrides in `sweep.set`",
-                            path.display()
-                        ))
-                        .into());
-                    }
-                    let s = zeromile::sweep::spec::load(path)?;
-                    println!(
-                        "{}: ok (sweep: {} design, {} points x {} replicates, {} parameters, {} outcomes)",
-                        path.display(),
-                        s.design.name(),
-                        s.points(),
-                        s.replicates,
-                        s.parameters.len(),
-                        s.outcomes.len()
-                    );
-                    continue;
-                }
-                let s = scenario::load(path, &set)?;
-                println!("{}: ok ({} months, {} events)", path.display(), s.months(), s.events.len());
+                validate(path, &set)?;
             }
             Ok(())
         }
@@ -177,6 +162,55 @@ pub fn run() -> Result<()> {
         Command::CheckFacts(args) => facts::check_facts_cmd(args),
         Command::Calibrate(args) => facts::calibrate_cmd(args),
     }
+}
+
+/// `zeromile validate` of one file, by its kind: loads it as its command would and prints what
+/// it holds.
+fn validate(path: &Path, set: &[String]) -> Result<()> {
+    use scenario::kind::{file_kind, FileKind};
+    let kind = file_kind(path);
+    let section = match kind {
+        Some(FileKind::Sweep) => Some("a sweep file sets its overrides in `sweep.set`"),
+        Some(FileKind::Calibration) => Some("a calibration file sets its overrides in `calibration.set`"),
+        Some(FileKind::Targets) => Some("a targets file has none"),
+        Some(FileKind::Scenario) | None => None,
+    };
+    if let (Some(section), false) = (section, set.is_empty()) {
+        return Err(BadInput(format!("{}: --set applies to scenarios; {section}", path.display())).into());
+    }
+    match kind {
+        Some(FileKind::Sweep) => {
+            let s = zeromile::sweep::spec::load(path)?;
+            println!(
+                "{}: ok (sweep: {} design, {} points x {} replicates, {} parameters, {} outcomes)",
+                path.display(),
+                s.design.name(),
+                s.points(),
+                s.replicates,
+                s.parameters.len(),
+                s.outcomes.len()
+            );
+        }
+        Some(FileKind::Calibration) => {
+            let c = zeromile::sweep::calibrate::load(path)?;
+            println!(
+                "{}: ok (calibration: {} parameters, {} targets, {} replicates per candidate)",
+                path.display(),
+                c.parameters.len(),
+                c.targets.len(),
+                c.replicates
+            );
+        }
+        Some(FileKind::Targets) => {
+            let t = zeromile::sweep::targets::TargetFile::load(path)?;
+            println!("{}: ok (targets: {} targets)", path.display(), t.targets.len());
+        }
+        Some(FileKind::Scenario) | None => {
+            let s = scenario::load(path, set)?;
+            println!("{}: ok ({} months, {} events)", path.display(), s.months(), s.events.len());
+        }
+    }
+    Ok(())
 }
 
 /// The `describe` listing (plain text or Markdown).

@@ -31,7 +31,7 @@ pub(super) struct RunArgs {
     no_plots: bool,
     /// Run only shard K of N (replicates r with r % N == K) and write a shard directory for
     /// `zeromile merge`; `auto/N` takes K from `SLURM_ARRAY_TASK_ID`. See docs/cluster.md.
-    #[arg(long, value_name = "K/N")]
+    #[arg(long, value_name = "K/N", allow_hyphen_values = true)]
     shard: Option<String>,
 }
 

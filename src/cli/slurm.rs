@@ -13,10 +13,10 @@ pub(super) struct SlurmArgs {
     #[arg(required = true, value_name = "SCENARIO_OR_SWEEP")]
     files: Vec<PathBuf>,
     /// Shards N: array tasks 0..N-1, shard K running the replicates (or sweep points) i % N == K.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    #[arg(long, allow_negative_numbers = true, value_parser = super::values::whole::<1, 1_000_000>)]
     shards: u64,
     /// CPUs per array task (`#SBATCH --cpus-per-task`); each shard uses that many threads.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = super::values::whole::<1, 4096>)]
     cpus_per_task: u64,
     /// Slurm partition of the array and merge jobs (default: the cluster's default partition).
     #[arg(long)]
@@ -32,10 +32,10 @@ pub(super) struct SlurmArgs {
     #[arg(long, value_name = "DIR", default_value = "out")]
     output_dir: PathBuf,
     /// Replicates (per scenario, or per sweep point) of the whole job.
-    #[arg(long, short = 'n')]
+    #[arg(long, short = 'n', allow_negative_numbers = true, value_parser = super::values::whole::<1, { u64::MAX }>)]
     replicates: Option<u64>,
     /// Master seed (default: the first file's `seed`).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = super::values::whole::<0, { u64::MAX }>)]
     seed: Option<u64>,
     /// Override a key in every scenario: `--set path.to.key=value` (repeatable; runs only).
     #[arg(long = "set", value_name = "KEY=VALUE")]

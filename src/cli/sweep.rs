@@ -7,8 +7,6 @@ use zeromile::app::sweep::{merge_sweeps, sweep, SweepJob};
 
 use super::{report_plots, Bar};
 
-pub use zeromile::app::sweep::is_sweep_file;
-
 #[derive(Args, Debug)]
 pub struct SweepArgs {
     /// Sweep file (TOML: `[sweep]`, `[[parameters]]`, `[[outcomes]]`; see docs/sweeps.md).
@@ -17,14 +15,14 @@ pub struct SweepArgs {
     #[arg(long, short = 'o')]
     out: Option<PathBuf>,
     /// Worker threads (default: all cores; `SLURM_CPUS_PER_TASK` when set).
-    #[arg(long, short = 'j')]
+    #[arg(long, short = 'j', allow_negative_numbers = true, value_parser = super::values::whole_usize::<0>)]
     threads: Option<usize>,
     /// Finish an interrupted sweep in the same directory: keep its finished points, run the rest.
     #[arg(long)]
     resume: bool,
     /// Run only shard K of N (points with index mod N = K); `auto/N` reads K from
     /// `SLURM_ARRAY_TASK_ID`. Combine shard directories with `zeromile merge`.
-    #[arg(long, value_name = "K/N")]
+    #[arg(long, value_name = "K/N", allow_hyphen_values = true)]
     shard: Option<String>,
     /// Hide the progress bar.
     #[arg(long, short = 'q')]

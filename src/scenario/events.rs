@@ -206,6 +206,87 @@ event_kinds! {
     DomesticDemandShift(DomesticDemandShift) = "domestic_demand_shift",
 }
 
+/// A key that an event of one kind must write because its default would silently mean
+/// something drastic or arbitrary (a quota of 0 is a ban, a demand shift of 2 doubles demand):
+/// the amount, rate or level that defines the policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequiredKey {
+    /// The event kind.
+    pub kind: &'static str,
+    /// The key.
+    pub key: &'static str,
+    /// What it is, and what to write in doubt.
+    pub meaning: &'static str,
+}
+
+const fn required(kind: &'static str, key: &'static str, meaning: &'static str) -> RequiredKey {
+    RequiredKey { kind, key, meaning }
+}
+
+/// Every event kind's required keys, in the order they are checked. A `trade_in_subsidy` is
+/// special: with `price_share` > 0 it needs `cap_yuan` (the subsidy is min(share × price, cap)),
+/// else the flat `nev_yuan` and `ice_yuan` ([`missing_key`]).
+pub const REQUIRED_KEYS: &[RequiredKey] = &[
+    required("export_licensing", "regions", "the number of licensed regions, largest first (0 to 250)"),
+    required(
+        "zero_mileage_rule",
+        "min_holding_months",
+        "the minimum months between registration and export (write 0 for none)",
+    ),
+    required(
+        "zero_mileage_quota",
+        "vehicles_per_month",
+        "the cap on registrations for export per month (write 0 for a ban)",
+    ),
+    required("payment_days_cap", "days", "the longest permitted supplier payment term, in days"),
+    required(
+        "trade_in_subsidy",
+        "nev_yuan",
+        "the flat subsidy for an NEV, in yuan (write 0 for none, or give `price_share` and `cap_yuan`)",
+    ),
+    required(
+        "trade_in_subsidy",
+        "ice_yuan",
+        "the flat subsidy for an ICE car, in yuan (write 0 for none, or give `price_share` and `cap_yuan`)",
+    ),
+    required("nev_purchase_subsidy", "yuan", "the subsidy per EV bought, in yuan"),
+    required("nev_purchase_tax", "rate", "the tax rate (e.g. 0.05; write 0 for an exemption)"),
+    required(
+        "local_subsidy_cap",
+        "yuan_per_vehicle",
+        "the cap on local per-unit support, in yuan per vehicle (write 0 to end it)",
+    ),
+    required(
+        "capacity_consolidation",
+        "retire_share",
+        "the share of their excess capacity that firms below the threshold retire",
+    ),
+    required("tariff", "market", "the id of the foreign market"),
+    required("tariff", "ad_valorem", "the ad-valorem duty (write 0 for none; the per-car `fee` is 0 unless written)"),
+    required("foreign_demand_shift", "market", "the id of the foreign market"),
+    required(
+        "foreign_demand_shift",
+        "factor",
+        "the multiplier of the market's demand for Chinese cars (1 = no change)",
+    ),
+    required("domestic_demand_shift", "factor", "the multiplier of households' market-entry hazards (1 = no change)"),
+];
+
+/// The first required key that an event of kind `kind` with keys `table` does not write, with
+/// its meaning.
+pub fn missing_key(kind: &str, table: &toml::Table) -> Option<(&'static str, &'static str)> {
+    if kind == "trade_in_subsidy" {
+        let by_share = table.get("price_share").and_then(|v| v.as_float().or(v.as_integer().map(|i| i as f64)));
+        if by_share.is_some_and(|s| s > 0.0) {
+            return (!table.contains_key("cap_yuan")).then_some((
+                "cap_yuan",
+                "the cap of the price-share subsidy, in yuan (the subsidy is min(price_share x price, cap_yuan))",
+            ));
+        }
+    }
+    REQUIRED_KEYS.iter().find(|r| r.kind == kind && !table.contains_key(r.key)).map(|r| (r.key, r.meaning))
+}
+
 /// A dated change.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {

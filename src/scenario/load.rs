@@ -1,22 +1,28 @@
 //! TOML → validated [`Scenario`]: reads files, follows `extends`, merges, applies `--set`
 //! overrides, deserialises and checks every key, reporting file, key path, line and column.
 
-use super::events::{Event, EventKind, EVENT_KINDS};
+use super::events::{missing_key, Event, EventKind, EVENT_KINDS};
+use super::kind::FileKind;
+use super::limits;
 use super::params::Violation;
 use super::schema::{
     default_markets, AutomakerParams, ConsumerParams, ExporterParams, GovernmentParams, MarketParams, PolicyParams,
 };
 use super::spans::{deserialize_section, unknown_key_message, Elements, Spans};
+use super::words::{found_value, in_user_words, is_type_error};
 use super::{Scenario, YearMonth};
 use crate::error::{Error, Location, Result};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Arrays of tables whose elements a child scenario merges by `id` instead of replacing.
 const MERGED_ARRAYS: &[&str] = &["markets", "events"];
 
+/// What a month is expected to look like.
+const MONTH: &str = "a month written YYYY-MM (e.g. \"2024-04\")";
+
 /// Top-level keys of a scenario file.
-const TOP_KEYS: &[&str] = &[
+pub(super) const TOP_KEYS: &[&str] = &[
     "name",
     "description",
     "extends",
@@ -36,7 +42,7 @@ const TOP_KEYS: &[&str] = &[
 /// Loads a scenario file, following `extends`, then applies `overrides` (`path.to.key=value`).
 pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario> {
     let mut spans = Spans::default();
-    let mut table = read_merged(path, &mut Vec::new(), &mut spans)?;
+    let mut table = read_merged(path, &mut spans)?;
     for o in overrides {
         apply_override(&mut table, o, &mut spans)?;
     }
@@ -56,33 +62,69 @@ pub fn from_str(text: &str, overrides: &[String]) -> Result<Scenario> {
     from_table(table, &spans, "scenario")
 }
 
-fn read_merged(path: &Path, stack: &mut Vec<PathBuf>, spans: &mut Spans) -> Result<toml::Table> {
-    let text = super::input::read_text(path)?;
-    let canonical = path.canonicalize().map_err(|e| Error::io(path, e))?;
-    let (mut table, own_spans) = parse_file(&text, path)?;
-    let Some(ext) = table.remove("extends") else {
+/// Reads `path` and the files it `extends`, one after the other (a chain of at most
+/// [`limits::MAX_EXTENDS_DEPTH`] files, without a cycle), and merges them from the last base up,
+/// each child over its base. `spans` gets every file's positions, a child's over its base's.
+fn read_merged(path: &Path, spans: &mut Spans) -> Result<toml::Table> {
+    // The chain, child first: each file's table (without `extends`) and positions.
+    let mut chain: Vec<(toml::Table, Spans)> = Vec::new();
+    // The canonical paths read so far, for cycles; the paths as named, for messages.
+    let mut seen: Vec<PathBuf> = Vec::new();
+    let mut named: Vec<PathBuf> = Vec::new();
+    let mut current = path.to_path_buf();
+    loop {
+        let text = super::input::read_text(&current)?;
+        seen.push(current.canonicalize().map_err(|e| Error::io(&current, e))?);
+        named.push(current.clone());
+        let (mut table, own_spans) = parse_file(&text, &current)?;
+        super::kind::expect_table(&table, &current, FileKind::Scenario)?;
+        let ext = match table.remove("extends") {
+            None => {
+                chain.push((table, own_spans));
+                break;
+            }
+            Some(toml::Value::String(ext)) => ext,
+            Some(_) => {
+                return Err(own_spans.error("extends", "expected text: the path of the scenario this one extends"));
+            }
+        };
+        let base_path = current.parent().unwrap_or(Path::new(".")).join(&ext);
+        if !base_path.is_file() {
+            return Err(
+                own_spans.error("extends", format!("the extended scenario {} does not exist", base_path.display()))
+            );
+        }
+        let base_canonical = base_path.canonicalize().map_err(|e| Error::io(&base_path, e))?;
+        if seen.contains(&base_canonical) {
+            let chain: Vec<String> = seen.iter().map(|p| p.display().to_string()).collect();
+            return Err(own_spans.error(
+                "extends",
+                format!("cyclic `extends`: {} -> {}", chain.join(" -> "), base_canonical.display()),
+            ));
+        }
+        if seen.len() >= limits::MAX_EXTENDS_DEPTH {
+            named.push(base_path);
+            return Err(own_spans.error("extends", extends_too_deep(&named)));
+        }
+        chain.push((table, own_spans));
+        current = base_path;
+    }
+    let mut merged = toml::Table::new();
+    for (table, own_spans) in chain.into_iter().rev() {
+        merge(&mut merged, table, "");
         spans.extend(own_spans);
-        return Ok(table);
-    };
-    let toml::Value::String(ext) = ext else {
-        return Err(own_spans.error("extends", "expected a string: the path of the scenario this one extends"));
-    };
-    let base_path = path.parent().unwrap_or(Path::new(".")).join(&ext);
-    if !base_path.is_file() {
-        return Err(own_spans.error("extends", format!("the extended scenario {} does not exist", base_path.display())));
     }
-    stack.push(canonical);
-    let base_canonical = base_path.canonicalize().map_err(|e| Error::io(&base_path, e))?;
-    if stack.contains(&base_canonical) {
-        let chain: Vec<String> = stack.iter().map(|p| p.display().to_string()).collect();
-        return Err(own_spans
-            .error("extends", format!("cyclic `extends`: {} -> {}", chain.join(" -> "), base_canonical.display())));
-    }
-    let mut base = read_merged(&base_path, stack, spans)?;
-    stack.pop();
-    merge(&mut base, table, "");
-    spans.extend(own_spans);
-    Ok(base)
+    Ok(merged)
+}
+
+/// "extends chain deeper than 64 files (a.toml -> b.toml -> c.toml -> ... -> z.toml)".
+fn extends_too_deep(named: &[PathBuf]) -> String {
+    let shown: Vec<String> = named.iter().map(|p| p.display().to_string()).collect();
+    let text = match shown.as_slice() {
+        [a, b, c, .., z] if shown.len() > 4 => format!("{a} -> {b} -> {c} -> ... -> {z}"),
+        all => all.join(" -> "),
+    };
+    format!("extends chain deeper than {} files ({text})", limits::MAX_EXTENDS_DEPTH)
 }
 
 /// Parses one file's text; its spans report keys no file wrote as from the command line.
@@ -104,14 +146,25 @@ fn merge(base: &mut toml::Table, child: toml::Table, prefix: &str) {
         match (base.get_mut(&k), v) {
             (Some(toml::Value::Table(b)), toml::Value::Table(c)) => merge(b, c, &path),
             (Some(toml::Value::Array(b)), toml::Value::Array(c)) if MERGED_ARRAYS.contains(&path.as_str()) => {
+                // The first element of each id, by position: a lookup per child element instead
+                // of a scan, so merging thousands of events stays n log n.
+                let mut first: BTreeMap<String, usize> = BTreeMap::new();
+                for (i, e) in b.iter().enumerate() {
+                    if let Some(id) = e.get("id").and_then(|v| v.as_str()) {
+                        first.entry(id.to_string()).or_insert(i);
+                    }
+                }
                 for elem in c {
                     let id = elem.get("id").and_then(|v| v.as_str()).map(str::to_string);
-                    let existing = id.as_ref().and_then(|id| {
-                        b.iter_mut().find(|e| e.get("id").and_then(|v| v.as_str()) == Some(id.as_str()))
-                    });
+                    let existing = id.as_ref().and_then(|id| first.get(id)).and_then(|&i| b.get_mut(i));
                     match (existing, elem) {
                         (Some(toml::Value::Table(bt)), toml::Value::Table(ct)) => merge(bt, ct, &path),
-                        (_, elem) => b.push(elem),
+                        (_, elem) => {
+                            if let Some(id) = id {
+                                first.entry(id).or_insert(b.len());
+                            }
+                            b.push(elem);
+                        }
                     }
                 }
             }
@@ -119,6 +172,41 @@ fn merge(base: &mut toml::Table, child: toml::Table, prefix: &str) {
                 base.insert(k, v);
             }
         }
+    }
+}
+
+/// What a `--set` key path looks like, for a path that is not one.
+const KEY_PATH_SHAPE: &str = "not a key path: write dotted names, with an element of [[markets]] or [[events]] \
+     by its id in brackets, e.g. consumers.agents or markets[russia].tariff";
+
+/// The steps of a `--set` key path, each a name and an optional element id in brackets
+/// (`markets[russia].tariff` → `markets` `russia`, `tariff`); `None` when `path` is not one.
+fn key_path(path: &str) -> Option<Vec<(&str, Option<&str>)>> {
+    let bare = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    let mut steps = Vec::new();
+    let mut rest = path;
+    loop {
+        let end = rest.find(|c: char| !bare(c)).unwrap_or(rest.len());
+        let (name, after) = rest.split_at(end);
+        if name.is_empty() {
+            return None;
+        }
+        let (id, after) = match after.strip_prefix('[') {
+            Some(inner) => {
+                let close = inner.find(']')?;
+                let id = &inner[..close];
+                if id.is_empty() || id.contains('[') {
+                    return None;
+                }
+                (Some(id), &inner[close + 1..])
+            }
+            None => (None, after),
+        };
+        steps.push((name, id));
+        if after.is_empty() {
+            return Some(steps);
+        }
+        rest = after.strip_prefix('.')?;
     }
 }
 
@@ -135,17 +223,15 @@ fn apply_override(table: &mut toml::Table, text: &str, spans: &mut Spans) -> Res
         Ok(mut t) => t.remove("v").unwrap_or(toml::Value::String(raw.to_string())),
         Err(_) => toml::Value::String(raw.to_string()),
     };
-    let parts: Vec<&str> = path.split('.').collect();
-    if parts.iter().any(|p| p.is_empty()) {
-        return Err(bad(path, "expected a dotted key path such as consumers.agents".into()));
+    let Some(steps) = key_path(path) else {
+        return Err(bad(path, KEY_PATH_SHAPE.into()));
+    };
+    if steps.first().map(|s| s.0) == Some("extends") {
+        return Err(bad(path, "`extends` cannot be set with --set; write it in the scenario file".into()));
     }
     let mut cur = table;
-    for (i, part) in parts.iter().enumerate() {
-        let last = i + 1 == parts.len();
-        let (name, id) = match part.split_once('[') {
-            Some((n, rest)) => (n, Some(rest.trim_end_matches(']'))),
-            None => (*part, None),
-        };
+    for (i, &(name, id)) in steps.iter().enumerate() {
+        let last = i + 1 == steps.len();
         if i == 0 && !TOP_KEYS.contains(&name) {
             return Err(bad(path, unknown_key_message(name, TOP_KEYS)));
         }
@@ -216,10 +302,17 @@ fn take_scalar<T: serde::de::DeserializeOwned>(
 ) -> Result<Option<T>> {
     match table.remove(key) {
         None => Ok(None),
-        Some(v) => v.try_into::<T>().map(Some).map_err(|e| {
-            let m = e.to_string();
-            spans.error(key, format!("expected {expected}: {}", m.lines().next().unwrap_or_default()))
-        }),
+        Some(v) => {
+            let found = found_value(&v);
+            v.try_into::<T>().map(Some).map_err(|e| {
+                let m = e.to_string();
+                // A value of the wrong type is named in `expected`'s words; a value of the right
+                // type that is still wrong (a month 13) says why.
+                let message =
+                    if is_type_error(&m) { format!("expected {expected}, found {found}") } else { in_user_words(&m) };
+                spans.error(key, message)
+            })
+        }
     }
 }
 
@@ -237,22 +330,18 @@ fn from_table(mut table: toml::Table, spans: &Spans, name_default: &str) -> Resu
         }
     }
     let defaults = Scenario::default();
-    let name = take_scalar::<String>(&mut table, "name", spans, "a string")?.unwrap_or_else(|| name_default.into());
-    let description = take_scalar::<String>(&mut table, "description", spans, "a string")?.unwrap_or_default();
-    let start = take_scalar::<YearMonth>(&mut table, "start", spans, "a month \"YYYY-MM\"")?.unwrap_or(defaults.start);
-    let end = take_scalar::<YearMonth>(&mut table, "end", spans, "a month \"YYYY-MM\"")?.unwrap_or(defaults.end);
-    let seed = take_scalar::<u64>(&mut table, "seed", spans, "a non-negative integer")?.unwrap_or(defaults.seed);
-    let replicates =
-        take_scalar::<u64>(&mut table, "replicates", spans, "a positive integer")?.unwrap_or(defaults.replicates);
+    let name = take_scalar::<String>(&mut table, "name", spans, "text")?.unwrap_or_else(|| name_default.into());
+    let description = take_scalar::<String>(&mut table, "description", spans, "text")?.unwrap_or_default();
+    let start = take_scalar::<YearMonth>(&mut table, "start", spans, MONTH)?.unwrap_or(defaults.start);
+    let end = take_scalar::<YearMonth>(&mut table, "end", spans, MONTH)?.unwrap_or(defaults.end);
+    let seed = take_scalar::<u64>(&mut table, "seed", spans, "a whole number of at least 0")?.unwrap_or(defaults.seed);
+    let replicates = take_scalar::<u64>(&mut table, "replicates", spans, "a whole number of at least 1")?
+        .unwrap_or(defaults.replicates);
     if end < start {
         return Err(spans.error("end", format!("`end` ({end}) must not be before `start` ({start})")));
     }
-    if start.months_until(end) >= 1200 {
-        return Err(spans.error("end", "runs are limited to 1200 months (100 years)"));
-    }
-    if !(1..=1_000_000).contains(&replicates) {
-        return Err(spans.error("replicates", format!("expected an integer in [1, 1000000], got {replicates}")));
-    }
+    limits::check_horizon(start, end).map_err(|m| spans.error("end", m))?;
+    limits::check_replicates(replicates).map_err(|m| spans.error("replicates", m))?;
 
     let consumers: ConsumerParams = take_section(&mut table, "consumers", spans)?;
     check_all(spans, "consumers", consumers.check())?;
@@ -310,6 +399,7 @@ fn from_table(mut table: toml::Table, spans: &Spans, name_default: &str) -> Resu
     let events = match table.remove("events") {
         None => Vec::new(),
         Some(toml::Value::Array(arr)) => {
+            limits::check_events(arr.len()).map_err(|m| spans.error("events", m))?;
             let mut out: Vec<Event> = Vec::new();
             // Ids seen so far: a set, so that thousands of events are checked in n log n.
             let mut ids = BTreeSet::new();
@@ -352,15 +442,15 @@ fn from_table(mut table: toml::Table, spans: &Spans, name_default: &str) -> Resu
 fn parse_event(mut t: toml::Table, index: usize, spans: &Spans, markets: &[MarketParams]) -> Result<Event> {
     let id = match t.remove("id") {
         Some(toml::Value::String(s)) if !s.is_empty() => s,
-        Some(_) => return Err(spans.error(&format!("events[{index}].id"), "expected a non-empty string")),
+        Some(_) => return Err(spans.error(&format!("events[{index}].id"), "expected text (a non-empty id)")),
         None => return Err(spans.error(&format!("events[{index}]"), "each `[[events]]` needs an `id`")),
     };
     let p = format!("events[{id}]");
-    let date = take_scalar::<YearMonth>(&mut t, "date", spans, "a month \"YYYY-MM\"")
-        .map_err(|_| spans.error(&format!("{p}.date"), "expected a month written YYYY-MM (e.g. \"2024-04\")"))?
+    let date = take_scalar::<YearMonth>(&mut t, "date", spans, MONTH)
+        .map_err(|e| rekey(e, &format!("{p}.date"), spans))?
         .ok_or_else(|| spans.error(&p, "each event needs a `date` (YYYY-MM)"))?;
-    let until = take_scalar::<YearMonth>(&mut t, "until", spans, "a month")
-        .map_err(|_| spans.error(&format!("{p}.until"), "expected a month written YYYY-MM (e.g. \"2024-12\")"))?;
+    let until =
+        take_scalar::<YearMonth>(&mut t, "until", spans, MONTH).map_err(|e| rekey(e, &format!("{p}.until"), spans))?;
     if let Some(u) = until {
         if u <= date {
             return Err(spans.error(&format!("{p}.until"), format!("`until` ({u}) must be after `date` ({date})")));
@@ -374,9 +464,14 @@ fn parse_event(mut t: toml::Table, index: usize, spans: &Spans, markets: &[Marke
                 .error(&format!("{p}.kind"), format!("each event needs a `kind`, one of: {}", EVENT_KINDS.join(", "))))
         }
     };
+    let missing = missing_key(&kind, &t);
     let parsed = EventKind::from_table(&kind, t)
         .ok_or_else(|| spans.error(&format!("{p}.kind"), unknown_kind_message(&kind)))?;
-    let kind = parsed.map_err(|(k, m)| spans.error(&join(&p, &k), m))?;
+    let parsed = parsed.map_err(|(k, m)| spans.error(&join(&p, &k), m))?;
+    if let Some((key, meaning)) = missing {
+        return Err(spans.error(&format!("{p}.{key}"), format!("a `{kind}` event needs `{key}`: {meaning}")));
+    }
+    let kind = parsed;
     check_all(spans, &p, kind.check())?;
     let market = match &kind {
         EventKind::Tariff(e) => Some(&e.market),
@@ -392,6 +487,15 @@ fn parse_event(mut t: toml::Table, index: usize, spans: &Spans, markets: &[Marke
         }
     }
     Ok(Event { id, date, until, enabled, kind })
+}
+
+/// An error of an event's own key (`date`, read from the element's table) moved to the key's
+/// full path and position.
+fn rekey(e: Error, key: &str, spans: &Spans) -> Error {
+    match e {
+        Error::Scenario { message, .. } => spans.error(key, message),
+        other => other,
+    }
 }
 
 fn unknown_kind_message(kind: &str) -> String {
@@ -418,9 +522,7 @@ fn cross_checks(s: &Scenario, spans: &Spans) -> Result<()> {
             format!("weight_production + weight_export + weight_bailout must sum to 1, got {w}"),
         ));
     }
-    if s.consumers.agents > u32::MAX as usize {
-        return Err(spans.error("consumers.agents", "too many agents"));
-    }
+    limits::check_agents(s.consumers.agents).map_err(|m| spans.error("consumers.agents", m))?;
     Ok(())
 }
 

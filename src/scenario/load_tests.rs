@@ -219,7 +219,7 @@ fn range_violation_names_key_line_and_range() {
     let (loc, key, message) = scenario_err(from_str("[consumers]\nagents = 10\n", &[]));
     assert_eq!(key, "consumers.agents");
     assert_eq!(loc.line, 2);
-    assert_eq!(message, "expected an integer in [100, 50000000], got 10");
+    assert_eq!(message, "expected a whole number in [100, 50000000], got 10");
     let (_, key, message) = scenario_err(from_str("[[markets]]\nid = \"x\"\nshare_cap = 1.5\n", &[]));
     assert_eq!(key, "markets[x].share_cap");
     assert_eq!(message, "expected a number in [0.0, 1.0], got 1.5");
@@ -240,7 +240,7 @@ fn wrong_type_is_refused_with_expected_type() {
     let (loc, key, message) = scenario_err(from_str("seed = \"seven\"\n", &[]));
     assert_eq!(key, "seed");
     assert_eq!(loc.line, 1);
-    assert!(message.starts_with("expected a non-negative integer"), "{message}");
+    assert_eq!(message, "expected a whole number of at least 0, found text \"seven\"");
     let (_, key, _) = scenario_err(from_str("consumers = 3\n", &[]));
     assert_eq!(key, "consumers");
 }
@@ -263,7 +263,7 @@ fn cross_field_rules_are_checked() {
     assert!(message.contains("sum to 1"), "{message}");
     let (_, key, message) = scenario_err(from_str("replicates = 0\n", &[]));
     assert_eq!(key, "replicates");
-    assert!(message.contains("[1, 1000000]"), "{message}");
+    assert_eq!(message, "expected a whole number of replicates from 1 to 1000000, found 0");
 }
 
 /// Duplicate market or event ids are refused; an event must name a known market.
@@ -273,7 +273,7 @@ fn duplicate_ids_and_unknown_event_market_are_refused() {
     let (_, key, message) = scenario_err(from_str(text, &[]));
     assert_eq!(key, "markets[x].id");
     assert!(message.contains("duplicate market id"), "{message}");
-    let text = "[[events]]\nid = \"t\"\ndate = \"2024-01\"\nkind = \"tariff\"\nmarket = \"mars\"\n";
+    let text = "[[events]]\nid = \"t\"\ndate = \"2024-01\"\nkind = \"tariff\"\nmarket = \"mars\"\nad_valorem = 0.1\n";
     let (_, key, message) = scenario_err(from_str(text, &[]));
     assert_eq!(key, "events[t].market");
     assert!(message.contains("russia"), "lists the known markets: {message}");
@@ -284,4 +284,179 @@ fn duplicate_ids_and_unknown_event_market_are_refused() {
 fn from_str_refuses_extends() {
     let (_, key, _) = scenario_err(from_str("extends = \"base.toml\"\n", &[]));
     assert_eq!(key, "extends");
+}
+
+/// `--set` key paths: dotted names with an optional `[id]` per step; anything else is refused
+/// with what a key path looks like, and `extends` cannot be set.
+#[test]
+fn set_key_paths_are_parsed_strictly() {
+    assert_eq!(key_path("consumers.agents"), Some(vec![("consumers", None), ("agents", None)]));
+    assert_eq!(key_path("markets[russia].tariff"), Some(vec![("markets", Some("russia")), ("tariff", None)]));
+    assert_eq!(key_path("events[a.b].regions"), Some(vec![("events", Some("a.b")), ("regions", None)]));
+    assert_eq!(key_path("seed"), Some(vec![("seed", None)]));
+    for bad in [
+        "markets[russia.tariff",
+        "events[licence]].regions",
+        "events[]].regions",
+        "events[].regions",
+        "markets[a[b]].tariff",
+        "consumers..agents",
+        "consumers.agents.",
+        ".seed",
+        "",
+        "consumers agents",
+        "markets[russia]tariff",
+    ] {
+        assert_eq!(key_path(bad), None, "{bad:?}");
+    }
+    for bad in ["markets[russia.tariff=0.7", "events[licence]].regions=3", "consumers..agents=5"] {
+        let (loc, key, message) = scenario_err(from_str(BASE, &[bad.to_string()]));
+        assert_eq!(loc, Location::default(), "{bad}");
+        assert_eq!(key, bad.split_once('=').unwrap().0);
+        assert!(message.starts_with("not a key path: write dotted names"), "{message}");
+        assert!(message.contains("markets[russia].tariff"), "{message}");
+    }
+}
+
+#[test]
+fn set_of_extends_is_refused() {
+    let dir = write_files(&[("base.toml", BASE), ("child.toml", "extends = \"base.toml\"\n")]);
+    for set in ["extends=\"base.toml\"", "extends=other.toml"] {
+        let (_, key, message) = scenario_err(load(&dir.path().join("child.toml"), &[set.to_string()]));
+        assert_eq!(key, "extends");
+        assert_eq!(message, "`extends` cannot be set with --set; write it in the scenario file");
+    }
+}
+
+/// Every required event key names a key of its kind, and an event without it is refused at
+/// the event's line, naming the key and what it means.
+#[test]
+fn required_event_keys_are_named_when_missing() {
+    use crate::scenario::events::REQUIRED_KEYS;
+    let documented: Vec<String> = EventKind::describe().into_iter().map(|k| k.path).collect();
+    for r in REQUIRED_KEYS {
+        assert!(EVENT_KINDS.contains(&r.kind), "{}", r.kind);
+        let path = format!("events[kind={}].{}", r.kind, r.key);
+        assert!(documented.contains(&path), "{path} is not a key of its kind");
+    }
+    // A complete event of each kind that has required keys loads; without one key it is refused.
+    let complete = |kind: &str| -> String {
+        let keys: Vec<String> = REQUIRED_KEYS
+            .iter()
+            .filter(|r| r.kind == kind)
+            .map(|r| match r.key {
+                "market" => "market = \"russia\"".to_string(),
+                "regions" | "min_holding_months" => format!("{} = 1", r.key),
+                k => format!("{k} = 0.5"),
+            })
+            .collect();
+        keys.join("\n")
+    };
+    for r in REQUIRED_KEYS {
+        let head = format!("\n[[events]]\nid = \"e\"\ndate = \"2024-01\"\nkind = \"{}\"\n", r.kind);
+        let full = complete(r.kind);
+        from_str(&format!("{head}{full}\n"), &[]).unwrap_or_else(|e| panic!("{}: {e}", r.kind));
+        let without: Vec<&str> = full.lines().filter(|l| !l.starts_with(&format!("{} ", r.key))).collect();
+        let text = format!("{head}{}\n", without.join("\n"));
+        let (loc, key, message) = scenario_err(from_str(&text, &[]));
+        assert_eq!(key, format!("events[e].{}", r.key), "{text}");
+        assert_eq!(loc.line, 2, "the event's [[events]] line: {text}");
+        assert_eq!(message, format!("a `{}` event needs `{}`: {}", r.kind, r.key, r.meaning));
+    }
+    let (_, key, message) =
+        scenario_err(from_str("[[events]]\nid = \"q\"\ndate = \"2024-01\"\nkind = \"zero_mileage_quota\"\n", &[]));
+    assert_eq!(key, "events[q].vehicles_per_month");
+    assert!(message.ends_with("(write 0 for a ban)"), "{message}");
+    // A misspelt required key is reported as the unknown key it is.
+    let (_, key, message) = scenario_err(from_str(
+        "[[events]]\nid = \"q\"\ndate = \"2024-01\"\nkind = \"zero_mileage_quota\"\nvehicles_per_mont = 5.0\n",
+        &[],
+    ));
+    assert_eq!(key, "events[q].vehicles_per_mont");
+    assert!(message.contains("did you mean `vehicles_per_month`"), "{message}");
+}
+
+/// A price-share trade-in subsidy needs its cap instead of the flat amounts.
+#[test]
+fn trade_in_by_price_share_needs_its_cap() {
+    let head = "[[events]]\nid = \"t\"\ndate = \"2024-01\"\nkind = \"trade_in_subsidy\"\n";
+    from_str(&format!("{head}price_share = 0.12\ncap_yuan = 20000.0\n"), &[]).unwrap();
+    from_str(&format!("{head}nev_yuan = 1.0\nice_yuan = 2.0\n"), &[]).unwrap();
+    let (_, key, message) = scenario_err(from_str(&format!("{head}price_share = 0.12\n"), &[]));
+    assert_eq!(key, "events[t].cap_yuan");
+    assert!(message.starts_with("a `trade_in_subsidy` event needs `cap_yuan`"), "{message}");
+    let (_, key, _) = scenario_err(from_str(&format!("{head}price_share = 0\nnev_yuan = 1.0\n"), &[]));
+    assert_eq!(key, "events[t].ice_yuan");
+    // An inherited event keeps the keys its base wrote: a child may switch it off by id alone.
+    let base = format!("{head}nev_yuan = 1.0\nice_yuan = 2.0\n");
+    let dir = write_files(&[
+        ("base.toml", &base),
+        ("child.toml", "extends = \"base.toml\"\n[[events]]\nid = \"t\"\nenabled = false\n"),
+    ]);
+    let s = load(&dir.path().join("child.toml"), &[]).unwrap();
+    assert!(!s.events[0].enabled);
+}
+
+/// An `extends` chain is read without recursion and capped: 64 files load, 65 are refused
+/// naming the chain; a chain of thousands is refused the same way, without a stack overflow.
+#[test]
+fn extends_chains_are_capped() {
+    use crate::scenario::limits::MAX_EXTENDS_DEPTH;
+    let dir = tempfile::tempdir().unwrap();
+    let n = 3 * MAX_EXTENDS_DEPTH;
+    for i in 0..n {
+        std::fs::write(dir.path().join(format!("f{i}.toml")), format!("extends = \"f{}.toml\"\nseed = {i}\n", i + 1))
+            .unwrap();
+    }
+    std::fs::write(dir.path().join(format!("f{n}.toml")), "end = \"2019-03\"\n").unwrap();
+    // f(n - 63) .. f(n): 64 files, the first one's seed winning.
+    let ok = n + 1 - MAX_EXTENDS_DEPTH;
+    let s = load(&dir.path().join(format!("f{ok}.toml")), &[]).unwrap();
+    assert_eq!(s.seed, ok as u64);
+    assert_eq!(s.end, YearMonth::new(2019, 3).unwrap());
+    let (loc, key, message) = scenario_err(load(&dir.path().join(format!("f{}.toml", ok - 1)), &[]));
+    assert_eq!(key, "extends");
+    assert!(loc.file.unwrap().ends_with(format!("f{}.toml", n - 1)), "the file whose `extends` is one too many");
+    assert!(message.starts_with("extends chain deeper than 64 files ("), "{message}");
+    for (i, next) in [(ok - 1, " -> "), (ok, " -> "), (ok + 1, " -> ... -> ")] {
+        assert!(message.contains(&format!("f{i}.toml{next}")), "{message}");
+    }
+    assert!(message.ends_with(&format!("f{n}.toml)")), "{message}");
+    let (_, _, message) = scenario_err(load(&dir.path().join("f0.toml"), &[]));
+    assert!(message.contains("f0.toml -> ") && message.ends_with("f64.toml)"), "{message}");
+}
+
+/// Merging events by id over many elements keeps the first element of each id and appends
+/// new ids in order (the index replaces a scan per element).
+#[test]
+fn events_merge_by_id_at_scale() {
+    let mut base = String::from("end = \"2019-03\"\n");
+    let mut child = String::from("extends = \"base.toml\"\n");
+    for i in 0..3000 {
+        base.push_str(&format!("[[events]]\nid = \"e{i}\"\ndate = \"2019-02\"\nkind = \"hard_budget\"\n"));
+        child.push_str(&format!("[[events]]\nid = \"e{}\"\nenabled = false\n", 2 * i));
+    }
+    child.push_str("[[events]]\nid = \"new\"\ndate = \"2019-02\"\nkind = \"hard_budget\"\n");
+    let dir = write_files(&[("base.toml", &base), ("child.toml", &child)]);
+    let err = scenario_err(load(&dir.path().join("child.toml"), &[]));
+    // Child ids e3000.. (even, past the base's) are new elements without a date.
+    assert_eq!(err.1, "events[e3000]", "{err:?}");
+    let mut small = String::from("extends = \"base.toml\"\n");
+    for i in (0..3000).step_by(3) {
+        small.push_str(&format!("[[events]]\nid = \"e{i}\"\nenabled = false\n"));
+    }
+    std::fs::write(dir.path().join("small.toml"), small).unwrap();
+    let s = load(&dir.path().join("small.toml"), &[]).unwrap();
+    assert_eq!(s.events.len(), 3000);
+    assert!(s.events.iter().enumerate().all(|(i, e)| e.id == format!("e{i}") && e.enabled == (i % 3 != 0)));
+}
+
+/// More events than the cap are refused before any of them is read.
+#[test]
+fn too_many_events_are_refused() {
+    use crate::scenario::limits::MAX_EVENTS;
+    let text = "[[events]]\n".repeat(MAX_EVENTS + 1);
+    let (loc, key, message) = scenario_err(from_str(&text, &[]));
+    assert_eq!((key.as_str(), loc.line), ("events", 1));
+    assert_eq!(message, format!("{} events is more than the limit of {MAX_EVENTS}", MAX_EVENTS + 1));
 }

@@ -4,10 +4,13 @@
 mod date;
 pub mod events;
 pub mod input;
+pub mod kind;
+pub mod limits;
 mod load;
 pub mod params;
 pub mod schema;
 pub(crate) mod spans;
+pub(crate) mod words;
 
 pub use date::{BadDate, YearMonth};
 pub use events::{Event, EventKind};

@@ -60,7 +60,7 @@ macro_rules! int_param {
                 if *self >= *lo && *self <= *hi {
                     Ok(())
                 } else {
-                    Err(format!("expected an integer in [{lo}, {hi}], got {self}"))
+                    Err(format!("expected a whole number in [{lo}, {hi}], got {self}"))
                 }
             }
             fn toml(&self) -> String {

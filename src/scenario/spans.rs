@@ -4,6 +4,7 @@
 //! the positioned [`Error::Scenario`]. [`did_you_mean`] and [`similar`] suggest a known name for
 //! a misspelt one, and [`deserialize_section`] deserialises a table reporting the failing key.
 
+use super::words::in_user_words;
 use crate::error::{Error, Location, Result};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -85,8 +86,9 @@ impl Spans {
         let de = toml::Deserializer::parse(text).map_err(|e| self.error("<syntax>", e.message().to_string()))?;
         serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
-            let key = if path == "." || path.is_empty() { "<file>".to_string() } else { path };
-            self.error(&key, e.into_inner().message().to_string())
+            let (path, message) = failure(path, e.into_inner().message());
+            let key = if path.is_empty() { "<file>".to_string() } else { path };
+            self.error(&key, message)
         })
     }
 }
@@ -195,29 +197,35 @@ pub(crate) fn deserialize_section<T: serde::de::DeserializeOwned>(
     let value = toml::Value::Table(table);
     serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
         let path = e.path().to_string();
-        let inner = e.into_inner().to_string();
-        let message = inner.lines().next().unwrap_or_default().to_string();
-        // Unknown fields: serde names the field in the message, not in the path.
-        if let Some(rest) = message.strip_prefix("unknown field `") {
-            let key = rest.split('`').next().unwrap_or_default().to_string();
-            let known: Vec<&str> = message
-                .split_once("expected")
-                .map(|(_, rest)| rest.split('`').skip(1).step_by(2).collect())
-                .unwrap_or_default();
-            // serde_path_to_error already ends the path with the unknown key; older versions
-            // stopped at its parent.
-            let full = if path == "." || path.is_empty() || path == key {
-                key.clone()
-            } else if path.ends_with(&format!(".{key}")) {
-                path
-            } else {
-                format!("{path}.{key}")
-            };
-            return (full, unknown_key_message(&key, &known));
-        }
-        let path = if path == "." { String::new() } else { path };
-        (path, message)
+        failure(path, &e.into_inner().to_string())
     })
+}
+
+/// The key path (empty for the whole input) and the user's message of a deserialisation
+/// failure at serde path `path` with serde's `message`: an unknown field is named with a "did you
+/// mean", a type error in the user's words ([`in_user_words`]).
+fn failure(path: String, message: &str) -> (String, String) {
+    let message = message.lines().next().unwrap_or_default();
+    let path = if path == "." { String::new() } else { path };
+    // Unknown fields: serde names the field in the message, not in the path.
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let key = rest.split('`').next().unwrap_or_default().to_string();
+        let known: Vec<&str> = message
+            .split_once("expected")
+            .map(|(_, rest)| rest.split('`').skip(1).step_by(2).collect())
+            .unwrap_or_default();
+        // serde_path_to_error already ends the path with the unknown key; older versions
+        // stopped at its parent.
+        let full = if path.is_empty() || path == key {
+            key.clone()
+        } else if path.ends_with(&format!(".{key}")) {
+            path
+        } else {
+            format!("{path}.{key}")
+        };
+        return (full, unknown_key_message(&key, &known));
+    }
+    (path, in_user_words(message))
 }
 
 #[cfg(test)]
@@ -317,9 +325,11 @@ date = \"2025-01\"
         let text = "\n\nn = \"x\"\n";
         let s = Spans::parse(text, Path::new("f.toml"), Elements::ByIndex).unwrap();
         let e = s.deserialize::<F>(text).unwrap_err().to_string();
-        assert!(e.starts_with("f.toml:3:1: `n`: "), "{e}");
+        assert_eq!(e, "f.toml:3:1: `n`: expected a whole number from 0 to 4294967295, found text \"x\"");
         let e = s.deserialize::<F>("").unwrap_err().to_string();
-        assert!(e.starts_with("f.toml: `<file>`: missing field `n`"), "{e}");
+        assert_eq!(e, "f.toml: `<file>`: the required key `n` is missing");
+        let e = s.deserialize::<F>("n = 6.5").unwrap_err().to_string();
+        assert_eq!(e, "f.toml:3:1: `n`: expected a whole number from 0 to 4294967295, found 6.5");
     }
 
     #[test]

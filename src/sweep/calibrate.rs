@@ -28,6 +28,7 @@ use serde::Deserialize;
 
 use crate::engine::Workers;
 use crate::error::{Error, Result};
+use crate::scenario::kind::FileKind;
 use crate::scenario::spans::{Elements, Spans};
 use crate::scenario::{self, Scenario};
 
@@ -158,6 +159,7 @@ struct RawParameter {
 pub fn load(path: &Path) -> Result<Calibration> {
     let text = crate::scenario::input::read_text(path)?;
     let spans = Spans::parse(&text, path, Elements::ByIndex)?;
+    scenario::kind::expect_text(&text, path, FileKind::Calibration)?;
     let raw: RawFile = spans.deserialize(&text)?;
     let RawFile { calibration: rc, optimizer: ro, parameters: raw_params } = raw;
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -185,9 +187,7 @@ pub fn load(path: &Path) -> Result<Calibration> {
     let base_text = base.canonical_text();
 
     let replicates = rc.replicates.unwrap_or(base.replicates);
-    if replicates == 0 {
-        return Err(spans.error("calibration.replicates", "expected at least 1 replicate per candidate"));
-    }
+    scenario::limits::check_replicates(replicates).map_err(|m| spans.error("calibration.replicates", m))?;
     let statistic = match rc.statistic.as_deref() {
         None | Some("median") => Statistic::Median,
         Some("mean") => Statistic::Mean,

@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::model::metrics::MetricSet;
+use crate::scenario::kind::FileKind;
 use crate::scenario::spans::{did_you_mean, Elements, Spans};
 use crate::scenario::{self, Scenario, YearMonth};
 
@@ -169,11 +170,34 @@ fn one() -> u64 {
     1
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+/// A parameter's `path`: one key path, or a list of them set to the same value.
+#[derive(Debug)]
 pub(crate) enum OneOrMany {
     One(String),
     Many(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for OneOrMany {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = OneOrMany;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a key path (text such as \"consumers.agents\") or a list of key paths")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<OneOrMany, E> {
+                Ok(OneOrMany::One(s.to_string()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<OneOrMany, A::Error> {
+                let mut out = Vec::new();
+                while let Some(p) = seq.next_element::<String>()? {
+                    out.push(p);
+                }
+                Ok(OneOrMany::Many(out))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -208,6 +232,7 @@ pub(crate) fn parse_month(spans: &Spans, key: &str, text: &str) -> Result<YearMo
 pub fn load(path: &Path) -> Result<Sweep> {
     let text = crate::scenario::input::read_text(path)?;
     let spans = Spans::parse(&text, path, Elements::ByIndex)?;
+    scenario::kind::expect_text(&text, path, FileKind::Sweep)?;
     let raw: RawFile = spans.deserialize(&text)?;
     let RawFile { sweep: rs, parameters: raw_params, outcomes: raw_outcomes } = raw;
 
@@ -229,9 +254,7 @@ pub fn load(path: &Path) -> Result<Sweep> {
             format!("unknown design {:?}: expected one of {}", rs.design, Design::NAMES.join(", ")),
         )
     })?;
-    if rs.replicates == 0 {
-        return Err(spans.error("sweep.replicates", "expected at least 1 replicate per point"));
-    }
+    scenario::limits::check_replicates(rs.replicates).map_err(|m| spans.error("sweep.replicates", m))?;
     let levels = rs.levels.unwrap_or(DEFAULT_LEVELS);
     if levels == 0 {
         return Err(spans.error("sweep.levels", "expected at least 1 level"));

@@ -167,6 +167,7 @@ impl TargetFile {
     /// Checks the text of a targets file; `path` is used in error locations.
     pub fn parse(text: &str, path: &Path) -> Result<Self> {
         let spans = Spans::parse(text, path, Elements::ByIndex)?;
+        crate::scenario::kind::expect_text(text, path, crate::scenario::kind::FileKind::Targets)?;
         let raw: RawFile = spans.deserialize(text)?;
         if raw.targets.is_empty() {
             return Err(spans.error("targets", "a targets file needs at least one [[targets]] entry"));

@@ -143,7 +143,16 @@ fn unknown_key_in_market_and_event_is_named_once() {
 
 #[test]
 fn wrong_type_is_named_with_location() {
-    check_bad_file("end = \"2019-03\"\n[consumers]\nagents = \"many\"\n", &["bad.toml:3:1", "`consumers.agents`"]);
+    check_bad_file(
+        "end = \"2019-03\"\n[consumers]\nagents = \"many\"\n",
+        &["bad.toml:3:1", "`consumers.agents`", "expected a whole number of at least 0, found text \"many\""],
+    );
+    check_bad_file(
+        "end = \"2019-03\"\n[exporters]\nentry_rate = true\n",
+        &["bad.toml:3:1", "`exporters.entry_rate`", "expected a number, found true"],
+    );
+    check_bad_file("name = 3\n", &["bad.toml:1:1", "`name`", "expected text, found 3"]);
+    check_bad_file("seed = -3\n", &["bad.toml:1:1", "`seed`", "expected a whole number of at least 0, found -3"]);
 }
 
 #[test]
@@ -153,14 +162,29 @@ fn out_of_range_is_named_with_location() {
 
 #[test]
 fn bad_date_is_named_with_location() {
-    check_bad_file("name = \"x\"\nstart = \"2019-13\"\n", &["bad.toml:2:1", "`start`", "YYYY-MM"]);
+    check_bad_file(
+        "name = \"x\"\nstart = \"2019-13\"\n",
+        &["bad.toml:2:1", "`start`", "month 13 is not a month (01-12)"],
+    );
+    check_bad_file(
+        "name = \"x\"\nstart = \"0000-01\"\n",
+        &["bad.toml:2:1", "`start`", "year 0000 is out of range (1900-2200)"],
+    );
+    check_bad_file(
+        "name = \"x\"\nstart = \"2019/01\"\n",
+        &["bad.toml:2:1", "`start`", "expected a month written YYYY-MM"],
+    );
+    check_bad_file(
+        "name = \"x\"\nstart = 2019\n",
+        &["bad.toml:2:1", "`start`", "expected a month written YYYY-MM", "found 2019"],
+    );
 }
 
 #[test]
 fn bad_event_date_is_named_with_location() {
     check_bad_file(
         "end = \"2019-03\"\n\n[[events]]\nid = \"e1\"\ndate = \"2019-13\"\nkind = \"hard_budget\"\n",
-        &["bad.toml:5:1", "`events[e1].date`", "YYYY-MM"],
+        &["bad.toml:5:1", "`events[e1].date`", "\"2019-13\": month 13 is not a month (01-12)"],
     );
 }
 
@@ -202,8 +226,24 @@ fn unknown_set_key_is_named() {
 fn bad_set_value_type_is_named() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("ok.toml"), "end = \"2019-03\"\n").unwrap();
-    assert_bad_input(dir.path(), "ok.toml", &["consumers.agents=many"], &["command line", "`consumers.agents`"]);
-    assert_bad_input(dir.path(), "ok.toml", &["policy.hard_budget=3"], &["command line", "`policy.hard_budget`"]);
+    assert_bad_input(
+        dir.path(),
+        "ok.toml",
+        &["consumers.agents=many"],
+        &["command line", "`consumers.agents`", "expected a whole number of at least 0, found text \"many\""],
+    );
+    assert_bad_input(
+        dir.path(),
+        "ok.toml",
+        &["automakers.count=6.5"],
+        &["command line", "`automakers.count`", "expected a whole number", "found 6.5"],
+    );
+    assert_bad_input(
+        dir.path(),
+        "ok.toml",
+        &["policy.hard_budget=3"],
+        &["command line", "`policy.hard_budget`", "expected true or false, found 3"],
+    );
 }
 
 #[test]

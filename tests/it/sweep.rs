@@ -253,7 +253,8 @@ fn malformed_sweep_files_exit_2_with_the_key() {
         ("points = 2", "points = 0", "sweep.points", "points"),
         ("metric = \"price_index\"", "metric = \"price\"", "outcomes[1]", "unknown metric"),
         ("year = 2019", "year = 2031", "outcomes[0]", "not inside the run"),
-        ("replicates = 2", "replicates = 2\ncolour = 1", "colour", "unknown field"),
+        ("replicates = 2", "replicates = 2\ncolour = 1", "colour", "unknown key `colour`"),
+        ("replicates = 2", "replicates = 2.5", "sweep.replicates", "expected a whole number of at least 0, found 2.5"),
     ];
     for (from, to, key, message) in cases {
         assert!(base.contains(from), "{from}");
