@@ -3,6 +3,7 @@
 
 use super::events::{Event, EventKind, EVENT_KINDS};
 use super::params::Violation;
+use super::resolution::{keep_households, keep_households_over_defaults, Scale, Writes};
 use super::schema::{
     default_markets, AutomakerParams, ConsumerParams, ExporterParams, GovernmentParams, MarketParams, PolicyParams,
 };
@@ -37,9 +38,7 @@ const TOP_KEYS: &[&str] = &[
 pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario> {
     let mut spans = Spans::default();
     let mut table = read_merged(path, &mut Vec::new(), &mut spans)?;
-    for o in overrides {
-        apply_override(&mut table, o, &mut spans)?;
-    }
+    apply_overrides(&mut table, overrides, &mut spans)?;
     let name_default = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     from_table(table, &spans, &name_default)
 }
@@ -50,9 +49,8 @@ pub fn from_str(text: &str, overrides: &[String]) -> Result<Scenario> {
     if table.contains_key("extends") {
         return Err(spans.error("extends", "`extends` needs a scenario file, not a string"));
     }
-    for o in overrides {
-        apply_override(&mut table, o, &mut spans)?;
-    }
+    keep_households_over_defaults(&mut table, &spans)?;
+    apply_overrides(&mut table, overrides, &mut spans)?;
     from_table(table, &spans, "scenario")
 }
 
@@ -61,6 +59,7 @@ fn read_merged(path: &Path, stack: &mut Vec<PathBuf>, spans: &mut Spans) -> Resu
     let canonical = path.canonicalize().map_err(|e| Error::io(path, e))?;
     let (mut table, own_spans) = parse_file(&text, path)?;
     let Some(ext) = table.remove("extends") else {
+        keep_households_over_defaults(&mut table, &own_spans)?;
         spans.extend(own_spans);
         return Ok(table);
     };
@@ -80,7 +79,9 @@ fn read_merged(path: &Path, stack: &mut Vec<PathBuf>, spans: &mut Spans) -> Resu
     }
     let mut base = read_merged(&base_path, stack, spans)?;
     stack.pop();
+    let (below, writes) = (Scale::of(&base), Writes::of(&table));
     merge(&mut base, table, "");
+    keep_households(&mut base, below, writes, &own_spans)?;
     spans.extend(own_spans);
     Ok(base)
 }
@@ -120,6 +121,15 @@ fn merge(base: &mut toml::Table, child: toml::Table, prefix: &str) {
             }
         }
     }
+}
+
+/// Applies the `--set` overrides in order, then the resolution rule to them as one layer.
+fn apply_overrides(table: &mut toml::Table, overrides: &[String], spans: &mut Spans) -> Result<()> {
+    let below = Scale::of(table);
+    for o in overrides {
+        apply_override(table, o, spans)?;
+    }
+    keep_households(table, below, Writes::of_overrides(overrides), spans)
 }
 
 /// Applies one `path.to.key=value` override; `markets[russia].tariff` addresses by id.

@@ -6,6 +6,7 @@ pub mod events;
 pub mod input;
 mod load;
 pub mod params;
+mod resolution;
 pub mod schema;
 pub(crate) mod spans;
 
@@ -13,6 +14,7 @@ pub use date::{BadDate, YearMonth};
 pub use events::{Event, EventKind};
 pub use load::{from_str, load};
 pub use params::KeyDoc;
+pub use resolution::{check_paired, Pairing};
 pub use schema::{AutomakerParams, ConsumerParams, ExporterParams, GovernmentParams, MarketParams, PolicyParams};
 
 /// A validated scenario. Built by [`load`] or [`from_str`]; `Default` is the built-in baseline
