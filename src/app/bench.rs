@@ -24,18 +24,16 @@ const ROOFLINE_SEED: u64 = 0x00C0_FFEE;
 const BENCH_KEY: u64 = 0x5EED_0001;
 
 /// `scenarios/baseline.toml` (or the built-in default when the file is absent) with `agents`
-/// consumer agents, rescaled so national totals are unchanged; and where it came from.
+/// consumer agents; `consumers.households_per_agent` is derived so national totals are unchanged
+/// (the resolution rule of `scenario::load`); and where it came from.
 pub fn scenario(agents: u64) -> Result<(Scenario, String)> {
     let path = Path::new("scenarios/baseline.toml");
-    let (base, source) = if path.exists() {
-        (scenario::load(path, &[])?, path.display().to_string())
+    let overrides = [format!("consumers.agents={agents}")];
+    if path.exists() {
+        Ok((scenario::load(path, &overrides)?, path.display().to_string()))
     } else {
-        (Scenario::default(), "built-in default scenario".to_string())
-    };
-    let per_agent = base.consumers.households_per_agent * base.consumers.agents as f64 / agents as f64;
-    let overrides = [format!("consumers.agents={agents}"), format!("consumers.households_per_agent={per_agent:?}")];
-    let s = if path.exists() { scenario::load(path, &overrides)? } else { scenario::from_str("", &overrides)? };
-    Ok((s, source))
+        Ok((scenario::from_str("", &overrides)?, "built-in default scenario".to_string()))
+    }
 }
 
 /// Timings of one figure: each repeat and their median (ns per consumer-month).

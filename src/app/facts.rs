@@ -126,6 +126,7 @@ fn from_scenario(args: &CheckFactsJob, file: &TargetFile, clock: &Clock, progres
         name: s.name.clone(),
         metrics: MetricSet::new(&s.markets.iter().map(|m| m.id.as_str()).collect::<Vec<_>>()),
         dates: (0..s.months()).map(|i| s.start.offset(i as i64)).collect(),
+        pairing: s.pairing(),
     }];
     progress.start(replicates, "replicates");
     let mut sink = FactsSink { stats: MonteCarloStats::new(series), targets: &targets, values: Vec::new(), progress };

@@ -34,6 +34,9 @@ pub struct RunJob {
     pub shard: Option<String>,
     /// Draw the charts and `report.html` (not for a shard).
     pub plots: bool,
+    /// Run scenarios whose horizon or resolution differ from the first's side by side, left out
+    /// of `deltas.csv`, instead of refusing them (see [`scenario::check_paired`]).
+    pub allow_unpaired: bool,
 }
 
 /// What a finished `run` did.
@@ -100,6 +103,7 @@ fn load_scenarios(job: &RunJob) -> Result<Vec<Scenario>> {
 pub fn run(job: &RunJob, progress: &dyn Progress) -> Result<RunReport> {
     let clock = Clock::start();
     let scenarios = load_scenarios(job)?;
+    scenario::check_paired(&scenarios, job.allow_unpaired)?.iter().for_each(|line| progress.warn(line));
     let Some(first) = scenarios.first() else {
         return Err(usage("no scenario to run"));
     };

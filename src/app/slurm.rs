@@ -39,6 +39,9 @@ pub struct SlurmJob {
     pub trajectories: bool,
     /// Job name (default: `zeromile-<first file's stem>`); the merge job gets `-merge` appended.
     pub job_name: Option<String>,
+    /// Pass `--allow-unpaired` to the shard runs (scenarios of another horizon or resolution
+    /// than the first run side by side, without deltas); without it they are refused here.
+    pub allow_unpaired: bool,
 }
 
 /// What the array tasks run.
@@ -75,14 +78,15 @@ pub fn check_inputs(args: &SlurmJob) -> Result<Work> {
         crate::sweep::spec::load(sweep)?;
         return Ok(Work::Sweep(absolute(sweep)?));
     }
-    let mut names = Vec::new();
+    let mut scenarios: Vec<scenario::Scenario> = Vec::new();
     for path in &args.files {
         let s = scenario::load(path, &args.set)?;
-        if names.contains(&s.name) {
+        if scenarios.iter().any(|o| o.name == s.name) {
             return Err(usage(format!("two scenarios are named {:?}: give each a distinct `name`", s.name)));
         }
-        names.push(s.name);
+        scenarios.push(s);
     }
+    scenario::check_paired(&scenarios, args.allow_unpaired)?;
     if args.replicates == Some(0) {
         return Err(usage("--replicates must be at least 1"));
     }
@@ -127,6 +131,9 @@ pub fn script(args: &SlurmJob, work: &Work, exe: &Path, out_dir: &Path) -> Resul
     }
     if args.trajectories {
         shard_cmd.push("--trajectories".into());
+    }
+    if args.allow_unpaired && matches!(work, Work::Run(_)) {
+        shard_cmd.push("--allow-unpaired".into());
     }
     shard_cmd.push("--shard \"$SLURM_ARRAY_TASK_ID/$N\"".into());
     shard_cmd.push("--out \"$OUT/shard-$SLURM_ARRAY_TASK_ID\"".into());

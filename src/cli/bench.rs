@@ -9,8 +9,8 @@ use zeromile::app::thread_count;
 
 #[derive(Args, Debug)]
 pub(super) struct BenchArgs {
-    /// Consumer agents of the timed month, the roofline kernel and the replicates (national
-    /// totals are kept by rescaling `consumers.households_per_agent`).
+    /// Consumer agents of the timed month, the roofline kernel and the replicates (a resolution:
+    /// national totals are kept, `consumers.households_per_agent` is derived).
     #[arg(long, default_value_t = 1_000_000, allow_negative_numbers = true, value_parser = super::values::whole::<100, 50_000_000>)]
     consumers: u64,
     /// Months timed, after a 12-month warm-up.

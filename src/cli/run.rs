@@ -33,6 +33,11 @@ pub(super) struct RunArgs {
     /// `zeromile merge`; `auto/N` takes K from `SLURM_ARRAY_TASK_ID`. See docs/cluster.md.
     #[arg(long, value_name = "K/N", allow_hyphen_values = true)]
     shard: Option<String>,
+    /// Run scenarios whose horizon (start, end) or resolution (consumers.agents, households
+    /// represented) differ from the first's side by side, without comparing them in
+    /// `deltas.csv`; without it such a run is refused.
+    #[arg(long)]
+    allow_unpaired: bool,
 }
 
 pub(super) fn run_cmd(args: RunArgs) -> Result<()> {
@@ -46,6 +51,7 @@ pub(super) fn run_cmd(args: RunArgs) -> Result<()> {
         trajectories: args.trajectories,
         shard: args.shard,
         plots: !args.no_plots,
+        allow_unpaired: args.allow_unpaired,
     };
     let report = run(&job, &Bar::new(args.quiet))?;
     let files = display_files(&job.out, &report.written);

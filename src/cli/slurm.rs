@@ -46,6 +46,10 @@ pub(super) struct SlurmArgs {
     /// Job name (default: `zeromile-<first file's stem>`); the merge job gets `-merge` appended.
     #[arg(long)]
     job_name: Option<String>,
+    /// Let the shard runs run scenarios of another horizon or resolution than the first side by
+    /// side, without deltas (`run --allow-unpaired`).
+    #[arg(long)]
+    allow_unpaired: bool,
 }
 
 pub(super) fn slurm_cmd(args: SlurmArgs) -> Result<()> {
@@ -62,6 +66,7 @@ pub(super) fn slurm_cmd(args: SlurmArgs) -> Result<()> {
         set: args.set,
         trajectories: args.trajectories,
         job_name: args.job_name,
+        allow_unpaired: args.allow_unpaired,
     };
     let work = slurm::check_inputs(&job)?;
     let exe = std::env::current_exe().context("finding the path of the zeromile binary")?;

@@ -90,6 +90,7 @@ mod tests {
                     units: vec!["u".into()],
                 },
                 dates: vec![YearMonth::new(2024, 1).unwrap()],
+                pairing: crate::scenario::Scenario::default().pairing(),
             })
             .collect();
         let mut stats = MonteCarloStats::new(series.clone());

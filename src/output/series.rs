@@ -1,7 +1,7 @@
 //! The shape of one scenario's output: its name, metric set and simulated months.
 
 use crate::model::metrics::{MetricSet, Trajectory};
-use crate::scenario::{Scenario, YearMonth};
+use crate::scenario::{Pairing, Scenario, YearMonth};
 
 /// What every replicate of one scenario looks like: the writers size their tables from it.
 #[derive(Debug, Clone, PartialEq)]
@@ -12,17 +12,21 @@ pub struct ScenarioSeries {
     pub metrics: MetricSet,
     /// Simulated months, in order; month index `i` of a trajectory is `dates[i]`.
     pub dates: Vec<YearMonth>,
+    /// Horizon and resolution: `deltas.csv` compares only scenarios paired with the baseline.
+    pub pairing: Pairing,
 }
 
 impl ScenarioSeries {
     /// The shape of `scenario`'s output: its name, its metric set (core metrics plus
-    /// `exports_<market>` per foreign market) and its months from `start` to `end`.
+    /// `exports_<market>` per foreign market), its months from `start` to `end` and its
+    /// pairing.
     pub fn of(scenario: &Scenario) -> ScenarioSeries {
         let markets: Vec<&str> = scenario.markets.iter().map(|m| m.id.as_str()).collect();
         ScenarioSeries {
             name: scenario.name.clone(),
             metrics: MetricSet::new(&markets),
             dates: (0..scenario.months()).map(|i| scenario.start.offset(i as i64)).collect(),
+            pairing: scenario.pairing(),
         }
     }
 

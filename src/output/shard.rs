@@ -681,6 +681,7 @@ mod tests {
             name: "s".into(),
             metrics: MetricSet { names: vec!["a".into(), "b".into()], kinds: vec![MetricKind::Flow; 2], units: vec![] },
             dates: (1..=3).map(|m| crate::scenario::YearMonth::new(2024, m).unwrap()).collect(),
+            pairing: crate::scenario::Scenario::default().pairing(),
         }];
         let traj = |r: u64| {
             let mut t = Trajectory::new(2, 3);
@@ -736,6 +737,7 @@ mod tests {
             name: "s".into(),
             metrics: MetricSet { names: vec!["a".into(), "b".into()], kinds: vec![MetricKind::Flow; 2], units: vec![] },
             dates: (1..=2).map(|m| crate::scenario::YearMonth::new(2024, m).unwrap()).collect(),
+            pairing: crate::scenario::Scenario::default().pairing(),
         }]
     }
 

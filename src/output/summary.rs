@@ -68,8 +68,9 @@ pub struct MonteCarloStats {
     years: Vec<Vec<YearGroup>>,
     /// Per scenario, one sketch per `year_index * width + metric`.
     annual: Vec<Vec<QuantileSketch>>,
-    /// `deltas[s - 1]` pairs scenario `s` with scenario 0.
-    deltas: Vec<DeltaPlan>,
+    /// `deltas[s - 1]` pairs scenario `s` with scenario 0; `None` when the two are not paired
+    /// (different horizon or resolution, see [`crate::scenario::Pairing`]).
+    deltas: Vec<Option<DeltaPlan>>,
     replicates: u64,
 }
 
@@ -81,7 +82,9 @@ impl MonteCarloStats {
         let annual =
             scenarios.iter().zip(&years).map(|(s, y)| vec![QuantileSketch::new(); y.len() * s.metrics.len()]).collect();
         let deltas = match scenarios.split_first() {
-            Some((base, others)) => others.iter().map(|s| delta_plan(base, s)).collect(),
+            Some((base, others)) => {
+                others.iter().map(|s| s.pairing.is_paired_with(&base.pairing).then(|| delta_plan(base, s))).collect()
+            }
             None => Vec::new(),
         };
         MonteCarloStats { scenarios, monthly, years, annual, deltas, replicates: 0 }
@@ -128,6 +131,7 @@ impl MonteCarloStats {
         }
         if let Some((base, others)) = trajs.split_first() {
             for (plan, traj) in self.deltas.iter_mut().zip(others) {
+                let Some(plan) = plan else { continue };
                 let m = plan.metrics.len();
                 for (mi, &(i, i0)) in plan.months.iter().enumerate() {
                     for (mj, &(j, j0)) in plan.metrics.iter().enumerate() {
@@ -144,10 +148,10 @@ impl MonteCarloStats {
         self.replicates
     }
 
-    /// True when there is a baseline and at least one other scenario, i.e. `deltas.csv` has
-    /// something to compare.
+    /// True when there is a baseline and at least one other scenario paired with it, i.e.
+    /// `deltas.csv` has something to compare.
     pub fn has_deltas(&self) -> bool {
-        !self.deltas.is_empty()
+        self.deltas.iter().any(Option::is_some)
     }
 
     /// Writes `summary.csv`: one row per scenario × month × metric, in scenario (input), month
@@ -174,8 +178,10 @@ impl MonteCarloStats {
     /// statistics across replicates of the paired difference `scenario s − scenario 0` of the
     /// same replicate index. Only months (matched by date) and metrics (matched by name) that
     /// both scenarios have are written, in scenario `s`'s order; `month` is the index within
-    /// scenario `s`'s run. Baseline rows are not written. With fewer than two scenarios only the
-    /// header is written (see [`MonteCarloStats::has_deltas`]).
+    /// scenario `s`'s run. Baseline rows are not written, nor rows of a scenario not paired with
+    /// the baseline ([`ScenarioSeries::pairing`]: another horizon or resolution). With no paired
+    /// scenario besides the baseline only the header is written (see
+    /// [`MonteCarloStats::has_deltas`]).
     pub fn write_deltas(&self, w: impl Write) -> Result<()> {
         self.deltas_csv(w).map_err(|e| Error::io("deltas.csv", e.into()))
     }
@@ -226,6 +232,7 @@ impl MonteCarloStats {
         let mut out = csv::Writer::from_writer(w);
         out.write_record(SUMMARY_HEADER)?;
         for (series, plan) in self.scenarios.iter().skip(1).zip(&self.deltas) {
+            let Some(plan) = plan else { continue };
             let m = plan.metrics.len();
             for (mi, &(i, _)) in plan.months.iter().enumerate() {
                 for (mj, &(j, _)) in plan.metrics.iter().enumerate() {
@@ -309,6 +316,8 @@ mod tests {
             name: name.into(),
             metrics: metrics(m),
             dates: (0..months).map(|i| start.offset(i as i64)).collect(),
+            // One pairing for all, whatever the dates: `delta_plan` still matches by date.
+            pairing: crate::scenario::Scenario::default().pairing(),
         }
     }
 
@@ -419,6 +428,29 @@ mod tests {
                 "b,2,2024-06,price,149,0,149,149,149,149,149,1",
             ]
         );
+    }
+
+    /// A scenario of another horizon or resolution than the baseline has no deltas; a paired
+    /// third scenario still has.
+    #[test]
+    fn unpaired_scenarios_have_no_deltas() {
+        let base = series("a", ym(2024, 1), 2, SP);
+        let mut short = series("short", ym(2024, 1), 1, SP);
+        short.pairing.end = ym(2024, 1);
+        let mut coarse = series("coarse", ym(2024, 1), 2, SP);
+        coarse.pairing.agents /= 2;
+        let mut stats = MonteCarloStats::new(vec![base.clone(), short.clone(), coarse.clone()]);
+        stats.add_replicate(&[traj(&base, |_, _| 1.0), traj(&short, |_, _| 2.0), traj(&coarse, |_, _| 3.0)]);
+        assert!(!stats.has_deltas());
+        assert_eq!(text(|w| stats.write_deltas(w)), "scenario,month,date,metric,mean,sd,p05,p25,p50,p75,p95,n\n");
+
+        let twin = series("twin", ym(2024, 1), 2, SP);
+        let mut stats = MonteCarloStats::new(vec![base.clone(), short.clone(), twin.clone()]);
+        stats.add_replicate(&[traj(&base, |_, _| 1.0), traj(&short, |_, _| 2.0), traj(&twin, |_, _| 3.0)]);
+        assert!(stats.has_deltas());
+        let csv = text(|w| stats.write_deltas(w));
+        assert_eq!(lines(&csv).len(), 1 + 2 * 2, "{csv}");
+        assert!(lines(&csv)[1..].iter().all(|r| r.starts_with("twin,")), "{csv}");
     }
 
     #[test]

@@ -177,6 +177,7 @@ mod tests {
                 units: vec![String::new(); metrics.len()],
             },
             dates: vec![YearMonth::new(2024, 12).unwrap(), YearMonth::new(2025, 1).unwrap()],
+            pairing: crate::scenario::Scenario::default().pairing(),
         }
     }
 

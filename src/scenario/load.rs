@@ -5,6 +5,7 @@ use super::events::{missing_key, Event, EventKind, EVENT_KINDS};
 use super::kind::FileKind;
 use super::limits;
 use super::params::Violation;
+use super::resolution::{keep_households, keep_households_over_defaults, Scale, Writes};
 use super::schema::{
     default_markets, AutomakerParams, ConsumerParams, ExporterParams, GovernmentParams, MarketParams, PolicyParams,
 };
@@ -43,9 +44,7 @@ pub(super) const TOP_KEYS: &[&str] = &[
 pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario> {
     let mut spans = Spans::default();
     let mut table = read_merged(path, &mut spans)?;
-    for o in overrides {
-        apply_override(&mut table, o, &mut spans)?;
-    }
+    apply_overrides(&mut table, overrides, &mut spans)?;
     let name_default = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     from_table(table, &spans, &name_default)
 }
@@ -56,9 +55,8 @@ pub fn from_str(text: &str, overrides: &[String]) -> Result<Scenario> {
     if table.contains_key("extends") {
         return Err(spans.error("extends", "`extends` needs a scenario file, not a string"));
     }
-    for o in overrides {
-        apply_override(&mut table, o, &mut spans)?;
-    }
+    keep_households_over_defaults(&mut table, &spans)?;
+    apply_overrides(&mut table, overrides, &mut spans)?;
     from_table(table, &spans, "scenario")
 }
 
@@ -109,9 +107,18 @@ fn read_merged(path: &Path, spans: &mut Spans) -> Result<toml::Table> {
         chain.push((table, own_spans));
         current = base_path;
     }
+    // From the last base up: the base over the defaults, then each child over what is below it,
+    // each a layer of the resolution rule (`resolution::keep_households`).
     let mut merged = toml::Table::new();
-    for (table, own_spans) in chain.into_iter().rev() {
-        merge(&mut merged, table, "");
+    for (i, (mut table, own_spans)) in chain.into_iter().rev().enumerate() {
+        if i == 0 {
+            keep_households_over_defaults(&mut table, &own_spans)?;
+            merged = table;
+        } else {
+            let (below, writes) = (Scale::of(&merged), Writes::of(&table));
+            merge(&mut merged, table, "");
+            keep_households(&mut merged, below, writes, &own_spans)?;
+        }
         spans.extend(own_spans);
     }
     Ok(merged)
@@ -208,6 +215,15 @@ fn key_path(path: &str) -> Option<Vec<(&str, Option<&str>)>> {
         }
         rest = after.strip_prefix('.')?;
     }
+}
+
+/// Applies the `--set` overrides in order, then the resolution rule to them as one layer.
+fn apply_overrides(table: &mut toml::Table, overrides: &[String], spans: &mut Spans) -> Result<()> {
+    let below = Scale::of(table);
+    for o in overrides {
+        apply_override(table, o, spans)?;
+    }
+    keep_households(table, below, Writes::of_overrides(overrides), spans)
 }
 
 /// Applies one `path.to.key=value` override; `markets[russia].tariff` addresses by id.

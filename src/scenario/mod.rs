@@ -8,6 +8,7 @@ pub mod kind;
 pub mod limits;
 mod load;
 pub mod params;
+mod resolution;
 pub mod schema;
 pub(crate) mod spans;
 pub(crate) mod words;
@@ -16,6 +17,7 @@ pub use date::{BadDate, YearMonth};
 pub use events::{Event, EventKind};
 pub use load::{from_str, load};
 pub use params::KeyDoc;
+pub use resolution::{check_paired, Pairing};
 pub use schema::{AutomakerParams, ConsumerParams, ExporterParams, GovernmentParams, MarketParams, PolicyParams};
 
 /// A validated scenario. Built by [`load`] or [`from_str`]; `Default` is the built-in baseline

@@ -3,13 +3,18 @@
 
 use super::params::params;
 
+/// Range of `consumers.agents` (also used by the resolution rule, `scenario::resolution`).
+pub(super) const AGENTS_RANGE: (usize, usize) = (100, 50_000_000);
+/// Range of `consumers.households_per_agent` (also used by the resolution rule).
+pub(super) const HOUSEHOLDS_PER_AGENT_RANGE: (f64, f64) = (1.0, 1.0e7);
+
 params! {
     /// `[consumers]`: household agents deciding whether to buy a new car now or wait.
     pub struct ConsumerParams {
-        /// Number of consumer agents simulated.
-        agents: usize = 500_000, unit "agents", range [100, 50_000_000], source "assumption";
-        /// Households each agent stands for (totals are agents x this).
-        households_per_agent: f64 = 480.0, unit "households/agent", range [1.0, 1.0e7], source "assumption: ~100m car-buying households";
+        /// Number of consumer agents simulated: a resolution setting. A file or `--set` that changes it without writing `households_per_agent` keeps the households represented (agents x households_per_agent) of the layers below it.
+        agents: usize = 500_000, unit "agents", range [AGENTS_RANGE.0, AGENTS_RANGE.1], source "assumption";
+        /// Households each agent stands for (totals are agents x this). Where not written beside a changed `agents`, it is derived: households represented / agents (240,000,000 households with the defaults; docs/model.md sec. 2).
+        households_per_agent: f64 = 480.0, unit "households/agent", range [HOUSEHOLDS_PER_AGENT_RANGE.0, HOUSEHOLDS_PER_AGENT_RANGE.1], source "assumption: ~100m car-buying households";
         /// Share of agents owning a car at the start.
         initial_owner_share: f64 = 0.72, unit "fraction", range [0.0, 1.0], source "assumption";
         /// Weibull scale of the replacement hazard in car age.

@@ -297,3 +297,63 @@ fn unreadable_inputs_are_bad_input() {
         assert!(stderr.contains("missing.toml: no such file"), "{cmd}: {stderr}");
     }
 }
+
+/// The files a run directory's manifest lists.
+fn manifest_files(dir: &Path) -> Vec<String> {
+    let manifest: serde_json::Value = serde_json::from_str(&read(&dir.join("manifest.json"))).unwrap();
+    manifest["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap().to_string()).collect()
+}
+
+/// Scenarios of another horizon or resolution than the baseline's are not a policy comparison:
+/// `run` refuses them (exit 2, naming the difference, nothing written) unless `--allow-unpaired`,
+/// and then runs them side by side, says so, and writes no `deltas.csv` (issue 15, item 3).
+#[test]
+fn unpaired_scenarios_are_refused_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let smoke = scenario_path("smoke.toml");
+    let short = smoke_variant(dir.path(), "smoke_short", "end = \"2019-12\"\n");
+    let coarse = smoke_variant(dir.path(), "smoke_coarse", "[consumers]\nagents = 1500\n");
+    let cases = [
+        (&short, "scenarios smoke and smoke_short differ in horizon (2019-01..2020-06 vs 2019-01..2019-12)"),
+        (&coarse, "scenarios smoke and smoke_coarse differ in resolution (3000 vs 1500 consumer agents)"),
+    ];
+    for (variant, message) in cases {
+        let out = dir.path().join("refused");
+        let o = zeromile()
+            .arg("run")
+            .args([&smoke, variant])
+            .args(["-n", "1", "--no-plots", "-q", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(message), "{stderr}");
+        assert!(stderr.contains("not a policy effect") && stderr.contains("--allow-unpaired"), "{stderr}");
+        assert!(!out.exists(), "a refused run left {} behind", out.display());
+    }
+
+    let out = dir.path().join("side_by_side");
+    let o = zeromile()
+        .arg("run")
+        .args([&smoke, &short])
+        .args(["-n", "1", "--no-plots", "-q", "--allow-unpaired", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("smoke_short is left out of deltas.csv"), "the run says why: {stderr}");
+    assert!(!out.join("deltas.csv").exists(), "no deltas.csv for unpaired scenarios");
+    assert!(!manifest_files(&out).contains(&"deltas.csv".to_string()), "{:?}", manifest_files(&out));
+    let names: BTreeSet<String> = rows(&out.join("summary.csv")).iter().map(|r| r[0].to_string()).collect();
+    assert_eq!(names, BTreeSet::from(["smoke".to_string(), "smoke_short".to_string()]), "both run");
+
+    // A paired third scenario keeps its deltas; the unpaired one is left out.
+    let twin = smoke_variant(dir.path(), "smoke_twin", "[policy]\nhard_budget = true\n");
+    let out = dir.path().join("three");
+    run_scenarios(&[&smoke, &short, &twin], &out, &["-n", "1", "--no-plots", "--allow-unpaired"]);
+    let in_deltas: BTreeSet<String> = rows(&out.join("deltas.csv")).iter().map(|r| r[0].to_string()).collect();
+    assert_eq!(in_deltas, BTreeSet::from(["smoke_twin".to_string()]));
+    assert!(manifest_files(&out).contains(&"deltas.csv".to_string()));
+}

@@ -420,3 +420,40 @@ fn merge_verifies_every_recorded_checksum_before_writing() {
     let out = merge(&shards, &fx.dir.join("merged"));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// `run --shard` applies `run`'s pairing rule: unpaired scenarios are refused without
+/// `--allow-unpaired`; with it the merge, like the unsharded run, writes no `deltas.csv`, and
+/// `slurm` passes the flag on (or refuses without it).
+#[test]
+fn shards_of_unpaired_scenarios_follow_the_run_rule() {
+    let fx = Fixture::new();
+    let short = smoke_variant(&fx.dir, "smoke_short", "end = \"2019-12\"\n");
+    let unpaired = Fixture { scenarios: vec![scenario_path("smoke.toml"), short], ..fx };
+    let mut args = unpaired.run_args(&unpaired.dir.join("refused"), &["--shard", "0/2"]);
+    let o = zeromile().args(&args).output().unwrap();
+    assert_rejected(&o, &["smoke_short differ in horizon", "--allow-unpaired"]);
+    assert!(!unpaired.dir.join("refused").exists());
+
+    let allow = ["--allow-unpaired", "--no-plots"];
+    let shards: Vec<PathBuf> = (0..2).map(|k| unpaired.shard(k, 2, &format!("u-{k}"), &allow)).collect();
+    let merged = unpaired.dir.join("merged");
+    let o = merge(&shards, &merged);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    args = unpaired.run_args(&unpaired.dir.join("whole"), &allow);
+    run_ok(&args);
+    for dir in [&merged, &unpaired.dir.join("whole")] {
+        assert!(!dir.join("deltas.csv").exists(), "{}: deltas.csv of unpaired scenarios", dir.display());
+    }
+    assert_eq!(read(&merged.join("summary.csv")), read(&unpaired.dir.join("whole/summary.csv")));
+
+    let slurm = |extra: &[&str]| {
+        let mut c = zeromile();
+        c.arg("slurm").args(&unpaired.scenarios).args(["--shards", "2"]).args(extra);
+        c.arg("--output-dir").arg(unpaired.dir.join("o"));
+        c.output().unwrap()
+    };
+    assert_rejected(&slurm(&[]), &["differ in horizon", "--allow-unpaired"]);
+    let o = slurm(&["--allow-unpaired"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains(" --allow-unpaired "), "the shard runs get the flag");
+}
