@@ -122,6 +122,9 @@ fn merge(base: &mut toml::Table, child: toml::Table, prefix: &str) {
     }
 }
 
+/// The most dot-separated parts a `--set` key path may have.
+const MAX_SET_PARTS: usize = 32;
+
 /// Applies one `path.to.key=value` override; `markets[russia].tariff` addresses by id.
 fn apply_override(table: &mut toml::Table, text: &str, spans: &mut Spans) -> Result<()> {
     let bad =
@@ -137,7 +140,18 @@ fn apply_override(table: &mut toml::Table, text: &str, spans: &mut Spans) -> Res
     };
     let parts: Vec<&str> = path.split('.').collect();
     if parts.iter().any(|p| p.is_empty()) {
-        return Err(bad(path, "expected a dotted key path such as consumers.agents".into()));
+        // An empty path (`--set =1`) is named by the whole override.
+        let key = if path.is_empty() { text } else { path };
+        return Err(bad(key, "expected a dotted key path such as consumers.agents".into()));
+    }
+    // No scenario key is nested more than two deep (`markets[russia].tariff`); a much deeper
+    // path would build nested tables deep enough to overflow the stack when they are dropped.
+    if parts.len() > MAX_SET_PARTS {
+        let shown: String = path.chars().take(60).collect();
+        return Err(bad(
+            &shown,
+            format!("a key path has at most {MAX_SET_PARTS} parts (this one has {}); scenario keys have two, such as consumers.agents", parts.len()),
+        ));
     }
     let mut cur = table;
     for (i, part) in parts.iter().enumerate() {
@@ -366,7 +380,9 @@ fn parse_event(mut t: toml::Table, index: usize, spans: &Spans, markets: &[Marke
             return Err(spans.error(&format!("{p}.until"), format!("`until` ({u}) must be after `date` ({date})")));
         }
     }
-    let enabled = take_scalar::<bool>(&mut t, "enabled", spans, "true or false")?.unwrap_or(true);
+    let enabled = take_scalar::<bool>(&mut t, "enabled", spans, "true or false")
+        .map_err(|_| spans.error(&format!("{p}.enabled"), "expected true or false"))?
+        .unwrap_or(true);
     let kind = match t.remove("kind") {
         Some(toml::Value::String(s)) => s,
         _ => {
