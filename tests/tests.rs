@@ -49,3 +49,8 @@ mod facts;
 /// Static memory facts: bytes of state per consumer agent, fixed size of a quantile sketch.
 #[path = "it/memory.rs"]
 mod memory;
+
+/// Fuzzing the input parsers: mutated shipped files and generated `--set` strings are either
+/// valid (and run a tiny horizon) or refused as bad input with a positioned message.
+#[path = "it/fuzz.rs"]
+mod fuzz;
