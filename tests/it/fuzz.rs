@@ -91,6 +91,11 @@ struct Stats {
     /// The first message of each refusal class.
     examples: std::collections::BTreeMap<&'static str, String>,
     non_finite_runs: u64,
+    /// `--set` strings accepted although their key path is malformed (an unbalanced or stray
+    /// bracket) or names `extends` (which `--set` cannot change): not failures of the rule,
+    /// reported as findings.
+    accepted_nonsense: u64,
+    accepted_nonsense_example: String,
     slowest: Duration,
     slowest_case: String,
 }
@@ -221,12 +226,17 @@ fn tiny_run(ctx: &Ctx, path: &Path, overrides: &[String], s: &Scenario) -> Resul
 /// One file case: the seed file `seed` with `ops` applied, written beside the seed.
 fn file_case(ctx: &Ctx, kind: Kind, seed: usize, ops: &[Op]) -> Result<(), String> {
     let seed = &ctx.seeds[seed];
-    let bytes = mutate::apply(&seed.bytes, ops);
-    let path = seed.folder.join("fuzz_case.toml");
-    std::fs::write(&path, &bytes).unwrap();
+    check_file(ctx, kind, &seed.folder, &mutate::apply(&seed.bytes, ops)).map(drop)
+}
+
+/// Writes `bytes` as `fuzz_case.toml` in `folder` and checks the rule for the loader of
+/// `kind`. Returns the refusal's message, or `None` when the input was valid.
+fn check_file(ctx: &Ctx, kind: Kind, folder: &Path, bytes: &[u8]) -> Result<Option<String>, String> {
+    let path = folder.join("fuzz_case.toml");
+    std::fs::write(&path, bytes).unwrap();
     let ok = match kind {
         Kind::Scenario => {
-            if let Ok(text) = std::str::from_utf8(&bytes) {
+            if let Ok(text) = std::str::from_utf8(bytes) {
                 if let Err(e) = scenario::from_str(text, &[]) {
                     refusal(&e, &ctx.root, true).map_err(|m| format!("from_str: {m}"))?;
                 }
@@ -249,9 +259,12 @@ fn file_case(ctx: &Ctx, kind: Kind, seed: usize, ops: &[Op]) -> Result<(), Strin
     match ok {
         Ok(run) => {
             ctx.count_valid();
-            run
+            run.map(|()| None)
         }
-        Err(e) => refusal(&e, &ctx.root, true).map(|c| ctx.count_refusal(c, &e)),
+        Err(e) => refusal(&e, &ctx.root, true).map(|c| {
+            ctx.count_refusal(c, &e);
+            Some(e.to_string())
+        }),
     }
 }
 
@@ -266,10 +279,30 @@ fn set_case(ctx: &Ctx, sets: &[SetString]) -> Result<(), String> {
     match scenario::load(&ctx.smoke_path, &overrides) {
         Ok(s) => {
             ctx.count_valid();
+            if let Some(o) = overrides.iter().find(|o| nonsense(o)) {
+                let mut st = ctx.stats.lock().unwrap();
+                st.accepted_nonsense += 1;
+                if st.accepted_nonsense_example.is_empty() {
+                    st.accepted_nonsense_example = o.chars().take(160).collect();
+                }
+            }
             tiny_run(ctx, &ctx.smoke_path, &overrides, &s)
         }
         Err(e) => refusal(&e, &ctx.root, false).map(|c| ctx.count_refusal(c, &e)),
     }
+}
+
+/// Whether the key path of override `o` is malformed (each part `name` or `name[id]`) or is
+/// `extends`.
+fn nonsense(o: &str) -> bool {
+    let path = o.split_once('=').map_or(o, |(p, _)| p).trim();
+    path == "extends"
+        || path.split('.').any(|part| {
+            let (name, rest) = part.split_once('[').unwrap_or((part, ""));
+            name.contains(']')
+                || (!rest.is_empty() && (!rest.ends_with(']') || rest[..rest.len() - 1].contains(['[', ']'])))
+                || (part.contains('[') && rest.is_empty())
+        })
 }
 
 /// Runs `case` on a thread of its own (the default 2 MiB stack of a spawned thread), turning a
@@ -348,6 +381,12 @@ fn report(name: &str, ctx: &Ctx, started: Instant) {
         st.slowest.as_secs_f64() * 1e3,
         st.slowest_case
     );
+    if st.accepted_nonsense > 0 {
+        eprintln!(
+            "  accepted {} times although malformed or `extends`, e.g. --set {:?}",
+            st.accepted_nonsense, st.accepted_nonsense_example
+        );
+    }
     for (class, e) in &st.examples {
         eprintln!("  e.g. {class}: {e}");
     }
@@ -413,6 +452,66 @@ fn fuzz_set(cases: u32, seed: u64) {
     report(name, &ctx, started);
     if let Err(e) = result {
         fail(name, e);
+    }
+}
+
+/// Nesting far beyond the TOML parsers' recursion limit (80 levels of arrays and inline tables,
+/// 80 parts of a dotted key, in toml 1.x and toml_edit 0.25 unless their `unbounded` feature is
+/// on) is refused by every loader as a positioned syntax error before any recursive code sees
+/// it, on a spawned thread's 2 MiB stack; so is a sweep's or calibration's `set` with a key path
+/// 100,000 parts deep. If a dependency update lifts the limit, this test fails (or aborts) first.
+#[test]
+fn deep_nesting_is_refused_by_every_loader() {
+    use mutate::{deep, Nest};
+    let depth = 100_000;
+    let dotted = vec!["a"; depth].join(".");
+    let lines = [
+        format!("deep = {}", deep(depth, Nest::Array)),
+        format!("deep = {}", deep(depth, Nest::InlineTable)),
+        format!("deep = {}", deep(depth, Nest::Mixed)),
+        format!("deep = {}", deep(depth, Nest::Unclosed)),
+        format!("{dotted} = 1"),
+        format!("[{dotted}]"),
+        format!("[[{dotted}]]"),
+    ];
+    for kind in [Kind::Scenario, Kind::Sweep, Kind::Targets, Kind::Calibration] {
+        let ctx = Ctx::new(kind);
+        for (i, line) in lines.iter().enumerate() {
+            for at_start in [true, false] {
+                let seed = &ctx.seeds[0];
+                let mut bytes = seed.bytes.clone();
+                if at_start {
+                    bytes.splice(0..0, format!("{line}\n").into_bytes());
+                } else {
+                    bytes.extend(format!("\n{line}\n").into_bytes());
+                }
+                let (folder, input) = (seed.folder.clone(), bytes);
+                let r = guarded(&ctx, (), move |c, ()| check_file(c, kind, &folder, &input).map(drop));
+                assert!(r.is_ok(), "{kind:?}, line {i}, at start {at_start}: {r:?}");
+            }
+        }
+        let ctx_stats = ctx.stats.lock().unwrap();
+        assert_eq!(ctx_stats.valid, 0, "{kind:?}: deep nesting must be refused");
+    }
+    let deep_set = format!("set = [\"consumers.{dotted}=1\"]");
+    for (kind, header) in [(Kind::Sweep, "[sweep]"), (Kind::Calibration, "[calibration]")] {
+        let ctx = Ctx::new(kind);
+        let seed = &ctx.seeds[0];
+        let text = String::from_utf8(seed.bytes.clone()).unwrap();
+        let text: String = text
+            .lines()
+            .filter(|l| !l.starts_with("set ="))
+            .map(|l| if l == header { format!("{l}\n{deep_set}\n") } else { format!("{l}\n") })
+            .collect();
+        let folder = seed.folder.clone();
+        let r = guarded(&ctx, (), move |c, ()| {
+            let m = check_file(c, kind, &folder, text.as_bytes())?;
+            match m {
+                Some(m) if m.contains("at most 32 parts") => Ok(()),
+                other => Err(format!("expected the deep `set` path refused, got {other:?}")),
+            }
+        });
+        assert!(r.is_ok(), "{kind:?}: {r:?}");
     }
 }
 
