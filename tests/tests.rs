@@ -59,3 +59,8 @@ mod memory;
 /// a writer stopped at every step by fault injection.
 #[path = "it/reliability.rs"]
 mod reliability;
+
+/// Fuzzing the input parsers: mutated shipped files and generated `--set` strings are either
+/// valid (and run a tiny horizon) or refused as bad input with a positioned message.
+#[path = "it/fuzz.rs"]
+mod fuzz;

@@ -182,6 +182,9 @@ fn merge(base: &mut toml::Table, child: toml::Table, prefix: &str) {
     }
 }
 
+/// The most dot-separated parts a `--set` key path may have.
+const MAX_SET_PARTS: usize = 32;
+
 /// What a `--set` key path looks like, for a path that is not one.
 const KEY_PATH_SHAPE: &str = "not a key path: write dotted names, with an element of [[markets]] or [[events]] \
      by its id in brackets, e.g. consumers.agents or markets[russia].tariff";
@@ -240,8 +243,23 @@ fn apply_override(table: &mut toml::Table, text: &str, spans: &mut Spans) -> Res
         Err(_) => toml::Value::String(raw.to_string()),
     };
     let Some(steps) = key_path(path) else {
-        return Err(bad(path, KEY_PATH_SHAPE.into()));
+        // An empty path (`--set =1`) is named by the whole override.
+        let key = if path.is_empty() { text } else { path };
+        return Err(bad(key, KEY_PATH_SHAPE.into()));
     };
+    // No scenario key is nested more than two deep (`markets[russia].tariff`); a much deeper
+    // path would build nested tables deep enough to overflow the stack when they are dropped.
+    if steps.len() > MAX_SET_PARTS {
+        let shown: String = path.chars().take(60).collect();
+        return Err(bad(
+            &shown,
+            format!(
+                "a key path has at most {MAX_SET_PARTS} parts (this one has {}); scenario keys have two, such as \
+                 consumers.agents",
+                steps.len()
+            ),
+        ));
+    }
     if steps.first().map(|s| s.0) == Some("extends") {
         return Err(bad(path, "`extends` cannot be set with --set; write it in the scenario file".into()));
     }
@@ -472,7 +490,9 @@ fn parse_event(mut t: toml::Table, index: usize, spans: &Spans, markets: &[Marke
             return Err(spans.error(&format!("{p}.until"), format!("`until` ({u}) must be after `date` ({date})")));
         }
     }
-    let enabled = take_scalar::<bool>(&mut t, "enabled", spans, "true or false")?.unwrap_or(true);
+    let enabled = take_scalar::<bool>(&mut t, "enabled", spans, "true or false")
+        .map_err(|_| spans.error(&format!("{p}.enabled"), "expected true or false"))?
+        .unwrap_or(true);
     let kind = match t.remove("kind") {
         Some(toml::Value::String(s)) => s,
         _ => {

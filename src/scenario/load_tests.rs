@@ -460,3 +460,38 @@ fn too_many_events_are_refused() {
     assert_eq!((key.as_str(), loc.line), ("events", 1));
     assert_eq!(message, format!("{} events is more than the limit of {MAX_EVENTS}", MAX_EVENTS + 1));
 }
+
+/// A `--set` without a key path (found by fuzzing: `--set =1e308`) is named by the whole
+/// override, not by an empty key.
+#[test]
+fn set_without_a_key_path_names_the_override() {
+    let (location, key, message) = scenario_err(from_str("", &["=1e308".into()]));
+    assert_eq!((location, key.as_str()), (Location::default(), "=1e308"));
+    assert!(message.starts_with("not a key path"), "{message}");
+    let (_, key, _) = scenario_err(from_str("", &["consumers..agents=1".into()]));
+    assert_eq!(key, "consumers..agents");
+}
+
+/// A wrong `enabled` of an event is reported at the event's key and line (found by fuzzing:
+/// it was reported as `enabled` from the "command line").
+#[test]
+fn wrong_event_enabled_names_the_event_and_line() {
+    let text = "[[events]]\nid = \"b\"\ndate = \"2024-01\"\nkind = \"hard_budget\"\nenabled = \"true\"\n";
+    let (location, key, message) = scenario_err(from_str(text, &[]));
+    assert_eq!((key.as_str(), location.line), ("events[b].enabled", 5));
+    assert!(message.contains("true or false"), "{message}");
+}
+
+/// A `--set` key path of many parts is refused before it builds nested tables (found by
+/// fuzzing: `automakers.a.a.….a=1` with 100,000 parts overflowed a 2 MiB stack; a million
+/// overflows any test thread's stack without the limit).
+#[test]
+fn very_deep_set_path_is_refused_without_overflowing_the_stack() {
+    let deep = format!("automakers{}=1", ".a".repeat(1_000_000));
+    let (location, key, message) = scenario_err(from_str("", &[deep]));
+    assert_eq!(location, Location::default());
+    assert!(key.starts_with("automakers.a.a") && key.len() <= 60, "{key}");
+    assert!(message.contains("at most 32 parts (this one has 1000001)"), "{message}");
+    let (_, key, _) = scenario_err(from_str("", &[format!("consumers{}=1", ".a".repeat(31))]));
+    assert_eq!(key, "consumers.a", "32 parts are still looked up: unknown key `a`");
+}

@@ -157,18 +157,27 @@ impl<'a> LineIndex<'a> {
     }
 }
 
-/// The candidates whose Jaro–Winkler similarity to `word` exceeds `above`, in their order.
+/// The longest word (in bytes) "did you mean" suggestions are looked for: far longer than any
+/// key, metric or name, and short enough that comparing it with every known key stays fast
+/// (Jaro–Winkler costs about the word's length per candidate: a 16 MiB key took minutes).
+const MAX_SUGGESTION_WORD: usize = 1024;
+
+/// The candidates whose Jaro–Winkler similarity to `word` exceeds `above`, in their order;
+/// none for a word longer than [`MAX_SUGGESTION_WORD`].
 pub(crate) fn similar<'w, I>(word: &'w str, candidates: I, above: f64) -> impl Iterator<Item = I::Item> + 'w
 where
     I: IntoIterator,
     I::Item: AsRef<str>,
     I::IntoIter: 'w,
 {
-    candidates.into_iter().filter(move |c| strsim::jaro_winkler(word, c.as_ref()) > above)
+    candidates
+        .into_iter()
+        .filter(move |c| word.len() <= MAX_SUGGESTION_WORD && strsim::jaro_winkler(word, c.as_ref()) > above)
 }
 
 /// The candidate most similar to `word` (Jaro–Winkler; the last of equals), if its similarity
-/// exceeds `above`: the "did you mean" of an unknown name.
+/// exceeds `above`: the "did you mean" of an unknown name. None for a word longer than
+/// [`MAX_SUGGESTION_WORD`].
 pub(crate) fn did_you_mean<I>(word: &str, candidates: I, above: f64) -> Option<I::Item>
 where
     I: IntoIterator,
@@ -176,6 +185,7 @@ where
 {
     candidates
         .into_iter()
+        .filter(|_| word.len() <= MAX_SUGGESTION_WORD)
         .map(|c| (strsim::jaro_winkler(word, c.as_ref()), c))
         .filter(|(s, _)| *s > above)
         .max_by(|a, b| a.0.total_cmp(&b.0))
@@ -351,6 +361,19 @@ date = \"2025-01\"
             unknown_key_message("zzz", &["policy", "events"]),
             "unknown key `zzz`; expected one of: policy, events"
         );
+    }
+
+    /// Found by fuzzing: a sweep parameter `path` of 800,000 characters took 5 s (a 16 MiB one
+    /// minutes) comparing it with every scenario key; words that long get no suggestion.
+    #[test]
+    fn very_long_words_get_no_suggestion() {
+        let known = ["consumers.agents", "consumers"];
+        let long = format!("consumers.agents{}", "x".repeat(MAX_SUGGESTION_WORD));
+        assert_eq!(did_you_mean(&long, known, 0.0), None);
+        assert_eq!(similar(&long, known, 0.0).count(), 0);
+        let at_limit = format!("consumers.agents{}", "x".repeat(MAX_SUGGESTION_WORD - 16));
+        assert_eq!(did_you_mean(&at_limit, known, 0.0), Some("consumers.agents"));
+        assert!(unknown_key_message(&long, &known).contains("expected one of: consumers.agents, consumers"));
     }
 
     #[test]
