@@ -157,6 +157,9 @@ fn from_dir(args: &CheckFactsJob, file: &TargetFile) -> Result<Checked> {
             dir.display()
         )));
     }
+    // Locked before the trajectories are read, so no writer can publish another run between
+    // reading them and adding facts.csv to the directory.
+    let mut out = OutDir::lock(&dir)?;
     let traj = dir.join("trajectories.csv");
     if !traj.is_file() {
         return Err(usage(format!(
@@ -179,7 +182,6 @@ fn from_dir(args: &CheckFactsJob, file: &TargetFile) -> Result<Checked> {
     let targets = file.resolve(&s)?;
     let values: Vec<Vec<f64>> = read.replicates.iter().map(|t| targets.iter().map(|x| x.value(t)).collect()).collect();
     let fits = fit(&targets, &values).ok_or_else(|| usage("no replicates"))?;
-    let mut out = OutDir::lock(&dir)?;
     let stage = out.stage_existing(output::MANIFEST_FILE)?.to_path_buf();
     let mut files = super::outdir::listed_files(&stage.join(output::MANIFEST_FILE));
     if !files.iter().any(|f| f == FACTS_FILE) {
@@ -265,7 +267,7 @@ pub fn calibrate(args: &CalibrateJob, progress: &dyn Progress) -> Result<Calibra
                 progress.warn(&format!(
                     "interrupted; best so far: distance {d:.5} at {} (log: {}; --resume continues)",
                     cal.overrides(v).join(" "),
-                    out.join(cal_out::LOG_FILE).display()
+                    stage.join(cal_out::LOG_FILE).display()
                 ));
             }
             return Err(e);

@@ -3,15 +3,16 @@
 //! and [`OutDir::publish`] it with renames, the completion marker (`manifest.json`) last.
 //!
 //! The promises (docs/reliability.md):
-//! - **One writer.** The lock is an advisory `flock` on `.<name>.zeromile/lock`, a sibling of
-//!   `--out`, holding the writer's host, pid and command. A second writer is refused (exit 2)
+//! - **One writer.** The lock is an advisory `flock` on `<out>/.zeromile/lock`, holding the
+//!   writer's host, pid and command. A second writer is refused (exit 2)
 //!   with the holder named. A lock left by a dead process on this host is broken; one that names
 //!   another host is never broken (the message says which file to remove once that job is known
 //!   to be dead).
 //! - **Complete or says it is not.** A directory is complete if and only if it holds its
-//!   marker. Everything is written into `.<name>.zeromile/stage/` first; publishing removes the
-//!   old marker, renames the new files into place, removes the previous result's files that the
-//!   new one does not have, and renames the new marker in last.
+//!   marker. Everything is written into `<out>/.zeromile/stage/` first; publishing checks that
+//!   every file can be renamed into place, journals the previous result's files, removes the old
+//!   marker, renames the new files into place, removes the previous result's files that the new
+//!   one does not have, and renames the new marker in last.
 //! - **Nothing good destroyed early.** Until the new result is complete in the staging
 //!   directory, the previous result in `--out` is untouched; a refused or failed job leaves it
 //!   as it was (and leaves no new directory behind).
@@ -33,8 +34,11 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
-/// Suffix of the sibling work directory `.<name>.zeromile` that holds the lock and the stage.
-pub const WORK_SUFFIX: &str = ".zeromile";
+/// The work directory inside an output directory: its lock, stage and journal.
+pub const WORK_DIR: &str = ".zeromile";
+/// The journal inside the work directory: the files of the previous result, written before its
+/// marker is removed, so an interrupted publish still knows what to replace.
+pub const JOURNAL_FILE: &str = "previous.json";
 /// The lock file inside the work directory.
 pub const LOCK_FILE: &str = "lock";
 /// The staging directory inside the work directory.
@@ -45,28 +49,6 @@ pub const FAULT_ENV: &str = "ZEROMILE_FAULT_AT";
 /// The completion markers: a run's, sweep's or shard's `manifest.json`, a calibration's
 /// `calibration.json`. Publishing removes every old one first, whichever kind it was.
 pub const MARKERS: [&str; 2] = ["manifest.json", "calibration.json"];
-
-/// Files the engine writes into an output directory under fixed names (besides `plots/` and the
-/// shard's `scenario-K.toml`): a published result removes those of an earlier result it does
-/// not rewrite, and never touches any other file.
-const ENGINE_FILES: [&str; 16] = [
-    "summary.csv",
-    "annual.csv",
-    "deltas.csv",
-    "trajectories.csv",
-    "facts.csv",
-    "replicates.bin",
-    "points.csv",
-    "sensitivity.csv",
-    "report.html",
-    "sweep_report.html",
-    "calibration.csv",
-    "estimates.toml",
-    "fit.csv",
-    "calibration.json",
-    "points.partial.csv",
-    "points.partial.json",
-];
 
 /// Refuses an `--out` that exists and is not a directory.
 pub fn check_out_dir(dir: &Path) -> Result<()> {
@@ -188,35 +170,31 @@ pub struct OutDir {
 }
 
 impl OutDir {
-    /// Locks `out` for writing: refuses a non-directory, creates the sibling work directory,
-    /// takes the lock (refusing a live holder, breaking a dead one's on this host), checks that
-    /// an existing `out` can be written to, and removes stale partial files of dead writers.
+    /// Locks `out` for writing: refuses a non-directory, creates `out` (and its parents) if
+    /// needed and the work directory `out/.zeromile` inside it, takes the lock (refusing a live
+    /// holder, breaking a dead one's on this host), checks that `out` can be written to, and
+    /// removes stale partial files of dead writers.
+    ///
+    /// The work directory is inside `out`, so the stage is on the file system `out` is on (a
+    /// mount point, a symlink to another disk), the lock is the directory's whatever it is
+    /// called (`-o link` and `-o real` share it), and only `out` itself need be writable.
     pub fn lock(out: &Path) -> Result<OutDir> {
+        // `res/.` is `res` (a trailing `.` would make creating it fail).
+        let out: PathBuf = out.components().collect();
+        let out = out.as_path();
         check_out_dir(out)?;
-        let name = out
-            .file_name()
-            .ok_or_else(|| usage(format!("--out {}: give a directory name (not `..` or a root)", out.display())))?;
-        let parent = match out.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
         let mut created = Vec::new();
-        let mut missing = Vec::new();
-        let mut p = parent.as_path();
-        while !p.exists() {
-            missing.push(p.to_path_buf());
+        let mut p = out;
+        while !p.as_os_str().is_empty() && !p.exists() {
+            created.push(p.to_path_buf());
             match p.parent() {
-                Some(up) if !up.as_os_str().is_empty() => p = up,
-                _ => break,
+                Some(up) => p = up,
+                None => break,
             }
         }
-        missing.reverse();
-        fs::create_dir_all(&parent).map_err(|e| Error::io_while("creating ", &parent, e))?;
-        created.extend(missing);
-        let mut work_name = std::ffi::OsString::from(".");
-        work_name.push(name);
-        work_name.push(WORK_SUFFIX);
-        let work = parent.join(work_name);
+        created.reverse();
+        fs::create_dir_all(out).map_err(|e| Error::io_while("creating ", out, e))?;
+        let work = out.join(WORK_DIR);
         let mut dir = OutDir {
             out: out.to_path_buf(),
             stage: work.join(STAGE_DIR),
@@ -227,7 +205,6 @@ impl OutDir {
             published: false,
             broken: None,
         };
-        fs::create_dir_all(&dir.work).map_err(|e| Error::io_while("creating ", &dir.work, e))?;
         dir.take_lock()?;
         checkpoint("locked");
         dir.probe_writable()?;
@@ -238,15 +215,19 @@ impl OutDir {
     fn take_lock(&mut self) -> Result<()> {
         let path = self.work.join(LOCK_FILE);
         for _ in 0..8 {
-            let mut file = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .open(&path)
-                .map_err(|e| Error::io_while("opening the lock ", &path, e))?;
+            fs::create_dir_all(&self.work).map_err(|e| Error::io_while("creating ", &self.work, e))?;
+            let mut file = match OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path) {
+                Ok(f) => f,
+                // The previous holder removed the work directory after this one made it.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(Error::io_while("opening the lock ", &path, e)),
+            };
             match file.try_lock() {
                 Ok(()) => {}
+                // A file system without `flock` (some NFS and Lustre mounts): the holder record
+                // below is then the only guard.
+                Err(TryLockError::Error(e))
+                    if matches!(e.kind(), io::ErrorKind::Unsupported) || e.raw_os_error() == Some(37) => {}
                 Err(TryLockError::WouldBlock) => {
                     let holder = read_holder(&mut file);
                     return Err(usage(format!(
@@ -410,20 +391,30 @@ impl OutDir {
         Ok(&self.stage)
     }
 
-    /// Publishes the staging directory into `out`: removes the old markers (see [`MARKERS`]), renames every
-    /// staged file into place, removes the previous result's files that this one does not
-    /// have (those its marker listed, the engine's fixed names, charts in `plots/`), then renames
-    /// the new `marker` in last. Returns the published paths, marker last.
+    /// Publishes the staging directory into `out`: checks that every staged file can be renamed
+    /// into place (no directory or symlinked `plots/` in the way), records the previous result's
+    /// files in the journal, removes the old markers (see [`MARKERS`]), renames every staged file
+    /// into place, removes the previous result's files that this one does not have (only files a
+    /// previous marker or the journal lists, and the engine's chart names in `plots/` of a
+    /// previous result), then renames the new `marker` in last. Returns the published paths,
+    /// marker last. A refusal before the first marker is removed leaves `out` as it was.
     pub fn publish(mut self, marker: &str) -> Result<Vec<PathBuf>> {
         let staged = list_files(&self.stage)?;
         if !staged.iter().any(|f| f == marker) {
             return Err(Error::io(self.stage.join(marker), io::Error::other("nothing to publish: no marker staged")));
         }
+        self.check_targets(&staged)?;
         checkpoint("staged");
-        let previous: Vec<String> = MARKERS.iter().flat_map(|m| listed_files(&self.out.join(m))).collect();
-        if !self.out.exists() {
-            fs::create_dir(&self.out).map_err(|e| Error::io_while("creating ", &self.out, e))?;
+        let journal = self.work.join(JOURNAL_FILE);
+        let had_marker = MARKERS.iter().any(|m| self.out.join(m).is_file());
+        let mut previous: Vec<String> = MARKERS.iter().flat_map(|m| listed_files(&self.out.join(m))).collect();
+        previous.extend(read_journal(&journal));
+        if had_marker {
+            previous.extend(self.engine_charts());
         }
+        previous.sort();
+        previous.dedup();
+        write_journal(&journal, &previous)?;
         for m in MARKERS {
             remove_stale(&self.out.join(m))?;
         }
@@ -439,50 +430,71 @@ impl OutDir {
             checkpoint("file published");
             published.push(to);
         }
-        self.remove_previous(&previous, &staged)?;
+        for rel in previous.iter().filter(|f| !staged.contains(f) && is_relative_name(f)) {
+            let path = self.out.join(rel);
+            if path.symlink_metadata().is_ok_and(|m| m.is_file()) {
+                remove_stale(&path)?;
+            }
+        }
+        let plots = self.out.join(crate::plot::PLOTS_DIR);
+        if fs::read_dir(&plots).is_ok_and(|mut d| d.next().is_none()) {
+            let _ = fs::remove_dir(&plots);
+        }
         checkpoint("previous files removed");
         let to = self.out.join(marker);
         fs::rename(self.stage.join(marker), &to).map_err(|e| Error::io_while("publishing ", &to, e))?;
         sync_dir(&self.out);
+        remove_stale(&journal)?;
         checkpoint("marker published");
         published.push(to);
         self.published = true;
         Ok(published)
     }
 
-    /// Removes the files of the previous result that the new one (`staged`) does not have.
-    fn remove_previous(&self, previous: &[String], staged: &[String]) -> Result<()> {
-        let mut owned: Vec<String> = previous.to_vec();
-        owned.extend(ENGINE_FILES.iter().map(|s| s.to_string()));
-        let plots = self.out.join(crate::plot::PLOTS_DIR);
-        if let Ok(entries) = fs::read_dir(&plots) {
-            for e in entries.flatten() {
-                let name = e.file_name().to_string_lossy().into_owned();
-                if name.ends_with(".png") || name.ends_with(".svg") {
-                    owned.push(format!("{}/{name}", crate::plot::PLOTS_DIR));
+    /// Refuses (before anything is changed) a staged file whose place in `out` is taken by a
+    /// directory or a symlink, or whose folder there is not a real directory.
+    fn check_targets(&self, staged: &[String]) -> Result<()> {
+        for rel in staged {
+            let to = self.out.join(rel);
+            let mut folder = to.parent();
+            while let Some(f) = folder.filter(|f| *f != self.out.as_path()) {
+                if f.symlink_metadata().is_ok_and(|m| !m.is_dir()) {
+                    return Err(usage(format!(
+                        "{} is not a directory (a symlink or a file); zeromile writes {rel} there: move it away",
+                        f.display()
+                    )));
                 }
+                folder = f.parent();
             }
-        }
-        if let Ok(entries) = fs::read_dir(&self.out) {
-            for e in entries.flatten() {
-                let name = e.file_name().to_string_lossy().into_owned();
-                if name.starts_with("scenario-") && name.ends_with(".toml") {
-                    owned.push(name);
-                }
+            if to.symlink_metadata().is_ok_and(|m| m.is_dir()) {
+                return Err(usage(format!(
+                    "{} is a directory; zeromile writes the file {rel} there: move it away",
+                    to.display()
+                )));
             }
-        }
-        owned.sort();
-        owned.dedup();
-        for rel in owned.iter().filter(|f| !staged.contains(f) && is_relative_name(f)) {
-            let path = self.out.join(rel);
-            if path.is_file() {
-                remove_stale(&path)?;
-            }
-        }
-        if fs::read_dir(&plots).is_ok_and(|mut d| d.next().is_none()) {
-            fs::remove_dir(&plots).map_err(|e| Error::io_while("removing ", &plots, e))?;
         }
         Ok(())
+    }
+
+    /// The engine's chart files in `out/plots/` (run charts by name, sweep charts by kind prefix),
+    /// which a previous result wrote whether or not its manifest listed them.
+    fn engine_charts(&self) -> Vec<String> {
+        let plots = self.out.join(crate::plot::PLOTS_DIR);
+        if !plots.symlink_metadata().is_ok_and(|m| m.is_dir()) {
+            return Vec::new();
+        }
+        let Ok(entries) = fs::read_dir(&plots) else { return Vec::new() };
+        let mut out = Vec::new();
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Some((stem, ext)) = name.rsplit_once('.') else { continue };
+            let ours = crate::plot::CHART_NAMES.contains(&stem)
+                || crate::plot::sweep::SWEEP_CHART_KINDS.iter().any(|k| stem.starts_with(&format!("{k}_")));
+            if ours && (ext == "png" || ext == "svg") {
+                out.push(format!("{}/{name}", crate::plot::PLOTS_DIR));
+            }
+        }
+        out
     }
 }
 
@@ -504,6 +516,17 @@ impl Drop for OutDir {
             }
         }
     }
+}
+
+fn read_journal(path: &Path) -> Vec<String> {
+    fs::read_to_string(path).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default()
+}
+
+fn write_journal(path: &Path, files: &[String]) -> Result<()> {
+    let mut f = AtomicFile::create(path)?;
+    f.write_all(serde_json::to_string(files).unwrap_or_default().as_bytes()).map_err(|e| Error::io(path, e))?;
+    f.commit()?;
+    Ok(())
 }
 
 /// A name from a marker's `files` list that stays inside the directory.
@@ -621,8 +644,9 @@ mod tests {
         stage_file(&d, "manifest.json", r#"{"files":["summary.csv","deltas.csv","plots/x.png"]}"#);
         let published = d.publish("manifest.json").unwrap();
         assert_eq!(published.last().unwrap(), &out.join("manifest.json"));
-        assert_eq!(entries(tmp.path()), ["res"], "work directory removed");
+        assert!(!out.join(WORK_DIR).exists(), "work directory removed");
         assert_eq!(entries(&out), ["deltas.csv", "manifest.json", "plots", "summary.csv"]);
+        fs::write(out.join("plots/mine.png"), "user's").unwrap();
         fs::write(out.join("notes.txt"), "mine").unwrap();
 
         let mut d = OutDir::lock(&out).unwrap();
@@ -630,7 +654,12 @@ mod tests {
         stage_file(&d, "summary.csv", "b");
         stage_file(&d, "manifest.json", r#"{"files":["summary.csv"]}"#);
         d.publish("manifest.json").unwrap();
-        assert_eq!(entries(&out), ["manifest.json", "notes.txt", "summary.csv"], "stale deltas and charts gone");
+        assert_eq!(
+            entries(&out),
+            ["manifest.json", "notes.txt", "plots", "summary.csv"],
+            "stale deltas and charts gone"
+        );
+        assert_eq!(entries(&out.join("plots")), ["mine.png"], "a file no marker listed is kept");
         assert_eq!(fs::read_to_string(out.join("summary.csv")).unwrap(), "b");
     }
 
@@ -643,7 +672,7 @@ mod tests {
             d.fresh_stage().unwrap();
             stage_file(&d, "summary.csv", "a");
         }
-        assert_eq!(entries(tmp.path()), Vec::<String>::new(), "created parents removed again");
+        assert_eq!(entries(tmp.path()), Vec::<String>::new(), "created directories removed again");
         let out = tmp.path().join("res");
         fs::create_dir(&out).unwrap();
         fs::write(out.join("manifest.json"), "{}").unwrap();
@@ -653,7 +682,7 @@ mod tests {
             stage_file(&d, "summary.csv", "a");
         }
         assert_eq!(entries(tmp.path()), ["res"]);
-        assert_eq!(entries(&out), ["manifest.json"]);
+        assert_eq!(entries(&out), ["manifest.json"], "the work directory is removed");
     }
 
     #[test]
@@ -678,21 +707,20 @@ mod tests {
     fn a_stale_lock_of_a_dead_process_is_broken_another_hosts_never() {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("res");
-        let work = tmp.path().join(".res.zeromile");
+        let work = out.join(WORK_DIR);
         fs::create_dir_all(work.join(STAGE_DIR)).unwrap();
         fs::write(work.join(STAGE_DIR).join("junk"), "x").unwrap();
         // A pid above the kernel's maximum is never alive.
         let dead = Holder { host: host_name(), pid: u32::MAX - 1, command: vec!["zeromile".into()], since_unix_s: 1 };
         fs::write(work.join(LOCK_FILE), serde_json::to_string(&dead).unwrap()).unwrap();
-        fs::create_dir(&out).unwrap();
         fs::write(out.join(format!(".summary.csv.partial-{}", u32::MAX - 1)), "torn").unwrap();
         let mut d = OutDir::lock(&out).unwrap();
         assert_eq!(d.broken_lock(), Some(&dead));
-        assert!(entries(&out).is_empty(), "dead writer's partial file removed");
+        assert_eq!(entries(&out), [WORK_DIR], "dead writer's partial file removed");
         d.fresh_stage().unwrap();
         assert!(entries(d.stage()).is_empty(), "stale stage removed");
         drop(d);
-        assert_eq!(entries(tmp.path()), ["res"]);
+        assert!(entries(&out).is_empty());
 
         fs::create_dir_all(&work).unwrap();
         let other = Holder { host: format!("not-{}", host_name()), ..dead };
@@ -724,5 +752,95 @@ mod tests {
         assert!(!is_relative_name("../x"));
         assert!(!is_relative_name("/etc/passwd"));
         assert!(!is_relative_name(""));
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod publish_tests {
+    use super::*;
+
+    #[test]
+    fn a_fresh_out_keeps_files_no_marker_listed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("exp");
+        fs::create_dir(&out).unwrap();
+        for f in ["scenario-high.toml", "report.html", "points.csv"] {
+            fs::write(out.join(f), "mine").unwrap();
+        }
+        let mut d = OutDir::lock(&out).unwrap();
+        d.fresh_stage().unwrap();
+        fs::write(d.stage().join("summary.csv"), "s").unwrap();
+        fs::write(d.stage().join("manifest.json"), r#"{"files":["summary.csv"]}"#).unwrap();
+        d.publish("manifest.json").unwrap();
+        for f in ["scenario-high.toml", "report.html", "points.csv"] {
+            assert_eq!(fs::read_to_string(out.join(f)).unwrap(), "mine", "{f}");
+        }
+    }
+
+    #[test]
+    fn a_target_in_the_way_is_refused_before_anything_changes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("res");
+        fs::create_dir_all(out.join("summary.csv")).unwrap();
+        fs::write(out.join("manifest.json"), r#"{"files":[]}"#).unwrap();
+        let mut d = OutDir::lock(&out).unwrap();
+        d.fresh_stage().unwrap();
+        fs::write(d.stage().join("summary.csv"), "s").unwrap();
+        fs::write(d.stage().join("manifest.json"), r#"{"files":["summary.csv"]}"#).unwrap();
+        let e = d.publish("manifest.json").unwrap_err();
+        assert!(e.is_bad_input() && e.to_string().contains("is a directory"), "{e}");
+        assert!(out.join("manifest.json").is_file(), "the previous result keeps its marker");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_plots_folder_is_refused_and_its_target_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let elsewhere = tmp.path().join("figs");
+        fs::create_dir(&elsewhere).unwrap();
+        fs::write(elsewhere.join("price_war.png"), "mine").unwrap();
+        let out = tmp.path().join("res");
+        fs::create_dir(&out).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, out.join("plots")).unwrap();
+        fs::write(out.join("manifest.json"), r#"{"files":["plots/price_war.png"]}"#).unwrap();
+        let mut d = OutDir::lock(&out).unwrap();
+        d.fresh_stage().unwrap();
+        fs::create_dir(d.stage().join("plots")).unwrap();
+        fs::write(d.stage().join("plots/consumers.png"), "c").unwrap();
+        fs::write(d.stage().join("manifest.json"), r#"{"files":["plots/consumers.png"]}"#).unwrap();
+        let e = d.publish("manifest.json").unwrap_err();
+        assert!(e.to_string().contains("not a directory"), "{e}");
+        assert_eq!(fs::read_to_string(elsewhere.join("price_war.png")).unwrap(), "mine");
+        assert!(out.join("manifest.json").is_file());
+    }
+
+    #[test]
+    fn an_interrupted_publish_is_finished_from_the_journal() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("res");
+        fs::create_dir_all(out.join(WORK_DIR)).unwrap();
+        // The previous result's marker is gone (removed by a killed publish); the journal
+        // still names its files.
+        fs::write(out.join("deltas.csv"), "old").unwrap();
+        fs::write(out.join(WORK_DIR).join(JOURNAL_FILE), r#"["deltas.csv"]"#).unwrap();
+        let mut d = OutDir::lock(&out).unwrap();
+        d.fresh_stage().unwrap();
+        fs::write(d.stage().join("summary.csv"), "s").unwrap();
+        fs::write(d.stage().join("manifest.json"), r#"{"files":["summary.csv"]}"#).unwrap();
+        d.publish("manifest.json").unwrap();
+        assert!(!out.join("deltas.csv").exists(), "the stale file the journal named is gone");
+        assert!(!out.join(WORK_DIR).exists());
+    }
+
+    #[test]
+    fn the_current_directory_can_be_published() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("res").join(".");
+        let mut d = OutDir::lock(&out).unwrap();
+        d.fresh_stage().unwrap();
+        fs::write(d.stage().join("manifest.json"), r#"{"files":[]}"#).unwrap();
+        d.publish("manifest.json").unwrap();
+        assert!(tmp.path().join("res/manifest.json").is_file());
     }
 }

@@ -157,7 +157,16 @@ pub fn sweep(args: &SweepJob, progress: &dyn Progress) -> Result<SweepReport> {
     let this_shard = sharded.then_some(ShardInfo { k: shard.k(), n: shard.n() });
     let mut dir = OutDir::lock(&out)?;
     let resuming = args.resume && dir.stage().join(output::sweep::PARTIAL_STATE_FILE).is_file();
-    if args.resume && !resuming && out.join(MANIFEST_FILE).exists() {
+    if args.resume && !resuming && staged_complete(dir.stage(), &sweep_hash, this_shard) {
+        // Stopped after the points were done (while drawing or publishing): publish them.
+        dir.resume_stage()?;
+        dir.keep_stage_on_failure();
+        progress.note(&format!("sweep {:?}: all points were done; publishing them", sweep.name));
+        let (published, plots) = publish_drawn(dir, MANIFEST_FILE, args.plots && !sharded)?;
+        let written = relative(&out, &published);
+        return Ok(SweepReport { out, written, plots, seconds: clock.elapsed_s(), complete_before: false });
+    }
+    if args.resume && !resuming && super::outdir::MARKERS.iter().any(|m| out.join(m).exists()) {
         finished_here(&out, &sweep_hash, this_shard)?;
         dir.discard_stage();
         return Ok(SweepReport {
@@ -244,6 +253,7 @@ fn finished_here(out: &Path, sweep_hash: &str, shard: Option<ShardInfo>) -> Resu
             m.sweep.name,
             m.shard.map_or_else(|| " (all points)".to_string(), |s| format!(" (shard {}/{})", s.k, s.n))
         ),
+        Err(_) if out.join(crate::output::calibration::CALIBRATION_MANIFEST).is_file() => "calibration".to_string(),
         Err(_) => {
             format!("{} directory", output::manifest_kind(out).ok().flatten().unwrap_or_else(|| "another".into()))
         }
@@ -254,6 +264,18 @@ fn finished_here(out: &Path, sweep_hash: &str, shard: Option<ShardInfo>) -> Resu
         out.display(),
         shard.map_or_else(String::new, |s| format!(" shard {}/{}", s.k, s.n))
     )))
+}
+
+/// Whether `stage` holds this sweep's (and shard's) complete result: its manifest, with every
+/// file it checksums intact (a stop while drawing or publishing, before the stage was emptied).
+fn staged_complete(stage: &Path, sweep_hash: &str, shard: Option<ShardInfo>) -> bool {
+    SweepManifest::read(stage).is_ok_and(|m| {
+        m.sweep_hash == sweep_hash
+            && m.shard == shard
+            && !m.checksums.is_empty()
+            && m.files.iter().filter(|f| !crate::plot::is_drawn_file(f)).all(|f| stage.join(f).is_file())
+            && output::verify_files(stage, &m.checksums).is_ok()
+    })
 }
 
 /// `paths` relative to `dir`, as `/`-separated text.

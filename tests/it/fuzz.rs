@@ -197,7 +197,11 @@ fn tiny(s: &Scenario) -> Vec<String> {
     let months = s.months().min(3) as i64;
     let mut o = vec![format!("end=\"{}\"", s.start.offset(months - 1)), "replicates=1".to_string()];
     if s.consumers.agents > 500 {
+        // The households represented are kept where the resolution rule's range allows, so a
+        // file that wrote households_per_agent for many agents is not refused for the cut.
+        let per_agent = (s.consumers.households_per_agent * s.consumers.agents as f64 / 500.0).clamp(1.0, 1.0e7);
         o.push("consumers.agents=500".into());
+        o.push(format!("consumers.households_per_agent={per_agent:?}"));
     }
     if s.exporters.pool > 500 {
         o.push("exporters.pool=500".into());

@@ -97,9 +97,6 @@ fn a_refused_merge_keeps_the_previous_result_and_creates_nothing() {
     }
     assert!(tree(&good) == before, "a refused merge changed the earlier result");
     assert!(!tmp.path().join("fresh").exists(), "a refused merge into a new --out writes nothing");
-    let names: Vec<String> =
-        std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    assert!(names.iter().all(|n| !n.ends_with(".zeromile")), "no work directory left: {names:?}");
 }
 
 #[test]
@@ -113,6 +110,14 @@ fn a_second_writer_is_refused_with_the_holder_named() {
     assert_eq!(code(&o), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(err.contains("is being written by") && err.contains(&format!("pid {}", std::process::id())), "{err}");
+    // Through a symlink, the same directory has the same lock.
+    #[cfg(unix)]
+    {
+        let link = tmp.path().join("link");
+        std::os::unix::fs::symlink(&out, &link).unwrap();
+        let o = smoke_run(&link, "2", &["--no-plots"]);
+        assert_eq!(code(&o), Some(2), "{}", stderr(&o));
+    }
     drop(held);
     assert!(tree(&out) == before, "the refused writer changed nothing");
     assert!(smoke_run(&out, "2", &["--no-plots"]).status.success(), "the lock is released");
@@ -188,8 +193,7 @@ fn stop_at_every_checkpoint(args: &[String], dir: &Path, expected: &BTreeMap<Str
             }
             let names: Vec<String> = got.keys().filter(|k| k.contains(".partial-")).cloned().collect();
             assert!(names.is_empty(), "partial files left: {names:?}");
-            let work = dir.with_file_name(format!(".{}.zeromile", dir.file_name().unwrap().to_string_lossy()));
-            assert!(!work.exists(), "the work directory is removed");
+            assert!(!dir.join(".zeromile").exists(), "the work directory is removed");
             return n - 1;
         }
         assert_eq!(code(&o), Some(137), "checkpoint {n}: {}", stderr(&o));
@@ -243,4 +247,81 @@ fn a_sweep_stopped_at_any_step_resumes_to_the_uninterrupted_result() {
         .to_vec();
     let data = ["points.csv", "sensitivity.csv", "sweep_report.html"];
     stop_at_every_checkpoint(&args, &out, &expected, &data);
+}
+
+// ---- reproducers of a review of the discipline ----
+
+#[test]
+fn a_run_never_deletes_the_users_files_in_a_fresh_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("exp");
+    std::fs::create_dir(&out).unwrap();
+    let input = out.join("scenario-high.toml");
+    std::fs::copy(scenario_path("smoke.toml"), &input).unwrap();
+    std::fs::write(out.join("report.html"), "my notes").unwrap();
+    let o = zeromile()
+        .args(["run", input.to_str().unwrap(), "-n", "1", "-q", "--no-plots", "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(input.exists(), "the input scenario was deleted");
+    assert!(out.join("report.html").exists(), "the user's report.html was deleted");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_plots_dir_keeps_its_files_and_the_previous_result() {
+    let tmp = tempfile::tempdir().unwrap();
+    let figs = tmp.path().join("figs");
+    std::fs::create_dir(&figs).unwrap();
+    std::fs::write(figs.join("logo.png"), "png").unwrap();
+    let out = tmp.path().join("run");
+    assert!(smoke_run(&out, "1", &["--no-plots"]).status.success());
+    std::os::unix::fs::symlink(&figs, out.join("plots")).unwrap();
+    let o = smoke_run(&out, "2", &["--no-plots"]);
+    assert!(figs.join("logo.png").exists(), "a file outside --out was deleted");
+    assert!(o.status.success() || out.join("manifest.json").exists(), "failed and left no manifest: {}", stderr(&o));
+}
+
+#[test]
+fn sweep_resume_refuses_a_finished_calibration() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("cal");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("calibration.json"), r#"{"kind":"calibration","files":["fit.csv"]}"#).unwrap();
+    std::fs::write(out.join("fit.csv"), "x").unwrap();
+    let o = zeromile()
+        .args(["sweep", "scenarios/sweeps/smoke.toml", "-q", "--resume", "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), Some(2), "{}", stderr(&o));
+    assert!(out.join("calibration.json").exists());
+}
+
+#[test]
+fn plot_dot_from_inside_a_run_dir() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    assert!(smoke_run(&out, "1", &["--no-plots"]).status.success());
+    let o =
+        zeromile().args(["plot", ".", "--format", "svg", "--charts", "price_war"]).current_dir(&out).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn sweep_resume_after_a_stop_while_drawing_reuses_the_points() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("sw");
+    let o = zeromile()
+        .args(["sweep", "scenarios/sweeps/smoke.toml", "-q", "--out", out.to_str().unwrap()])
+        .env("ZEROMILE_FAULT_AT", "2")
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), Some(137), "{}", stderr(&o));
+    let o = zeromile()
+        .args(["sweep", "scenarios/sweeps/smoke.toml", "--resume", "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert!(stderr(&o).contains("all points were done; publishing them"), "all points were run again: {}", stderr(&o));
 }

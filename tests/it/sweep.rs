@@ -196,7 +196,7 @@ fn resume_after_interruption_equals_an_uninterrupted_run() {
     let cut = tmp.path().join("cut");
     sweep(&file, &cut, &["-j", "1"]);
     let text = read(&cut.join("points.csv"));
-    let stage = tmp.path().join(".cut.zeromile/stage");
+    let stage = cut.join(".zeromile/stage");
     std::fs::create_dir_all(&stage).unwrap();
     let mut partial: String = text.lines().take(6).map(|l| format!("{l}\n")).collect();
     partial.push_str(&text.lines().nth(6).unwrap()[..7]);
@@ -206,7 +206,7 @@ fn resume_after_interruption_equals_an_uninterrupted_run() {
         .unwrap();
     std::fs::write(cut.join("points.csv"), "older\n").unwrap();
     sweep(&file, &cut, &["--resume", "-j", "2"]);
-    assert!(!tmp.path().join(".cut.zeromile").exists(), "the work directory is gone after publishing");
+    assert!(!cut.join(".zeromile").exists(), "the work directory is gone after publishing");
     assert_same_tree(&whole, &cut);
 
     // A real kill -9 part-way through, then --resume.
@@ -219,7 +219,7 @@ fn resume_after_interruption_equals_an_uninterrupted_run() {
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let rows = std::fs::read_to_string(tmp.path().join(".killed.zeromile/stage/points.partial.csv"))
+        let rows = std::fs::read_to_string(killed.join(".zeromile/stage/points.partial.csv"))
             .map(|t| t.lines().count())
             .unwrap_or(0);
         if rows >= 4 || Instant::now() > deadline || child.try_wait().unwrap().is_some() {
