@@ -95,18 +95,24 @@ pub fn check_inputs(args: &SlurmJob) -> Result<Work> {
     Ok(Work::Run(files))
 }
 
-/// The sbatch script.
-pub fn script(args: &SlurmJob, work: &Work, exe: &Path, out_dir: &Path) -> Result<String> {
-    let n = args.shards;
+/// The job's name: `--job-name`, else `zeromile-<first file's stem>`; without spaces or quotes.
+fn job_name(args: &SlurmJob, work: &Work) -> Result<String> {
     let first = match work {
-        Work::Run(files) => &files[0],
-        Work::Sweep(file) => file,
+        Work::Run(files) => files.first(),
+        Work::Sweep(file) => Some(file),
     };
-    let stem = first.file_stem().map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
+    let stem = first.and_then(|f| f.file_stem()).map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
     let name = args.job_name.clone().unwrap_or_else(|| format!("zeromile-{stem}"));
     if name.is_empty() || name.contains(|c: char| c.is_whitespace() || c == '\'' || c == '"') {
         return Err(usage(format!("--job-name {name:?}: use a name without spaces or quotes")));
     }
+    Ok(name)
+}
+
+/// The sbatch script.
+pub fn script(args: &SlurmJob, work: &Work, exe: &Path, out_dir: &Path) -> Result<String> {
+    let n = args.shards;
+    let name = job_name(args, work)?;
     let mut shard_cmd: Vec<String> = vec!["\"$ZEROMILE\"".into()];
     let what = match work {
         Work::Run(files) => {
