@@ -313,6 +313,15 @@ fn calibration_stage(dir: &mut OutDir, hash: &str, resume: bool) -> Result<PathB
     if dir.stage().join(cal_out::LOG_STATE_FILE).is_file() {
         return Ok(dir.resume_stage()?.to_path_buf());
     }
+    // Stopped after the results were written (while publishing): the staged log is complete,
+    // and replaying it costs no simulation.
+    let staged = dir.stage().join(cal_out::CALIBRATION_MANIFEST);
+    if dir.stage().join(cal_out::LOG_FILE).is_file() && calibration_hash(&staged).as_deref() == Some(hash) {
+        let stage = dir.resume_stage()?.to_path_buf();
+        std::fs::write(stage.join(cal_out::LOG_STATE_FILE), format!("{hash}\n"))
+            .map_err(|e| crate::error::Error::io(stage.join(cal_out::LOG_STATE_FILE), e))?;
+        return Ok(stage);
+    }
     let out = dir.out().to_path_buf();
     let finished = out.join(cal_out::CALIBRATION_MANIFEST);
     let refuse = |what: String| {
@@ -323,10 +332,7 @@ fn calibration_stage(dir: &mut OutDir, hash: &str, resume: bool) -> Result<PathB
         ))
     };
     if finished.is_file() {
-        let text = std::fs::read_to_string(&finished).map_err(|e| crate::error::Error::io(&finished, e))?;
-        let old = serde_json::from_str::<serde_json::Value>(&text)
-            .ok()
-            .and_then(|v| v.get("calibration_hash").and_then(|h| h.as_str()).map(str::to_string));
+        let old = calibration_hash(&finished);
         if old.as_deref() != Some(hash) {
             return Err(refuse(format!(
                 "a finished calibration {} (this one is {hash}: the calibration file, its base or targets changed)",
@@ -345,4 +351,11 @@ fn calibration_stage(dir: &mut OutDir, hash: &str, resume: bool) -> Result<PathB
         return Err(refuse(format!("a finished {kind}, not a calibration")));
     }
     Ok(dir.fresh_stage()?.to_path_buf())
+}
+
+/// The `calibration_hash` a calibration manifest records (`None` if unreadable).
+fn calibration_hash(manifest: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(manifest).ok()?;
+    let v = serde_json::from_str::<serde_json::Value>(&text).ok()?;
+    v.get("calibration_hash").and_then(|h| h.as_str()).map(str::to_string)
 }

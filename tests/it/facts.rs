@@ -255,4 +255,22 @@ start = 0.005
         serde_json::from_str(&std::fs::read_to_string(out_dir.join("calibration.json")).unwrap()).unwrap();
     assert_eq!(again["estimates"], manifest["estimates"]);
     assert_eq!(rows(&out_dir.join("calibration.csv")).len(), log.len(), "a resume appends no replayed row");
+
+    // 4. Stopped at the start of publishing (the results complete in the stage): --resume
+    // replays the staged log instead of simulating again, and publishes the same estimates.
+    let stopped = dir.path().join("stopped");
+    let o = zeromile()
+        .args(["calibrate".as_ref(), cal.as_os_str(), "-q".as_ref(), "-o".as_ref(), stopped.as_os_str()])
+        .env("ZEROMILE_FAULT_AT", "2")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(137), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!stopped.join("calibration.json").exists(), "nothing published yet");
+    let o = run_ok(["calibrate".as_ref(), cal.as_os_str(), "--resume".as_ref(), "-o".as_ref(), stopped.as_os_str()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(&format!("; {} logged evaluations reused", log.len())), "{err}");
+    let resumed: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(stopped.join("calibration.json")).unwrap()).unwrap();
+    assert_eq!(resumed["estimates"], manifest["estimates"]);
+    assert!(!stopped.join(".zeromile").exists());
 }
