@@ -331,15 +331,19 @@ impl<'a> Context<'a> {
                 }
             }
         }
+        // Zero-mileage exports on their own axes: under new-car exports (ten times as many) they
+        // would be a flat line at the bottom.
         let panels: Vec<Panel> = [
-            self.monthly_panel("Exports per month", &s, &["zero_mileage_exports", "new_car_exports"], true),
-            self.medians_panel("Exports by destination (new-car + zero-mileage), median", &s, &markets),
-            self.annual_panel("Annual exports, median and 90% interval", &["zero_mileage_exports", "new_car_exports"]),
+            self.monthly_panel("Zero-mileage exports per month", &s, &["zero_mileage_exports"], true),
+            self.monthly_panel("New-car exports per month", &s, &["new_car_exports"], true),
+            self.annual_panel("Zero-mileage exports per year, 90% interval", &["zero_mileage_exports"]),
+            self.annual_panel("New-car exports per year, 90% interval", &["new_car_exports"]),
+            self.medians_panel("All exports by destination, median", &s, &markets),
         ]
         .into_iter()
         .flatten()
         .collect();
-        self.chart("export_volumes", "Export volumes", self.fan_caption.clone(), 1, panels)
+        self.chart("export_volumes", "Export volumes", self.fan_caption.clone(), 2, panels)
     }
 
     /// Annual figures of `metrics` per scenario, each year placed at the middle of its simulated

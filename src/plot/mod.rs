@@ -51,9 +51,9 @@ pub fn description(name: &str) -> &'static str {
              discounts are the price war."
         }
         "export_volumes" => {
-            "Top: zero-mileage shipments and official new-car exports per month. Middle: exports \
-             by destination market (new-car plus zero-mileage, median). Bottom: annual totals \
-             with their 90% interval."
+            "Top: zero-mileage shipments (left) and official new-car exports (right) per month, \
+             each on its own axis. Middle: their annual totals with the 90% interval. Bottom: \
+             exports by destination market (new-car plus zero-mileage, median)."
         }
         "overcapacity" => {
             "Top: monthly production, installed capacity and domestic retail sales. Bottom: \

@@ -61,6 +61,11 @@ fn run_writes_charts_and_a_self_contained_report() {
         assert_chart(&out, name, legend);
     }
     assert!(!out.join("plots/policy_deltas.png").exists(), "policy_deltas needs two scenarios");
+    // Zero-mileage exports have panels (and axes) of their own, not a line under new-car exports.
+    let exports = svg_of(&out, "export_volumes");
+    for title in ["Zero-mileage exports per month", "New-car exports per month", "Zero-mileage exports per year"] {
+        assert!(exports.contains(title), "export_volumes lacks the panel {title:?}");
+    }
     assert_self_contained(&out);
     let report = read(&out.join("report.html"));
     let smoke = zeromile::scenario::load(&scenario_path("smoke.toml"), &[]).unwrap();
