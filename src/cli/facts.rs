@@ -28,7 +28,7 @@ pub struct CheckFactsArgs {
     /// Exit with status 1 when a model median lies outside its target's band.
     #[arg(long)]
     strict: bool,
-    /// Hide the progress bar.
+    /// Hide the progress (a bar on a terminal, lines every 10 s when piped) and status lines.
     #[arg(long, short = 'q')]
     quiet: bool,
     /// Skip the charts and report.
@@ -126,7 +126,7 @@ pub struct CalibrateArgs {
     /// Continue an interrupted calibration in the same directory: logged evaluations are reused.
     #[arg(long)]
     resume: bool,
-    /// Hide the progress bar.
+    /// Hide the progress (a bar on a terminal, lines every 10 s when piped) and status lines.
     #[arg(long, short = 'q')]
     quiet: bool,
 }

@@ -4,6 +4,7 @@
 mod bench;
 mod facts;
 mod merge;
+mod progress;
 mod run;
 mod slurm;
 mod sweep;
@@ -11,12 +12,12 @@ mod values;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::time::Instant;
-use zeromile::app::{self, PlotReport, Progress};
+use zeromile::app::{self, PlotReport};
+
+use progress::Bar;
 use zeromile::scenario;
 
 /// A usage error detected by the binary (exit code 2).
@@ -262,71 +263,4 @@ fn display_files(dir: &Path, files: &[PathBuf]) -> String {
     let names: Vec<String> =
         files.iter().map(|f| f.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned())).collect();
     format!("{}/{{{}}}", dir.display(), names.join(","))
-}
-
-/// A progress bar over `len` items called `unit`, hidden when quiet or not on a terminal.
-fn progress_bar_with(len: u64, quiet: bool, unit: &str) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::hidden());
-    }
-    let bar = ProgressBar::new(len);
-    let template = format!("{{bar:40}} {{pos}}/{{len}} {unit}  {{elapsed}} elapsed, ETA {{eta}}");
-    if let Ok(style) = ProgressStyle::with_template(&template) {
-        bar.set_style(style);
-    }
-    bar
-}
-
-/// The binary's [`Progress`]: an indicatif bar on stderr (hidden when quiet or off a terminal)
-/// and status lines on stderr (none when quiet).
-struct Bar {
-    quiet: bool,
-    bar: Mutex<Option<ProgressBar>>,
-}
-
-impl Bar {
-    fn new(quiet: bool) -> Self {
-        Bar { quiet, bar: Mutex::new(None) }
-    }
-
-    fn with(&self, f: impl FnOnce(&ProgressBar)) {
-        if let Ok(guard) = self.bar.lock() {
-            if let Some(bar) = guard.as_ref() {
-                f(bar);
-            }
-        }
-    }
-}
-
-impl Progress for Bar {
-    fn start(&self, total: u64, unit: &str) {
-        if let Ok(mut guard) = self.bar.lock() {
-            *guard = Some(progress_bar_with(total, self.quiet, unit));
-        }
-    }
-
-    fn advance(&self, done: u64) {
-        self.with(|b| b.set_position(done));
-    }
-
-    fn finish(&self) {
-        self.with(ProgressBar::finish_and_clear);
-    }
-
-    fn message(&self, text: &str) {
-        if !self.quiet {
-            let text = text.to_string();
-            self.with(|b| b.set_message(text));
-        }
-    }
-
-    fn note(&self, line: &str) {
-        if !self.quiet {
-            eprintln!("{line}");
-        }
-    }
-
-    fn warn(&self, line: &str) {
-        eprintln!("{line}");
-    }
 }

@@ -23,7 +23,7 @@ pub(super) struct RunArgs {
     /// Also write every replicate's path to `trajectories.csv`.
     #[arg(long)]
     trajectories: bool,
-    /// Hide the progress bar.
+    /// Hide the progress (a bar on a terminal, lines every 10 s when piped) and status lines.
     #[arg(long, short = 'q')]
     quiet: bool,
     /// Skip the charts (`plots/`) and `report.html`; `zeromile plot DIR` draws them later.

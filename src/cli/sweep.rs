@@ -24,7 +24,7 @@ pub struct SweepArgs {
     /// `SLURM_ARRAY_TASK_ID`. Combine shard directories with `zeromile merge`.
     #[arg(long, value_name = "K/N", allow_hyphen_values = true)]
     shard: Option<String>,
-    /// Hide the progress bar.
+    /// Hide the progress (a bar on a terminal, lines every 10 s when piped) and status lines.
     #[arg(long, short = 'q')]
     quiet: bool,
     /// Skip the charts (`plots/`).

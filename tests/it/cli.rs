@@ -357,3 +357,24 @@ fn unpaired_scenarios_are_refused_unless_allowed() {
     assert_eq!(in_deltas, BTreeSet::from(["smoke_twin".to_string()]));
     assert!(manifest_files(&out).contains(&"deltas.csv".to_string()));
 }
+
+/// With stderr piped (a batch job, a notebook cell), progress comes as lines at most every
+/// `ZEROMILE_PROGRESS_EVERY` seconds (10 by default); `-q` silences them.
+#[test]
+fn a_piped_run_prints_progress_lines() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let smoke = scenario_path("smoke.toml");
+    let args = ["run", smoke.to_str().unwrap(), "-n", "5", "--no-plots", "--out", out.to_str().unwrap()];
+    let o = zeromile().args(args).env("ZEROMILE_PROGRESS_EVERY", "0").output().unwrap();
+    assert!(o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    let lines: Vec<&str> = err.lines().filter(|l| l.contains("/5 replicates, ")).collect();
+    assert_eq!(lines.len(), 5, "one line per replicate at interval 0:\n{err}");
+    assert!(lines[4].starts_with("5/5 replicates, ") && lines[4].contains(" elapsed, ETA "), "{err}");
+    let o = zeromile().args(args).arg("-q").env("ZEROMILE_PROGRESS_EVERY", "0").output().unwrap();
+    assert!(o.status.success() && o.stderr.is_empty(), "{}", String::from_utf8_lossy(&o.stderr));
+    // The default interval (10 s) prints nothing for a run this short.
+    let o = zeromile().args(args).env_remove("ZEROMILE_PROGRESS_EVERY").output().unwrap();
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("/5 replicates, "));
+}
