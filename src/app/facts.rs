@@ -151,15 +151,15 @@ fn from_scenario(args: &CheckFactsJob, file: &TargetFile, clock: &Clock, progres
 
 fn from_dir(args: &CheckFactsJob, file: &TargetFile) -> Result<Checked> {
     let dir = args.input.clone();
+    // Locked before anything is read, so no writer can publish another run between reading the
+    // trajectories and adding facts.csv (and a publish a killed writer left is finished first).
+    let mut out = OutDir::lock(&dir)?;
     if !dir.join(output::MANIFEST_FILE).is_file() {
         return Err(usage(format!(
             "{}: no manifest.json: not a finished run directory (an interrupted run? run it again)",
             dir.display()
         )));
     }
-    // Locked before the trajectories are read, so no writer can publish another run between
-    // reading them and adding facts.csv to the directory.
-    let mut out = OutDir::lock(&dir)?;
     let traj = dir.join("trajectories.csv");
     if !traj.is_file() {
         return Err(usage(format!(

@@ -139,14 +139,21 @@ pub fn render_plots(dir: &Path) -> Result<PlotReport> {
 /// [`render_plots`] with options (only some charts, one image format, a size, no report).
 pub fn render_plots_with(dir: &Path, options: &crate::plot::PlotOptions) -> Result<PlotReport> {
     let started = Instant::now();
-    if !dir.join(output::MANIFEST_FILE).is_file() {
-        return Err(usage(format!(
+    let missing = || {
+        usage(format!(
             "{}: no manifest.json: not a finished zeromile output directory (write one with `zeromile run \
              SCENARIO -o DIR`, or run the interrupted job again)",
             dir.display()
-        )));
+        ))
+    };
+    if !dir.is_dir() {
+        return Err(missing());
     }
+    // Locked first: taking the lock finishes a publish a killed writer left.
     let mut out = outdir::OutDir::lock(dir)?;
+    if !dir.join(output::MANIFEST_FILE).is_file() {
+        return Err(missing());
+    }
     out.stage_existing(output::MANIFEST_FILE)?;
     let stage = out.stage().to_path_buf();
     let drawn = draw_staged(&stage, options)?;
@@ -204,7 +211,9 @@ fn draw_staged(stage: &Path, options: &crate::plot::PlotOptions) -> Result<Vec<P
     let mut charts: Vec<String> = std::fs::read_dir(&plots)
         .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
         .unwrap_or_default();
-    charts.retain(|c| !c.contains(".partial-"));
+    // Only the engine's charts: a user's file in `plots/` is never listed (publishing would
+    // then treat it as the result's and remove it later).
+    charts.retain(|c| crate::plot::is_engine_chart(c));
     charts.sort();
     files.extend(charts.into_iter().map(|c| format!("{}/{c}", crate::plot::PLOTS_DIR)));
     for report in [crate::plot::REPORT_FILE, crate::plot::sweep::SWEEP_REPORT_FILE] {

@@ -167,6 +167,8 @@ pub struct OutDir {
     published: bool,
     /// A stale lock (its dead holder) that was broken.
     broken: Option<Holder>,
+    /// A killed writer's publish was finished when the lock was taken.
+    rolled_forward: bool,
 }
 
 impl OutDir {
@@ -204,11 +206,13 @@ impl OutDir {
             keep_stage: true,
             published: false,
             broken: None,
+            rolled_forward: false,
         };
         dir.take_lock()?;
         checkpoint("locked");
         dir.probe_writable()?;
         dir.remove_dead_partials()?;
+        dir.roll_forward()?;
         Ok(dir)
     }
 
@@ -405,54 +409,93 @@ impl OutDir {
         }
         self.check_targets(&staged)?;
         checkpoint("staged");
-        let journal = self.work.join(JOURNAL_FILE);
-        let had_marker = MARKERS.iter().any(|m| self.out.join(m).is_file());
+        let journal_path = self.work.join(JOURNAL_FILE);
+        let stale = read_journal(&journal_path);
+        let had_result = MARKERS.iter().any(|m| self.out.join(m).is_file()) || stale.is_some();
         let mut previous: Vec<String> = MARKERS.iter().flat_map(|m| listed_files(&self.out.join(m))).collect();
-        previous.extend(read_journal(&journal));
-        if had_marker {
+        if let Some(j) = stale {
+            // An earlier publish was stopped: its files and the ones it replaced are stale too.
+            previous.extend(j.previous);
+            previous.extend(j.new);
+        }
+        if had_result {
             previous.extend(self.engine_charts());
         }
         previous.sort();
         previous.dedup();
-        write_journal(&journal, &previous)?;
+        let journal = Journal { marker: marker.to_string(), previous, new: staged };
+        write_journal(&journal_path, &journal)?;
+        let published = self.finish_publishing(&journal)?;
+        self.published = true;
+        Ok(published)
+    }
+
+    /// The renames and removals of a publish whose journal is written: removes the old markers,
+    /// renames the staged files still in the stage into place, removes the previous files the
+    /// new result lacks, renames the marker in, removes the journal. Also finishes a publish that
+    /// a killed writer left (see [`OutDir::lock`]).
+    fn finish_publishing(&mut self, journal: &Journal) -> Result<Vec<PathBuf>> {
+        let marker = journal.marker.as_str();
         for m in MARKERS {
             remove_stale(&self.out.join(m))?;
         }
         checkpoint("old marker removed");
         let mut published = Vec::new();
-        for rel in staged.iter().filter(|f| *f != marker) {
+        for rel in journal.new.iter().filter(|f| *f != marker && is_relative_name(f)) {
             let from = self.stage.join(rel);
             let to = self.out.join(rel);
-            if let Some(p) = to.parent() {
-                fs::create_dir_all(p).map_err(|e| Error::io_while("creating ", p, e))?;
+            if from.is_file() {
+                if let Some(p) = to.parent() {
+                    fs::create_dir_all(p).map_err(|e| Error::io_while("creating ", p, e))?;
+                }
+                fs::rename(&from, &to).map_err(|e| Error::io_while("publishing ", &to, e))?;
+                checkpoint("file published");
             }
-            fs::rename(&from, &to).map_err(|e| Error::io_while("publishing ", &to, e))?;
-            checkpoint("file published");
             published.push(to);
         }
-        for rel in previous.iter().filter(|f| !staged.contains(f) && is_relative_name(f)) {
+        for rel in journal.previous.iter().filter(|f| !journal.new.contains(f) && is_relative_name(f)) {
             let path = self.out.join(rel);
-            if path.symlink_metadata().is_ok_and(|m| m.is_file()) {
+            if in_real_folders(&self.out, rel) && path.symlink_metadata().is_ok_and(|m| m.is_file()) {
                 remove_stale(&path)?;
             }
         }
         let plots = self.out.join(crate::plot::PLOTS_DIR);
-        if fs::read_dir(&plots).is_ok_and(|mut d| d.next().is_none()) {
+        if plots.symlink_metadata().is_ok_and(|m| m.is_dir())
+            && fs::read_dir(&plots).is_ok_and(|mut d| d.next().is_none())
+        {
             let _ = fs::remove_dir(&plots);
         }
         checkpoint("previous files removed");
         let to = self.out.join(marker);
         fs::rename(self.stage.join(marker), &to).map_err(|e| Error::io_while("publishing ", &to, e))?;
         sync_dir(&self.out);
-        remove_stale(&journal)?;
+        remove_stale(&self.work.join(JOURNAL_FILE))?;
         checkpoint("marker published");
         published.push(to);
-        self.published = true;
         Ok(published)
     }
 
+    /// Finishes the publish a killed writer left: its journal is written (so its stage was
+    /// complete and checked) and its marker is still in the stage. Then the stage is emptied.
+    fn roll_forward(&mut self) -> Result<()> {
+        let Some(journal) = read_journal(&self.work.join(JOURNAL_FILE)) else { return Ok(()) };
+        if !self.stage.join(&journal.marker).is_file() || !MARKERS.contains(&journal.marker.as_str()) {
+            return Ok(());
+        }
+        self.finish_publishing(&journal)?;
+        self.rolled_forward = true;
+        let _ = fs::remove_dir_all(&self.stage);
+        Ok(())
+    }
+
+    /// Whether [`OutDir::lock`] finished a publish a killed writer had left.
+    pub fn rolled_forward(&self) -> bool {
+        self.rolled_forward
+    }
+
     /// Refuses (before anything is changed) a staged file whose place in `out` is taken by a
-    /// directory or a symlink, or whose folder there is not a real directory.
+    /// directory, or whose folder there is not a real directory (a symlink or a file). A symlink
+    /// in a file's place is replaced, not followed.
     fn check_targets(&self, staged: &[String]) -> Result<()> {
         for rel in staged {
             let to = self.out.join(rel);
@@ -487,10 +530,7 @@ impl OutDir {
         let mut out = Vec::new();
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            let Some((stem, ext)) = name.rsplit_once('.') else { continue };
-            let ours = crate::plot::CHART_NAMES.contains(&stem)
-                || crate::plot::sweep::SWEEP_CHART_KINDS.iter().any(|k| stem.starts_with(&format!("{k}_")));
-            if ours && (ext == "png" || ext == "svg") {
+            if crate::plot::is_engine_chart(&name) {
                 out.push(format!("{}/{name}", crate::plot::PLOTS_DIR));
             }
         }
@@ -518,15 +558,39 @@ impl Drop for OutDir {
     }
 }
 
-fn read_journal(path: &Path) -> Vec<String> {
-    fs::read_to_string(path).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default()
+/// What a publish is about to do, written before the old marker is removed: the marker, the
+/// previous result's files and the new result's. A writer that finds it with the marker still
+/// staged finishes that publish; one that finds it without treats both lists as stale files.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Journal {
+    marker: String,
+    previous: Vec<String>,
+    new: Vec<String>,
 }
 
-fn write_journal(path: &Path, files: &[String]) -> Result<()> {
+fn read_journal(path: &Path) -> Option<Journal> {
+    serde_json::from_str(&fs::read_to_string(path).ok()?).ok()
+}
+
+fn write_journal(path: &Path, journal: &Journal) -> Result<()> {
     let mut f = AtomicFile::create(path)?;
-    f.write_all(serde_json::to_string(files).unwrap_or_default().as_bytes()).map_err(|e| Error::io(path, e))?;
+    f.write_all(serde_json::to_string(journal).unwrap_or_default().as_bytes()).map_err(|e| Error::io(path, e))?;
     f.commit()?;
     Ok(())
+}
+
+/// Whether every folder between `out` and `rel` is a real directory (not a symlink), so removing
+/// `rel` cannot reach outside `out`.
+fn in_real_folders(out: &Path, rel: &str) -> bool {
+    let mut folder = out.to_path_buf();
+    let parts: Vec<&str> = rel.split('/').collect();
+    for part in &parts[..parts.len().saturating_sub(1)] {
+        folder.push(part);
+        if !folder.symlink_metadata().is_ok_and(|m| m.is_dir()) {
+            return false;
+        }
+    }
+    true
 }
 
 /// A name from a marker's `files` list that stays inside the directory.

@@ -186,14 +186,18 @@ fn a_symlinked_plots_folder_is_refused_and_its_target_kept() {
 }
 
 #[test]
-fn an_interrupted_publish_is_finished_from_the_journal() {
+fn a_stale_journal_names_files_to_replace() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("res");
     fs::create_dir_all(out.join(WORK_DIR)).unwrap();
     // The previous result's marker is gone (removed by a killed publish); the journal
     // still names its files.
     fs::write(out.join("deltas.csv"), "old").unwrap();
-    fs::write(out.join(WORK_DIR).join(JOURNAL_FILE), r#"["deltas.csv"]"#).unwrap();
+    fs::write(
+        out.join(WORK_DIR).join(JOURNAL_FILE),
+        r#"{"marker":"manifest.json","previous":["deltas.csv"],"new":["summary.csv","manifest.json"]}"#,
+    )
+    .unwrap();
     let mut d = OutDir::lock(&out).unwrap();
     d.fresh_stage().unwrap();
     fs::write(d.stage().join("summary.csv"), "s").unwrap();
@@ -212,4 +216,48 @@ fn the_current_directory_can_be_published() {
     fs::write(d.stage().join("manifest.json"), r#"{"files":[]}"#).unwrap();
     d.publish("manifest.json").unwrap();
     assert!(tmp.path().join("res/manifest.json").is_file());
+}
+
+#[test]
+fn taking_the_lock_finishes_a_killed_publish() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("res");
+    let work = out.join(WORK_DIR);
+    fs::create_dir_all(work.join(STAGE_DIR)).unwrap();
+    // Killed after the old marker was removed and one file was renamed in.
+    fs::write(out.join("old.csv"), "previous result's").unwrap();
+    fs::write(out.join("annual.csv"), "new").unwrap();
+    fs::write(work.join(STAGE_DIR).join("summary.csv"), "new").unwrap();
+    fs::write(work.join(STAGE_DIR).join("manifest.json"), r#"{"files":["annual.csv","summary.csv"]}"#).unwrap();
+    fs::write(
+        work.join(JOURNAL_FILE),
+        r#"{"marker":"manifest.json","previous":["old.csv"],"new":["annual.csv","manifest.json","summary.csv"]}"#,
+    )
+    .unwrap();
+    let d = OutDir::lock(&out).unwrap();
+    assert!(d.rolled_forward());
+    drop(d);
+    assert_eq!(entries(&out), ["annual.csv", "manifest.json", "summary.csv"]);
+    // A journal whose marker is no longer staged is not rolled forward.
+    fs::create_dir_all(&work).unwrap();
+    fs::write(work.join(JOURNAL_FILE), r#"{"marker":"manifest.json","previous":[],"new":["x.csv"]}"#).unwrap();
+    assert!(!OutDir::lock(&out).unwrap().rolled_forward());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_folder_is_never_followed_when_removing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let web = tmp.path().join("web");
+    fs::create_dir(&web).unwrap();
+    fs::write(web.join("price_war.png"), "outside").unwrap();
+    let out = tmp.path().join("res");
+    fs::create_dir(&out).unwrap();
+    std::os::unix::fs::symlink(&web, out.join("plots")).unwrap();
+    fs::write(out.join("manifest.json"), r#"{"files":["plots/price_war.png"]}"#).unwrap();
+    let mut d = OutDir::lock(&out).unwrap();
+    d.fresh_stage().unwrap();
+    fs::write(d.stage().join("manifest.json"), r#"{"files":[]}"#).unwrap();
+    d.publish("manifest.json").unwrap();
+    assert_eq!(fs::read_to_string(web.join("price_war.png")).unwrap(), "outside");
 }

@@ -255,6 +255,15 @@ pub fn is_drawn_file(rel: &str) -> bool {
     rel.starts_with("plots/") || rel == REPORT_FILE || rel == sweep::SWEEP_REPORT_FILE
 }
 
+/// Whether `file_name` (in `plots/`) is a chart the engine draws: a run chart by name or a
+/// sweep chart by kind prefix, as PNG or SVG.
+pub fn is_engine_chart(file_name: &str) -> bool {
+    let Some((stem, ext)) = file_name.rsplit_once('.') else { return false };
+    let ours =
+        CHART_NAMES.contains(&stem) || sweep::SWEEP_CHART_KINDS.iter().any(|k| stem.starts_with(&format!("{k}_")));
+    ours && (ext == "png" || ext == "svg")
+}
+
 /// Removes the files [`render`] writes (every chart of [`CHART_NAMES`], `report.html`, and
 /// `plots/` itself when that leaves it empty), so a rewritten directory never shows charts of an
 /// older run.

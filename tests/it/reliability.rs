@@ -325,3 +325,55 @@ fn sweep_resume_after_a_stop_while_drawing_reuses_the_points() {
     assert!(o.status.success());
     assert!(stderr(&o).contains("all points were done; publishing them"), "all points were run again: {}", stderr(&o));
 }
+
+/// `plot` stopped at every checkpoint never costs the finished directory its completeness: the
+/// next command that takes the lock finishes the stopped publish (or finds it untouched).
+#[test]
+fn a_stopped_plot_never_loses_a_finished_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    assert!(smoke_run(&out, "1", &[]).status.success());
+    let data = ["summary.csv", "annual.csv"].map(|f| read(&out.join(f)));
+    for n in 1..60u64 {
+        let o = zeromile()
+            .args(["plot", out.to_str().unwrap(), "-q"])
+            .env("ZEROMILE_FAULT_AT", n.to_string())
+            .output()
+            .unwrap();
+        let stopped = !o.status.success();
+        // Another command taking the lock finds a complete directory.
+        let again = zeromile().args(["plot", out.to_str().unwrap(), "-q", "--charts", "price_war"]).output().unwrap();
+        assert!(again.status.success(), "after a stop at checkpoint {n}: {}", stderr(&again));
+        assert_complete_or_marked(&out, &format!("checkpoint {n}"));
+        assert!(out.join("manifest.json").is_file());
+        assert_eq!(["summary.csv", "annual.csv"].map(|f| read(&out.join(f))), data);
+        if !stopped {
+            return;
+        }
+    }
+    panic!("plot never finished");
+}
+
+/// A user's files in `plots/` are never listed as charts, so no later run removes them; a
+/// `plots/` that is a symlink is never followed.
+#[test]
+fn files_in_plots_that_are_not_charts_stay() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("a");
+    assert!(smoke_run(&out, "1", &[]).status.success());
+    std::fs::write(out.join("plots/my_notes.txt"), "mine").unwrap();
+    run_ok(["plot", out.to_str().unwrap(), "-q"]);
+    assert!(smoke_run(&out, "1", &["--no-plots"]).status.success());
+    assert_eq!(read(&out.join("plots/my_notes.txt")), "mine");
+    #[cfg(unix)]
+    {
+        let b = tmp.path().join("b");
+        assert!(smoke_run(&b, "1", &[]).status.success());
+        let web = tmp.path().join("web");
+        std::fs::rename(b.join("plots"), &web).unwrap();
+        std::os::unix::fs::symlink(&web, b.join("plots")).unwrap();
+        let before = tree(&web);
+        assert!(smoke_run(&b, "2", &["--no-plots"]).status.success());
+        assert!(tree(&web) == before, "files outside --out were removed");
+    }
+}
