@@ -318,8 +318,7 @@ fn calibration_stage(dir: &mut OutDir, hash: &str, resume: bool) -> Result<PathB
     let staged = dir.stage().join(cal_out::CALIBRATION_MANIFEST);
     if dir.stage().join(cal_out::LOG_FILE).is_file() && calibration_hash(&staged).as_deref() == Some(hash) {
         let stage = dir.resume_stage()?.to_path_buf();
-        std::fs::write(stage.join(cal_out::LOG_STATE_FILE), format!("{hash}\n"))
-            .map_err(|e| crate::error::Error::io(stage.join(cal_out::LOG_STATE_FILE), e))?;
+        mark_resumable(&stage, hash)?;
         return Ok(stage);
     }
     let out = dir.out().to_path_buf();
@@ -343,8 +342,7 @@ fn calibration_stage(dir: &mut OutDir, hash: &str, resume: bool) -> Result<PathB
         let log = out.join(cal_out::LOG_FILE);
         std::fs::copy(&log, stage.join(cal_out::LOG_FILE))
             .map_err(|e| crate::error::Error::io_while("copying ", &log, e))?;
-        std::fs::write(stage.join(cal_out::LOG_STATE_FILE), format!("{hash}\n"))
-            .map_err(|e| crate::error::Error::io(stage.join(cal_out::LOG_STATE_FILE), e))?;
+        mark_resumable(&stage, hash)?;
         return Ok(stage);
     }
     if let Some(kind) = output::manifest_kind(&out)? {
@@ -358,4 +356,11 @@ fn calibration_hash(manifest: &Path) -> Option<String> {
     let text = std::fs::read_to_string(manifest).ok()?;
     let v = serde_json::from_str::<serde_json::Value>(&text).ok()?;
     v.get("calibration_hash").and_then(|h| h.as_str()).map(str::to_string)
+}
+
+/// Writes the log state of calibration `hash` into `stage`, so `EvalLog::open` resumes the log
+/// there (every logged evaluation is then reused).
+fn mark_resumable(stage: &Path, hash: &str) -> Result<()> {
+    let path = stage.join(cal_out::LOG_STATE_FILE);
+    std::fs::write(&path, format!("{hash}\n")).map_err(|e| crate::error::Error::io(&path, e))
 }

@@ -26,7 +26,7 @@
 
 use super::usage;
 use crate::error::{Error, Result};
-use crate::output::{self, AtomicFile, ScenarioSeries, TrajectoryWriter, TRAJECTORIES_FILE};
+use crate::output::{self, remove_if_present, AtomicFile, ScenarioSeries, TrajectoryWriter, TRAJECTORIES_FILE};
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Read, Seek, Write};
@@ -61,14 +61,6 @@ pub fn check_out_dir(dir: &Path) -> Result<()> {
 /// Creates `dir` (and its parents).
 pub fn create_out_dir(dir: &Path) -> Result<()> {
     fs::create_dir_all(dir).map_err(|e| Error::io_while("creating ", dir, e))
-}
-
-/// Removes `path` if it exists.
-pub fn remove_stale(path: &Path) -> Result<()> {
-    match fs::remove_file(path) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(Error::io_while("removing ", path, e)),
-        _ => Ok(()),
-    }
 }
 
 /// Starts `trajectories.csv` in `dir` when `wanted`.
@@ -247,8 +239,8 @@ impl OutDir {
             if !same_file(&file, &path) {
                 continue;
             }
+            let me = Holder::this_process();
             if let Some(old) = read_holder(&mut file) {
-                let me = Holder::this_process();
                 if old.host != me.host {
                     return Err(usage(format!(
                         "--out {} is locked by {}; a lock of another host is never broken: if that job is dead, \
@@ -269,7 +261,7 @@ impl OutDir {
                 }
                 self.broken = Some(old);
             }
-            let me = serde_json::to_string(&Holder::this_process()).unwrap_or_default();
+            let me = serde_json::to_string(&me).unwrap_or_default();
             file.set_len(0).map_err(|e| Error::io_while("writing the lock ", &path, e))?;
             file.rewind().map_err(|e| Error::io_while("writing the lock ", &path, e))?;
             file.write_all(me.as_bytes())
@@ -289,7 +281,7 @@ impl OutDir {
         }
         let probe = self.out.join(format!(".zeromile-probe-{}", std::process::id()));
         File::create(&probe).map_err(|e| Error::io_while("writing into ", &self.out, e))?;
-        remove_stale(&probe)
+        remove_if_present(&probe)
     }
 
     /// Removes `.<file>.partial-<pid>` files of processes that are dead, in `out` and its
@@ -306,7 +298,7 @@ impl OutDir {
                     .and_then(|n| n.rsplit_once(".partial-"))
                     .and_then(|(_, pid)| pid.parse::<u32>().ok());
                 if pid.is_some_and(|p| p != std::process::id() && !process_alive(p)) {
-                    remove_stale(&path)?;
+                    remove_if_present(&path)?;
                 }
             }
         }
@@ -337,11 +329,6 @@ impl OutDir {
     /// nothing to do: an interrupted job's leftovers are of no further use).
     pub fn discard_stage(&mut self) {
         self.keep_stage = false;
-    }
-
-    /// Whether a staging directory of an earlier, interrupted job is there.
-    pub fn has_stage(&self) -> bool {
-        self.stage.is_dir()
     }
 
     /// Starts an empty staging directory (an earlier one is removed).
@@ -437,7 +424,7 @@ impl OutDir {
     fn finish_publishing(&mut self, journal: &Journal) -> Result<Vec<PathBuf>> {
         let marker = journal.marker.as_str();
         for m in MARKERS {
-            remove_stale(&self.out.join(m))?;
+            remove_if_present(&self.out.join(m))?;
         }
         checkpoint("old marker removed");
         let mut published = Vec::new();
@@ -456,7 +443,7 @@ impl OutDir {
         for rel in journal.previous.iter().filter(|f| !journal.new.contains(f) && is_relative_name(f)) {
             let path = self.out.join(rel);
             if in_real_folders(&self.out, rel) && path.symlink_metadata().is_ok_and(|m| m.is_file()) {
-                remove_stale(&path)?;
+                remove_if_present(&path)?;
             }
         }
         let plots = self.out.join(crate::plot::PLOTS_DIR);
@@ -469,7 +456,7 @@ impl OutDir {
         let to = self.out.join(marker);
         fs::rename(self.stage.join(marker), &to).map_err(|e| Error::io_while("publishing ", &to, e))?;
         sync_dir(&self.out);
-        remove_stale(&self.work.join(JOURNAL_FILE))?;
+        remove_if_present(&self.work.join(JOURNAL_FILE))?;
         checkpoint("marker published");
         published.push(to);
         Ok(published)

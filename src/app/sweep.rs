@@ -1,7 +1,7 @@
 //! The `sweep` job and the sweep half of `merge`: a parameter sweep's points (resumable,
 //! shardable), its sensitivity analysis, charts and manifest.
 
-use super::outdir::{check_out_dir, remove_stale, OutDir};
+use super::outdir::{check_out_dir, OutDir};
 use super::{parse_shard, publish_drawn, thread_count, usage, Clock, PlotReport, Progress};
 use crate::engine::{self, Shard, Workers};
 use crate::error::Result;
@@ -296,8 +296,6 @@ pub fn finish(stage: &Path, mut manifest: SweepManifest) -> Result<()> {
         let rows = analysis::analyse(&plan, &means);
         output::sweep::write_sensitivity(&sens, &rows)?;
         files.push(SENSITIVITY_FILE.into());
-    } else {
-        remove_stale(&sens)?;
     }
     manifest.files = files;
     manifest.write(stage)?;

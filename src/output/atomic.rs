@@ -58,6 +58,14 @@ impl AtomicFile {
     }
 }
 
+/// Removes the file `path` if it exists (a missing file is not an error).
+pub fn remove_if_present(path: &Path) -> Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(Error::io_while("removing ", path, e)),
+        _ => Ok(()),
+    }
+}
+
 /// Makes the rename itself durable where the platform allows; best effort, as the data is
 /// already safe and some filesystems refuse to sync a directory.
 fn sync_parent(path: &Path) {

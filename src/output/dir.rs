@@ -1,12 +1,12 @@
 //! Writes a run's output directory, with `manifest.json` last as the completion marker.
 
 use std::fs;
-use std::io::{self, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
-use super::atomic::AtomicFile;
+use super::atomic::{remove_if_present, AtomicFile};
 use super::manifest::Manifest;
 use super::summary::MonteCarloStats;
 
@@ -62,13 +62,6 @@ fn write_csv(dir: &Path, name: &str, body: impl FnOnce(&mut AtomicFile) -> csv::
     let mut file = AtomicFile::create(&path)?;
     body(&mut file).map_err(|e| Error::io(&path, e.into()))?;
     file.commit()
-}
-
-fn remove_if_present(path: &Path) -> Result<()> {
-    match fs::remove_file(path) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(Error::io(path, e)),
-        _ => Ok(()),
-    }
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ pub mod sweep;
 mod trajectory;
 mod verify;
 
-pub use atomic::AtomicFile;
+pub use atomic::{remove_if_present, AtomicFile};
 pub use dir::{write_outputs, ANNUAL_FILE, DELTAS_FILE, MANIFEST_FILE, SUMMARY_FILE};
 pub use manifest::{
     fnv1a64, hash_hex, toml_to_json, Manifest, ManifestScenario, Provenance, ShardInfo, KIND_RUN, KIND_RUN_SHARD,

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::sweep::analysis::{IndexRow, Plan};
 use crate::sweep::run::PointResult;
 
-use super::atomic::AtomicFile;
+use super::atomic::{remove_if_present, AtomicFile};
 use super::number::cell;
 use super::verify::{Checksummer, Checksums, FileChecksum};
 
@@ -550,13 +550,6 @@ impl SweepManifest {
         })?;
         serde_json::from_str(&text)
             .map_err(|e| Error::Usage(format!("{}: not a zeromile sweep manifest: {e}", path.display())))
-    }
-}
-
-fn remove_if_present(path: &Path) -> Result<()> {
-    match fs::remove_file(path) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(Error::io(path, e)),
-        _ => Ok(()),
     }
 }
 

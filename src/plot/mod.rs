@@ -291,9 +291,4 @@ fn drawing_error(path: &Path, message: String) -> Error {
     Error::io(path, io::Error::other(format!("drawing failed: {message}")))
 }
 
-pub(super) fn remove_if_present(path: &Path) -> Result<()> {
-    match fs::remove_file(path) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(Error::io(path, e)),
-        _ => Ok(()),
-    }
-}
+pub(super) use crate::output::remove_if_present;
