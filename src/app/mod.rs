@@ -201,7 +201,8 @@ fn data_files(stage: &Path) -> Vec<String> {
 
 /// Draws the charts and report of the complete directory staged in `stage`: its manifest first
 /// lists only the data files (so a report drawn from it is the same however it was reached),
-/// then the data files, every chart in `plots/` (sorted) and the report. Returns the files drawn.
+/// then the data files, the engine's charts in `plots/` (sorted) and the report. Returns the
+/// files drawn.
 fn draw_staged(stage: &Path, options: &crate::plot::PlotOptions) -> Result<Vec<PathBuf>> {
     let data = data_files(stage);
     relist(stage, &data)?;
