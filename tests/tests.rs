@@ -64,3 +64,7 @@ mod reliability;
 /// valid (and run a tiny horizon) or refused as bad input with a positioned message.
 #[path = "it/fuzz.rs"]
 mod fuzz;
+
+/// Powertrains: the single-line switch reproduces round 1; NEV and ICE levers move their line.
+#[path = "it/powertrains.rs"]
+mod powertrains;
