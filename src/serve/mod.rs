@@ -98,8 +98,11 @@ impl Server {
     pub fn start(config: &ServeConfig) -> Result<Server> {
         let classroom = Arc::new(classroom(config)?);
         let queue = config.queue.clamp(1, SERVE_MAX_QUEUE);
-        let http = tiny_http::Server::http(SocketAddr::new(config.bind, config.port))
-            .map_err(|e| Error::Usage(format!("cannot listen on {}:{}: {e}", config.bind, config.port)))?;
+        let http = tiny_http::Server::http(SocketAddr::new(config.bind, config.port)).map_err(|e| Error::Io {
+            action: "listening on ",
+            path: PathBuf::from(format!("{}:{}", config.bind, config.port)),
+            error: std::io::Error::other(e.to_string()),
+        })?;
         let addr = http.server_addr().to_ip().ok_or_else(|| Error::Usage("not listening on an IP address".into()))?;
         let http = Arc::new(http);
         let jobs = Arc::new(jobs::Jobs::new(queue));
