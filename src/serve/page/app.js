@@ -10,7 +10,7 @@ const CHART_TITLES = {
   overcapacity: "Overcapacity",
   waiting: "Households waiting to buy",
 };
-const state = { info: null, job: null, polling: null, lesson: null };
+const state = { info: null, job: null, lesson: null, ready: false };
 
 const $ = (id) => document.getElementById(id);
 function el(tag, attrs, ...children) {
@@ -188,7 +188,7 @@ function showLesson(lesson) {
   box.hidden = !lesson;
   box.replaceChildren();
   if (lesson) box.append(el("p", {}, el("b", { text: "Question: " }), lesson.question), el("p", {}, el("b", { text: "Look for: " }), lesson.look_for));
-  writeHash();
+  settingsChanged();
 }
 
 // --- The link: settings in the URL hash ----------------------------------------------------------
@@ -229,7 +229,8 @@ function readHash() {
 }
 
 function settingsChanged() {
-  if (state.info) writeHash();
+  // Not before the hash has been read: it would overwrite the link the page was opened with.
+  if (state.ready) writeHash();
 }
 
 // --- Runs --------------------------------------------------------------------------------------
@@ -311,7 +312,11 @@ function drawAll(id, result) {
   const charts = $("charts");
   charts.replaceChildren();
   const byChart = {};
-  for (const [name, m] of Object.entries(result.metrics)) (byChart[m.chart] = byChart[m.chart] || []).push([name, m]);
+  // In the server's order of charts and metrics (the result's keys are sorted by name).
+  for (const c of state.info.charts) {
+    const m = result.metrics[c.metric];
+    if (m) (byChart[c.chart] = byChart[c.chart] || []).push([c.metric, m]);
+  }
   let checksum = 0;
   for (const [chart, metrics] of Object.entries(byChart)) {
     const card = el("div", { class: "chart", "data-chart": chart }, el("h2", { text: CHART_TITLES[chart] || chart }));
@@ -419,11 +424,13 @@ async function start() {
   state.info = await res.json();
   buildControls(state.info);
   readHash();
+  state.ready = true;
   $("run").addEventListener("click", run);
   $("reset").addEventListener("click", () => {
     setControls({ levers: {}, events: {}, quality: "quick" });
     showLesson(null);
     clearErrors();
+    history.replaceState(null, "", location.pathname);
   });
   $("copy-link").addEventListener("click", async () => {
     writeHash();
