@@ -72,7 +72,13 @@ try {
   say(`hover: ${tip.replace(/\s+/g, " ").slice(0, 90)}`);
 
   if (screenshot) {
-    await page.screenshot({ path: screenshot, fullPage: true });
+    // The top of the page, tall enough for the exports chart, hovering the zero-mileage effect.
+    await page.setViewportSize({ width: 1500, height: 1700 });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const at = await svg.boundingBox();
+    await page.mouse.move(at.x + at.width * 0.6, at.y + at.height * 0.5);
+    await page.mouse.move(at.x + at.width * 0.7, at.y + at.height * 0.5);
+    await page.screenshot({ path: screenshot });
     say(`screenshot ${screenshot}`);
   }
 

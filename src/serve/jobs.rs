@@ -285,7 +285,8 @@ fn band<'a>(cells: impl Iterator<Item = Option<&'a QuantileSketch>>) -> Value {
 }
 
 /// The result of a finished run: dates, and for each drawn metric the unchanged and changed
-/// series and the paired difference (changed − unchanged), each as mean, p05 and p95.
+/// series and the paired difference (changed − unchanged), each as mean, p05 and p95, and the
+/// events the request switched on or dated.
 fn result_json(plan: &Plan, stats: &MonteCarloStats, cached: bool) -> Value {
     let series = &stats.scenarios()[0];
     let months = series.dates.len();
@@ -308,7 +309,8 @@ fn result_json(plan: &Plan, stats: &MonteCarloStats, cached: bool) -> Value {
         .changed
         .events
         .iter()
-        .filter(|e| e.enabled)
+        // The events the request switched on or dated: the rest are the same in both scenarios.
+        .filter(|e| e.enabled && plan.request.events.contains_key(&e.id))
         .map(|e| json!({ "id": e.id, "date": e.date.to_string(), "kind": e.kind.tag() }))
         .collect();
     json!({
