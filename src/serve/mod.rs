@@ -11,7 +11,7 @@
 //! | `GET /api/scenario?job=<id>&which=changed\|baseline` | a run's scenario as TOML for `zeromile run` |
 //!
 //! HTTP threads answer requests while one worker thread runs the queue ([`jobs::Jobs`]); a
-//! refusal is JSON `{"error", "field"}` with status 400, 404, 405, 413, 429 or 503.
+//! refusal is JSON `{"error", "field"}` with status 400, 404, 405, 413, 415, 429 or 503.
 
 pub mod jobs;
 pub mod levers;
@@ -209,6 +209,14 @@ fn route(rq: &mut tiny_http::Request, classroom: &Classroom, jobs: &jobs::Jobs) 
         "/style.css" if get => Ok(Reply::text("text/css", STYLE)),
         "/api/levers" if get => Ok(Reply::json(200, &levers_json(classroom, jobs))),
         "/api/run" if post => {
+            // A JSON content type makes a browser ask first (CORS preflight, answered 405) before
+            // another site's page can post a run here.
+            let json = rq.headers().iter().any(|h| {
+                h.field.equiv("Content-Type") && h.value.as_str().trim_start().starts_with("application/json")
+            });
+            if !json {
+                return Err(Refusal::new(415, "a run request is JSON: send Content-Type: application/json"));
+            }
             let body = read_body(rq)?;
             let plan = classroom.plan(RunRequest::parse(&body)?)?;
             let id = jobs.submit(plan)?;

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 /// `events.<id>.date`, `replicates`, …) and the message.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Refusal {
-    /// HTTP status: 400, 404, 405, 413, 429 or 503.
+    /// HTTP status: 400, 404, 405, 413, 415, 429 or 503.
     pub status: u16,
     /// The request field the message is about.
     pub field: Option<String>,

@@ -3,7 +3,7 @@
 //! path or `extends` smuggled in, oversized bodies, a full queue), a quick run of the smoke
 //! scenario, and the downloaded scenarios run through `app::run` to the job's numbers.
 
-use crate::util::{root, rows};
+use crate::util::{root, rows, smoke_variant, zeromile};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -12,18 +12,22 @@ use std::time::{Duration, Instant};
 use zeromile::serve::{ServeConfig, Server};
 
 fn start(queue: usize) -> Server {
-    let config =
-        ServeConfig { scenario: root().join("scenarios/smoke.toml"), port: 0, queue, ..ServeConfig::default() };
+    start_on(root().join("scenarios/smoke.toml"), queue)
+}
+
+fn start_on(scenario: PathBuf, queue: usize) -> Server {
+    let config = ServeConfig { scenario, port: 0, queue, ..ServeConfig::default() };
     Server::start(&config).unwrap()
 }
+
+/// The header of a JSON body.
+const JSON_TYPE: &str = "Content-Type: application/json\r\n";
 
 /// One HTTP/1.1 request (closed after the answer): status, headers and body.
 fn http(addr: SocketAddr, method: &str, path: &str, headers: &str, body: &[u8]) -> (u16, String, String) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Type: application/json\r\n{headers}\r\n"
-    );
+    let head = format!("{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n{headers}\r\n");
     s.write_all(head.as_bytes()).unwrap();
     // The server may answer (413) and close before reading all of a large body.
     let _ = s.write_all(body);
@@ -59,7 +63,7 @@ fn get(addr: SocketAddr, path: &str) -> (u16, String) {
 
 fn post(addr: SocketAddr, body: &str) -> (u16, Value) {
     let (status, _, text) =
-        http(addr, "POST", "/api/run", &format!("Content-Length: {}\r\n", body.len()), body.as_bytes());
+        http(addr, "POST", "/api/run", &format!("{JSON_TYPE}Content-Length: {}\r\n", body.len()), body.as_bytes());
     (status, serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}")))
 }
 
@@ -176,19 +180,99 @@ fn oversized_bodies_are_413() {
     assert_eq!(status, 413, "{v}");
     assert!(v["error"].as_str().unwrap().contains("65536 bytes"), "{v}");
     // A declared length over the cap is refused before the body is read.
-    let (status, _, body) = http(addr, "POST", "/api/run", "Content-Length: 100000000\r\n", b"{}");
+    let (status, _, body) = http(addr, "POST", "/api/run", &format!("{JSON_TYPE}Content-Length: 100000000\r\n"), b"{}");
     assert_eq!(status, 413, "{body}");
     // Chunked, without a length.
     let chunk = format!("{:x}\r\n{}\r\n0\r\n\r\n", big.len(), big);
-    let (status, _, body) = http(addr, "POST", "/api/run", "Transfer-Encoding: chunked\r\n", chunk.as_bytes());
+    let (status, _, body) =
+        http(addr, "POST", "/api/run", &format!("{JSON_TYPE}Transfer-Encoding: chunked\r\n"), chunk.as_bytes());
     assert_eq!(status, 413, "{body}");
     // The server still answers.
     assert_eq!(get(addr, "/api/levers").0, 200);
+    // A run request is JSON (so another site's page cannot post one without asking).
+    let (status, _, body) = http(addr, "POST", "/api/run", "Content-Type: text/plain\r\nContent-Length: 2\r\n", b"{}");
+    assert_eq!(status, 415, "{body}");
+}
+
+#[test]
+fn levers_files_are_checked_against_the_scenario_with_positions() {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = std::fs::read_to_string(root().join("scenarios/classroom/levers.toml")).unwrap();
+    let refused = |edit: (&str, &str), words: &[&str]| {
+        assert!(shipped.contains(edit.0), "{}", edit.0);
+        let path = dir.path().join("levers.toml");
+        std::fs::write(&path, shipped.replacen(edit.0, edit.1, 1)).unwrap();
+        let config = ServeConfig {
+            scenario: root().join("scenarios/baseline.toml"),
+            levers: Some(path),
+            port: 0,
+            ..ServeConfig::default()
+        };
+        let e = zeromile::serve::classroom(&config).unwrap_err();
+        assert!(e.is_bad_input(), "{e}");
+        let text = e.to_string();
+        for w in words {
+            assert!(text.contains(w), "{text:?} lacks {w:?}");
+        }
+    };
+    // A teaching range beyond the validated range, with the file's line.
+    refused(
+        ("max = 12.0\nstep = 0.5", "max = 40.0\nstep = 0.5"),
+        &["levers.toml:", "levers[0].max", "validated range"],
+    );
+    refused(("keys = [\"consumers.attention_mean\"]", "keys = [\"consumers.attention\"]"), &["levers[1]", "no key"]);
+    refused(("agents = 20000", "agents = 5000000"), &["quality.quick.agents", "page's cap"]);
+    refused(
+        ("backlash_strength = 0.25\n", "backlash_strength = 0.9\n"),
+        &["lessons[2].levers.backlash_strength", "teaching range"],
+    );
+    refused(("vehicles_per_month = 0.0\n", ""), &["events[0].define", "vehicles_per_month"]);
+    refused(
+        ("look_for = \"Utilisation", "colour = 1\nlook_for = \"Utilisation"),
+        &["lessons[1].colour", "unknown key"],
+    );
+    // The shipped file serves the shipped scenarios it is meant for.
+    for file in ["baseline.toml", "smoke.toml", "hard_budget.toml", "foreign_backlash.toml"] {
+        let config = ServeConfig { scenario: root().join("scenarios").join(file), port: 0, ..ServeConfig::default() };
+        zeromile::serve::classroom(&config).unwrap_or_else(|e| panic!("{file}: {e}"));
+    }
+}
+
+#[test]
+fn the_command_warns_off_loopback_and_refuses_a_bad_levers_file() {
+    use std::io::BufRead;
+    let mut child = zeromile()
+        .args(["serve", "scenarios/smoke.toml", "--port", "0", "--bind", "0.0.0.0"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = Vec::new();
+    for line in std::io::BufReader::new(child.stderr.take().unwrap()).lines() {
+        let line = line.unwrap();
+        let done = line.contains("classroom page of");
+        lines.push(line);
+        if done {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let text = lines.join("\n");
+    assert!(text.contains("warning: listening on 0.0.0.0"), "{text}");
+    assert!(text.contains("http://0.0.0.0:"), "{text}");
+
+    let out = zeromile().args(["serve", "scenarios/smoke.toml", "--levers", "Cargo.toml"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Cargo.toml"), "{err}");
 }
 
 #[test]
 fn a_full_queue_is_429_and_the_server_stays_responsive() {
-    let server = start(1);
+    // A run long enough to be in progress while the test asks (it is stopped, not finished).
+    let dir = tempfile::tempdir().unwrap();
+    let slow = smoke_variant(dir.path(), "slow", "end = \"2022-12\"\n[consumers]\nagents = 20000\n");
+    let server = start_on(slow, 1);
     let addr = server.addr();
     let (status, v) = post(addr, r#"{"replicates": 200, "seed": 11}"#);
     assert_eq!(status, 202, "{v}");
