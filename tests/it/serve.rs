@@ -376,3 +376,85 @@ fn a_quick_run_and_its_downloaded_scenarios_give_the_same_numbers() {
     assert_eq!(again["baseline_cached"], true);
     assert_eq!(again["metrics"]["utilization"]["baseline"], result["metrics"]["utilization"]["baseline"]);
 }
+
+/// The p-th percentile (0-100, nearest rank) of `xs` in milliseconds.
+fn percentile_ms(xs: &mut [Duration], p: f64) -> f64 {
+    xs.sort();
+    let i = ((p / 100.0) * xs.len() as f64).ceil().max(1.0) as usize - 1;
+    xs[i.min(xs.len() - 1)].as_secs_f64() * 1e3
+}
+
+/// The load test of docs/performance.md: 20 clients at once on loopback against the baseline,
+/// each loading the page 10 times and running one quick run with its own lever value (retrying
+/// after a second when the queue is full), then checking it got its own run back. Run with
+/// `cargo test --release --test tests serve_load -- --ignored --nocapture`.
+#[test]
+#[ignore = "a load test of a few minutes; see docs/performance.md"]
+fn serve_load_20_clients() {
+    const CLIENTS: usize = 20;
+    let server = start_on(root().join("scenarios/baseline.toml"), zeromile::scenario::limits::SERVE_MAX_QUEUE);
+    let addr = server.addr();
+    let started = Instant::now();
+    let handles: Vec<_> = (0..CLIENTS)
+        .map(|c| {
+            std::thread::spawn(move || {
+                let mut pages = Vec::new();
+                for _ in 0..10 {
+                    let t = Instant::now();
+                    let (status, body) = get(addr, "/");
+                    assert_eq!(status, 200);
+                    assert!(body.contains("<html"));
+                    pages.push(t.elapsed());
+                }
+                let attention = 0.1 + 0.04 * c as f64;
+                let request = json!({"levers": {"attention": attention}, "quality": "quick"}).to_string();
+                let t = Instant::now();
+                let mut refused = 0;
+                let id = loop {
+                    let (status, v) = post(addr, &request);
+                    match status {
+                        202 => break v["id"].as_u64().unwrap(),
+                        429 => refused += 1,
+                        _ => panic!("client {c}: {status} {v}"),
+                    }
+                    std::thread::sleep(Duration::from_secs(1));
+                };
+                let result = wait(addr, id);
+                let run = t.elapsed();
+                assert_eq!(
+                    result["request"]["levers"]["attention"].as_f64(),
+                    Some(attention),
+                    "client {c} got another run"
+                );
+                (pages, run, refused, id)
+            })
+        })
+        .collect();
+    let mut pages = Vec::new();
+    let mut runs = Vec::new();
+    let mut refused = 0;
+    let mut ids = Vec::new();
+    for h in handles {
+        let (p, r, n, id) = h.join().unwrap();
+        pages.extend(p);
+        runs.push(r);
+        refused += n;
+        ids.push(id);
+    }
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), CLIENTS, "every client got its own run");
+    let wall = started.elapsed();
+    assert!(wall < Duration::from_secs(600), "took {wall:?}");
+    println!(
+        "load: {CLIENTS} clients, {} page requests: p50 {:.1} ms, p95 {:.1} ms; {CLIENTS} quick runs (baseline, 20,000 \
+         agents, 10 replicates): p50 {:.1} s, p95 {:.1} s from first POST to result; {refused} POSTs answered 429 and \
+         retried; wall {:.1} s",
+        pages.len(),
+        percentile_ms(&mut pages, 50.0),
+        percentile_ms(&mut pages, 95.0),
+        percentile_ms(&mut runs, 50.0) / 1e3,
+        percentile_ms(&mut runs, 95.0) / 1e3,
+        wall.as_secs_f64()
+    );
+}
