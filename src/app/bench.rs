@@ -25,10 +25,12 @@ const BENCH_KEY: u64 = 0x5EED_0001;
 
 /// `scenarios/baseline.toml` (or the built-in default when the file is absent) with `agents`
 /// consumer agents; `consumers.households_per_agent` is derived so national totals are unchanged
-/// (the resolution rule of `scenario::load`); and where it came from.
-pub fn scenario(agents: u64) -> Result<(Scenario, String)> {
+/// (the resolution rule of `scenario::load`), and the `--set` overrides `set`; and where it came
+/// from.
+pub fn scenario(agents: u64, set: &[String]) -> Result<(Scenario, String)> {
     let path = Path::new("scenarios/baseline.toml");
-    let overrides = [format!("consumers.agents={agents}")];
+    let mut overrides = vec![format!("consumers.agents={agents}")];
+    overrides.extend(set.iter().cloned());
     if path.exists() {
         Ok((scenario::load(path, &overrides)?, path.display().to_string()))
     } else {

@@ -22,6 +22,10 @@ pub(super) struct BenchArgs {
     /// Worker threads of the multi-thread throughput figure (default: all cores; `SLURM_CPUS_PER_TASK` when set).
     #[arg(long, short = 'j', allow_negative_numbers = true, value_parser = super::values::whole_usize::<0>)]
     threads: Option<usize>,
+    /// Override a key of the benchmarked baseline (repeatable), e.g.
+    /// `--set automakers.powertrains="single"` for the round-1 products.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
 }
 
 /// `x` with `digits` significant digits, in plain (non-exponent) notation.
@@ -42,7 +46,7 @@ pub(super) fn bench_cmd(args: BenchArgs) -> Result<()> {
     let months = args.months as usize;
     let threads = thread_count(args.threads)?;
     let threads_used = if threads == 0 { rayon::current_num_threads() } else { threads };
-    let (s, source) = bench::scenario(args.consumers)?;
+    let (s, source) = bench::scenario(args.consumers, &args.set)?;
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
@@ -50,8 +54,9 @@ pub(super) fn bench_cmd(args: BenchArgs) -> Result<()> {
     )?;
     writeln!(
         out,
-        "scenario: {source} with consumers.agents={n}, consumers.households_per_agent={}",
-        sig(s.consumers.households_per_agent, 4)
+        "scenario: {source} with consumers.agents={n}, consumers.households_per_agent={}{}",
+        sig(s.consumers.households_per_agent, 4),
+        args.set.iter().map(|k| format!(", {k}")).collect::<String>()
     )?;
     out.flush()?;
 

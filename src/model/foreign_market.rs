@@ -63,6 +63,8 @@ pub struct ForeignMarket {
     pub zm_shipped: f64,
     /// Zero-mileage cars sold here this month.
     pub zm_sold: f64,
+    /// NEVs among them.
+    pub zm_sold_ev: f64,
     /// Realised margin on them (yuan, total).
     pub zm_margin: f64,
     /// Value of an NEV to this market's buyers relative to an ICE car (r; 1 with a single
@@ -86,6 +88,7 @@ impl ForeignMarket {
             new_exports: 0.0,
             zm_shipped: 0.0,
             zm_sold: 0.0,
+            zm_sold_ev: 0.0,
             zm_margin: 0.0,
             nev_value: 1.0,
         };
@@ -155,6 +158,7 @@ impl ForeignMarket {
             * (Self::acceptance(p, years) * self.shift).min(p.share_cap / p.cn_share_initial.max(1e-9));
         let cap = self.alt_price * (1.0 - foreign_discount);
         self.zm_sold = 0.0;
+        self.zm_sold_ev = 0.0;
         self.zm_margin = 0.0;
         if self.stock.qty <= 1e-9 || scale <= 0.0 {
             return;
@@ -176,6 +180,7 @@ impl ForeignMarket {
         let lot = self.stock.take_share(sold / s);
         self.zm_price = price;
         self.zm_sold = lot.qty;
+        self.zm_sold_ev = lot.ev;
         // Revenue on the units sold (the cars themselves without an NEV discount).
         let units = if self.nev_value == 1.0 { lot.qty } else { sold };
         self.zm_margin = units * price - lot.cost;

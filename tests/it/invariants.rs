@@ -1,4 +1,5 @@
 use proptest::prelude::*;
+use zeromile::model::automaker::Powertrain;
 use zeromile::model::metrics::idx;
 use zeromile::model::World;
 use zeromile::scenario::{self, Scenario, YearMonth};
@@ -18,6 +19,7 @@ struct Small {
     licensed_regions: u32,
     hard_budget: bool,
     below_cost_ban: bool,
+    split: bool,
 }
 
 impl Small {
@@ -28,7 +30,7 @@ impl Small {
         let text = format!(
             "name = \"prop\"\nstart = \"2019-01\"\nend = \"{end}\"\n\
              [consumers]\nagents = {}\nhouseholds_per_agent = {households:?}\nprice_sensitivity = {:?}\n\
-             [automakers]\ncount = {}\ndiscount_step_max = {:?}\n\
+             [automakers]\ncount = {}\ndiscount_step_max = {:?}\npowertrains = \"{}\"\n\
              [governments]\ncount = {}\nsupport_raise = {:?}\n\
              [exporters]\npool = 300\nscale_mean = 150.0\nmargin_sensitivity = {:?}\n\
              [policy]\nmin_holding_months = {}\nlicensed_regions = {}\nhard_budget = {}\nbelow_cost_ban = {}\n",
@@ -36,6 +38,7 @@ impl Small {
             self.price_sensitivity,
             self.automakers,
             self.discount_step_max,
+            if self.split { "split" } else { "single" },
             self.governments,
             self.support_raise,
             self.margin_sensitivity,
@@ -52,21 +55,24 @@ fn small() -> impl Strategy<Value = Small> {
     (
         (500usize..=2000, 3usize..=20, 2usize..=12, 6i64..=24),
         (0.0f64..=20.0, 0.0f64..=0.1, 0.0f64..=200.0),
-        (0u32..=12, 0.0f64..=10.0, 0u32..=12, any::<bool>(), any::<bool>()),
+        (0u32..=12, 0.0f64..=10.0, 0u32..=12, any::<bool>(), any::<bool>(), any::<bool>()),
     )
-        .prop_map(|((agents, automakers, governments, months), (ps, dsm, ms), (hold, sr, lic, hb, ban))| Small {
-            agents,
-            automakers,
-            governments,
-            months,
-            price_sensitivity: ps,
-            discount_step_max: dsm,
-            margin_sensitivity: ms,
-            min_holding_months: hold,
-            support_raise: sr,
-            licensed_regions: lic,
-            hard_budget: hb,
-            below_cost_ban: ban,
+        .prop_map(|((agents, automakers, governments, months), (ps, dsm, ms), (hold, sr, lic, hb, ban, split))| {
+            Small {
+                split,
+                agents,
+                automakers,
+                governments,
+                months,
+                price_sensitivity: ps,
+                discount_step_max: dsm,
+                margin_sensitivity: ms,
+                min_holding_months: hold,
+                support_raise: sr,
+                licensed_regions: lic,
+                hard_budget: hb,
+                below_cost_ban: ban,
+            }
         })
 }
 
@@ -199,12 +205,79 @@ proptest! {
         let s = small.scenario();
         let mut world = World::new(&s, key);
         let mut exits = 0.0;
+        let mut cars = CarBook::default();
         for month in 0..s.months() {
+            let before: Vec<(bool, f64)> = world.automakers.iter().map(|a| (a.active, a.inventory)).collect();
             let row = world.step().to_vec();
             exits += row[idx::EXITS];
             check_month(&world, &row, month, exits)?;
+            check_lines(&world, &before, &mut cars, month)?;
         }
     }
+}
+
+/// Cars registered for export so far, in all and NEVs, and those sold abroad.
+#[derive(Debug, Default)]
+struct CarBook {
+    registered: [f64; 2],
+    sold_abroad: [f64; 2],
+}
+
+/// Every car in exactly one stock, by powertrain (docs/model.md sec. 7.2a): each line's stock
+/// changes by its output less its retail, zero-mileage and export sales (an exiting line's stock
+/// is written off; from the second month, after the initial re-basing); the cars registered for export so far, all and NEVs, are in a pipeline, in
+/// transit, in stock abroad or sold abroad; an NEV line's cars are NEVs and an ICE line's are not.
+fn check_lines(world: &World, before: &[(bool, f64)], cars: &mut CarBook, month: usize) -> Result<(), TestCaseError> {
+    let at = |what: String| format!("month {month}: {what}");
+    for (i, (a, &(was_active, stock))) in world.automakers.iter().zip(before).enumerate() {
+        let expected = stock + a.production - a.retail_sales - a.zero_mileage_sales - a.export_sales;
+        let scale = stock.abs() + a.production + 1.0;
+        if month == 0 {
+            // The first month re-bases every line's stock on its demand (docs/model.md sec. 5).
+        } else if a.active {
+            prop_assert!(
+                (a.inventory - expected).abs() <= 1e-9 * scale,
+                "{}",
+                at(format!("line {i}: stock {} vs {expected}", a.inventory))
+            );
+        } else {
+            prop_assert_eq!(
+                a.inventory,
+                0.0,
+                "{}",
+                at(format!("line {i} inactive with stock (active before: {was_active})"))
+            );
+        }
+        let ev = match a.powertrain {
+            Powertrain::Nev => 1.0,
+            Powertrain::Ice => 0.0,
+            Powertrain::Blend => a.ev_share,
+        };
+        prop_assert_eq!(a.ev_share, ev, "{}", at(format!("line {i} ({:?}) EV share", a.powertrain)));
+        cars.registered[0] += a.zero_mileage_sales;
+        cars.registered[1] += a.zero_mileage_sales * a.ev_share;
+    }
+    for m in &world.markets {
+        cars.sold_abroad[0] += m.zm_sold;
+        cars.sold_abroad[1] += m.zm_sold_ev;
+    }
+    for (k, name) in [(0, "cars"), (1, "NEVs")] {
+        let held: f64 = world
+            .pipelines
+            .iter()
+            .map(|p| if k == 0 { p.total() } else { p.ev.iter().sum() })
+            .chain(world.markets.iter().flat_map(|m| {
+                m.transit.iter().chain(std::iter::once(&m.stock)).map(move |l| if k == 0 { l.qty } else { l.ev })
+            }))
+            .sum();
+        let total = held + cars.sold_abroad[k];
+        prop_assert!(
+            (total - cars.registered[k]).abs() <= 1e-6 * cars.registered[k].max(1.0),
+            "{}",
+            at(format!("{name} registered for export {} but held or sold abroad {total}", cars.registered[k]))
+        );
+    }
+    Ok(())
 }
 
 /// The text of `scenarios/smoke.toml`.

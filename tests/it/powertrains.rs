@@ -72,3 +72,68 @@ fn single_powertrain_reproduces_the_round1_model_bit_for_bit() {
     let got = (round1_bits(&smoke, 2), round1_bits(&baseline, 2));
     assert_eq!(got, (0xa631_5812_5b38_2db0, 0x5643_bb0b_fd2b_7e4a), "{:016x} {:016x}", got.0, got.1);
 }
+
+/// The smoke scenario's text with `extra` appended (more `[[events]]`), to 2019-08 (before its
+/// own trade-in event) at 40,000 agents with national totals kept.
+fn smoke_with(extra: &str) -> Scenario {
+    let text = std::fs::read_to_string(scenario_path("smoke.toml")).unwrap() + extra;
+    let mut s = scenario::from_str(&text, &["end=\"2019-08\"".into()]).unwrap();
+    (s.consumers.agents, s.consumers.households_per_agent) = (40_000, 5_250.0);
+    s
+}
+
+/// Retail sales (NEV, ICE) summed over the run and 6 replicates of `s`, with the replicate
+/// keys shared by every scenario compared (common random numbers).
+fn retail_by_powertrain(s: &Scenario) -> (f64, f64) {
+    let mut total = (0.0, 0.0);
+    for r in 0..6 {
+        let t = run_one(s, replicate_key(s.seed, r));
+        let world = zeromile::model::World::new(s, replicate_key(s.seed, r));
+        let set = world.metric_set();
+        let (nev, ice) =
+            (set.position("domestic_retail_sales_nev").unwrap(), set.position("domestic_retail_sales_ice").unwrap());
+        for i in 0..t.months() {
+            total.0 += t.get(i, nev);
+            total.1 += t.get(i, ice);
+        }
+    }
+    total
+}
+
+fn event(kind_and_keys: &str) -> String {
+    format!("\n[[events]]\nid = \"lever\"\ndate = \"2019-01\"\nkind = {kind_and_keys}\n")
+}
+
+/// A purchase tax on NEVs makes households buy fewer NEVs and more ICE cars; a trade-in subsidy
+/// for one powertrain moves buyers toward it (docs/model.md sec. 7.2a).
+#[test]
+fn nev_tax_and_trade_in_events_move_their_own_powertrain() {
+    let base = retail_by_powertrain(&smoke_with(""));
+    let taxed = retail_by_powertrain(&smoke_with(&event("\"nev_purchase_tax\"\nrate = 0.3")));
+    assert!(taxed.0 < 0.9 * base.0, "NEV retail {} vs {} untaxed", taxed.0, base.0);
+    assert!(taxed.1 > base.1, "ICE retail {} vs {} with the NEV tax", taxed.1, base.1);
+    let trade_in = |nev: f64, ice: f64| {
+        let keys = format!("\"trade_in_subsidy\"\nnev_yuan = {nev:?}\nice_yuan = {ice:?}\nmin_car_age_months = 0.0");
+        retail_by_powertrain(&smoke_with(&event(&keys)))
+    };
+    let (for_nev, for_ice) = (trade_in(30_000.0, 0.0), trade_in(0.0, 30_000.0));
+    assert!(for_nev.0 > base.0 && for_ice.1 > base.1, "{for_nev:?} {for_ice:?} vs {base:?}");
+    assert!(for_nev.0 > for_ice.0 && for_ice.1 > for_nev.1, "{for_nev:?} vs {for_ice:?}");
+}
+
+/// Households pay the ICE purchase tax only with split powertrains: removing it raises ICE
+/// sales there and changes nothing with a single powertrain (the round-1 rule).
+#[test]
+fn the_ice_purchase_tax_binds_only_with_split_powertrains() {
+    let with_tax = smoke_with("");
+    let mut untaxed = with_tax.clone();
+    untaxed.policy.ice_purchase_tax = 0.0;
+    let (a, b) = (retail_by_powertrain(&with_tax), retail_by_powertrain(&untaxed));
+    assert!(b.1 > 1.02 * a.1, "ICE retail {} untaxed vs {}", b.1, a.1);
+    let single = |mut s: Scenario| {
+        s.automakers.powertrains = zeromile::scenario::Powertrains::Single;
+        s.exporters.pool = 0;
+        retail_by_powertrain(&s)
+    };
+    assert_eq!(single(with_tax), single(untaxed));
+}
