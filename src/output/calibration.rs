@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::sweep::calibrate::{Calibration, Estimate, Evaluation};
 
 use super::atomic::AtomicFile;
-use super::number::cell;
+use super::number::cell_exact;
 
 /// The evaluation log.
 pub const LOG_FILE: &str = "calibration.csv";
@@ -115,9 +115,9 @@ impl EvalLog {
             return Ok(());
         }
         let mut cells = vec![e.index.to_string(), e.restart.to_string()];
-        cells.extend(e.unit.iter().map(|x| cell(Some(*x))));
-        cells.extend(e.values.iter().map(|x| cell(Some(*x))));
-        cells.push(cell(Some(e.distance)));
+        cells.extend(e.unit.iter().map(|x| cell_exact(Some(*x))));
+        cells.extend(e.values.iter().map(|x| cell_exact(Some(*x))));
+        cells.push(cell_exact(Some(e.distance)));
         writeln!(self.file, "{}", cells.join(",")).map_err(|e| Error::io(&self.path, e))
     }
 
@@ -135,7 +135,7 @@ pub fn estimates_text(cal: &Calibration, est: &Estimate) -> String {
         "# Estimates of calibration {:?} ({}): distance {} over {} targets, {} replicates, seed {}.\n",
         cal.name,
         cal.source.display(),
-        cell(Some(est.distance)),
+        cell_exact(Some(est.distance)),
         cal.targets.len(),
         cal.replicates,
         cal.seed
@@ -151,7 +151,7 @@ pub fn estimates_text(cal: &Calibration, est: &Estimate) -> String {
         s.push_str(&format!(
             "{} = {}  # range [{}, {}]\n",
             toml_key(&p.name),
-            cell(Some(*v)),
+            cell_exact(Some(*v)),
             p.factor.low,
             p.factor.high
         ));

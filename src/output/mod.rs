@@ -15,8 +15,8 @@
 //! Architecture invariants: this layer never runs a model or draws a random number; it only
 //! consumes [`Trajectory`](crate::model::metrics::Trajectory)s. Every output is a pure function
 //! of the replicates fed in, in order: no clock, hash-map order or thread count reaches a file
-//! (the manifest's `provenance` excepted). Numbers are written in their shortest round-trip
-//! form, undefined statistics as empty fields.
+//! (the manifest's `provenance` excepted). CSV numbers are written to ten significant
+//! digits (`number::cell`), undefined statistics as empty fields.
 
 mod atomic;
 pub mod calibration;

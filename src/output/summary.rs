@@ -405,8 +405,8 @@ mod tests {
         assert_eq!(l.len(), 1 + 14 * 2, "baseline rows are not written");
         // Paired: sales diff = 2 r + 1 -> 1, 3, 5 (unpaired sds would differ).
         assert_eq!(l[1], "policy,0,2024-11,sales,3,2,1.2,2,3,4,4.8,3");
-        // price diff = −r -> 0, −1, −2 (p95 as numpy.quantile prints it).
-        assert_eq!(l[2], "policy,0,2024-11,price,-1,1,-1.9,-1.5,-1,-0.5,-0.10000000000000009,3");
+        // price diff = −r -> 0, −1, −2 (p95 numpy.quantile gives as -0.10000000000000009, written to ten digits).
+        assert_eq!(l[2], "policy,0,2024-11,price,-1,1,-1.9,-1.5,-1,-0.5,-0.1,3");
         assert!(l[1..].iter().all(|r| r.starts_with("policy,")));
     }
 

@@ -18,7 +18,7 @@ pub const TRAJECTORIES_FILE: &str = "trajectories.csv";
 /// columns are the union of all scenarios' metric names in first-seen order (scenario order,
 /// then metric-set order); a cell whose scenario lacks the metric is left empty. `month` is the
 /// 0-based index within the run and `date` is `YYYY-MM`. Numbers are written as in
-/// `summary.csv` (shortest round-trip text, empty when not finite).
+/// `summary.csv` (ten significant digits, empty when not finite).
 #[derive(Debug)]
 pub struct TrajectoryWriter<W: Write> {
     out: csv::Writer<W>,
