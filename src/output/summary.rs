@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use crate::error::{Error, Result};
-use crate::model::metrics::{MetricKind, Trajectory};
+use crate::model::metrics::Trajectory;
 use crate::scenario::YearMonth;
 
 use super::number::cell;
@@ -119,12 +119,8 @@ impl MonteCarloStats {
             }
             let width = traj.width;
             for (y, group) in self.years[s].iter().enumerate() {
-                for (j, kind) in series.metrics.kinds.iter().enumerate() {
-                    let sum: f64 = group.months.iter().map(|&i| traj.get(i, j)).sum();
-                    let value = match kind {
-                        MetricKind::Flow => sum,
-                        MetricKind::Level => sum / group.months.len() as f64,
-                    };
+                for (j, annual) in series.metrics.annual.iter().enumerate() {
+                    let value = annual.aggregate(group.months.iter().map(|&i| traj.get(i, j)));
                     self.annual[s][y * width + j].add(value);
                 }
             }
@@ -164,9 +160,9 @@ impl MonteCarloStats {
     }
 
     /// Writes `annual.csv`: one row per scenario × calendar year × metric with columns
-    /// [`ANNUAL_HEADER`]. For each replicate a year's value is the sum over its months of a
-    /// [`MetricKind::Flow`] metric, or the mean over them of a [`MetricKind::Level`] one; the
-    /// statistics are then taken across replicates.
+    /// [`ANNUAL_HEADER`]. For each replicate a year's value aggregates its months as the metric's
+    /// [`Annual`](crate::model::metrics::Annual) says (a sum of flows and of capacity, a mean of
+    /// levels, ratios, shares and prices); the statistics are then taken across replicates.
     ///
     /// A partial year (a run starting or ending mid-year) is aggregated over the months
     /// actually simulated in it: a flow sums fewer than 12 months, a level averages them.
@@ -296,22 +292,22 @@ fn delta_plan(base: &ScenarioSeries, other: &ScenarioSeries) -> DeltaPlan {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::model::metrics::MetricSet;
+    use crate::model::metrics::{Annual, MetricSet};
 
     fn ym(year: i32, month: u32) -> YearMonth {
         YearMonth::new(year, month).unwrap()
     }
 
     /// Metric set with one flow (`sales`) and one level (`price`).
-    fn metrics(names: &[(&str, MetricKind)]) -> MetricSet {
+    fn metrics(names: &[(&str, Annual)]) -> MetricSet {
         MetricSet {
             names: names.iter().map(|n| n.0.to_string()).collect(),
-            kinds: names.iter().map(|n| n.1).collect(),
+            annual: names.iter().map(|n| n.1).collect(),
             units: names.iter().map(|_| "u".to_string()).collect(),
         }
     }
 
-    fn series(name: &str, start: YearMonth, months: usize, m: &[(&str, MetricKind)]) -> ScenarioSeries {
+    fn series(name: &str, start: YearMonth, months: usize, m: &[(&str, Annual)]) -> ScenarioSeries {
         ScenarioSeries {
             name: name.into(),
             metrics: metrics(m),
@@ -331,7 +327,7 @@ mod tests {
         t
     }
 
-    const SP: &[(&str, MetricKind)] = &[("sales", MetricKind::Flow), ("price", MetricKind::Level)];
+    const SP: &[(&str, Annual)] = &[("sales", Annual::Sum), ("price", Annual::Mean)];
 
     /// Two scenarios, 14 months from 2024-11 (2 + 12 months: years 2024, 2025), 3 replicates.
     /// Baseline: sales = 10 i + r, price = 100 + r. Policy: sales = baseline + 2 r + 1,
@@ -415,7 +411,7 @@ mod tests {
         // Baseline 2024-01..2024-06 with sales, price; other 2024-04..2024-09 with
         // price, exports: only 2024-04..06 × price overlap.
         let base = series("a", ym(2024, 1), 6, SP);
-        let other = series("b", ym(2024, 4), 6, &[("price", MetricKind::Level), ("exports", MetricKind::Flow)]);
+        let other = series("b", ym(2024, 4), 6, &[("price", Annual::Mean), ("exports", Annual::Sum)]);
         let mut stats = MonteCarloStats::new(vec![base.clone(), other.clone()]);
         stats.add_replicate(&[traj(&base, |i, j| (i * 10 + j) as f64), traj(&other, |i, j| (i * 100 + j) as f64)]);
         let csv = text(|w| stats.write_deltas(w));

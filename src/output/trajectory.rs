@@ -165,7 +165,7 @@ pub fn read_trajectories(path: &std::path::Path) -> Result<ReadTrajectories> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::model::metrics::{MetricKind, MetricSet};
+    use crate::model::metrics::{Annual, MetricSet};
     use crate::scenario::YearMonth;
 
     fn series(name: &str, metrics: &[&str]) -> ScenarioSeries {
@@ -173,7 +173,7 @@ mod tests {
             name: name.into(),
             metrics: MetricSet {
                 names: metrics.iter().map(|m| m.to_string()).collect(),
-                kinds: vec![MetricKind::Flow; metrics.len()],
+                annual: vec![Annual::Sum; metrics.len()],
                 units: vec![String::new(); metrics.len()],
             },
             dates: vec![YearMonth::new(2024, 12).unwrap(), YearMonth::new(2025, 1).unwrap()],

@@ -67,6 +67,23 @@ pub fn rows(path: &Path) -> Vec<csv::StringRecord> {
     r.records().map(Result::unwrap).collect()
 }
 
+/// Checks `dir/metrics.csv`: its header, one row per metric name, and exactly one for each of
+/// `metrics` (the metrics some output of the directory uses); and that the manifest lists it.
+pub fn assert_metrics_cover(dir: &Path, metrics: impl IntoIterator<Item = String>) {
+    let path = dir.join("metrics.csv");
+    assert_eq!(header(&path), zeromile::output::METRICS_HEADER.join(","));
+    let rows = rows(&path);
+    for m in metrics {
+        let n = rows.iter().filter(|r| r[0] == *m).count();
+        assert_eq!(n, 1, "{}: {n} rows for metric {m}", path.display());
+    }
+    for r in &rows {
+        assert!(!r[1].is_empty() && !r[3].is_empty() && !r[6].is_empty(), "incomplete row {r:?}");
+    }
+    let manifest: serde_json::Value = serde_json::from_str(&read(&dir.join("manifest.json"))).unwrap();
+    assert!(manifest["files"].as_array().unwrap().iter().any(|f| f == "metrics.csv"), "{manifest}");
+}
+
 /// Writes a scenario that extends `scenarios/smoke.toml` under another name, with `extra` TOML
 /// (tables only) appended; returns its path.
 pub fn smoke_variant(dir: &Path, name: &str, extra: &str) -> PathBuf {
