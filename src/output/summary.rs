@@ -21,14 +21,12 @@ use super::sketch::QuantileSketch;
 pub const SUMMARY_HEADER: [&str; 12] =
     ["scenario", "month", "date", "metric", "mean", "sd", "p05", "p25", "p50", "p75", "p95", "n"];
 
-/// Header of `annual.csv`.
-pub const ANNUAL_HEADER: [&str; 7] = ["scenario", "year", "metric", "mean", "p05", "p50", "p95"];
+/// Header of `annual.csv`: the statistics of `summary.csv` per calendar year.
+pub const ANNUAL_HEADER: [&str; 11] =
+    ["scenario", "year", "metric", "mean", "sd", "p05", "p25", "p50", "p75", "p95", "n"];
 
-/// Quantile levels of the `p05 … p95` columns of `summary.csv` and `deltas.csv`.
+/// Quantile levels of the `p05 … p95` columns of `summary.csv`, `annual.csv` and `deltas.csv`.
 const SUMMARY_QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
-
-/// Quantile levels of the `p05, p50, p95` columns of `annual.csv`.
-const ANNUAL_QUANTILES: [f64; 3] = [0.05, 0.5, 0.95];
 
 /// The simulated months of one calendar year within a run.
 #[derive(Debug, Clone)]
@@ -205,18 +203,8 @@ impl MonteCarloStats {
             let width = series.metrics.len();
             for (y, group) in years.iter().enumerate() {
                 for (j, name) in series.metrics.names.iter().enumerate() {
-                    let sketch = &cells[y * width + j];
-                    let q = sketch.quantiles(&ANNUAL_QUANTILES);
-                    let q = |k: usize| cell(q.as_ref().map(|q| q[k]));
-                    out.write_record([
-                        series.name.clone(),
-                        group.year.to_string(),
-                        name.clone(),
-                        cell(sketch.mean()),
-                        q(0),
-                        q(1),
-                        q(2),
-                    ])?;
+                    let key = [series.name.clone(), group.year.to_string(), name.clone()];
+                    out.write_record(key.into_iter().chain(statistics(&cells[y * width + j])))?;
                 }
             }
         }
@@ -244,23 +232,22 @@ impl MonteCarloStats {
 }
 
 /// One `summary.csv`/`deltas.csv` row.
-fn summary_row(scenario: &str, month: usize, date: YearMonth, metric: &str, s: &QuantileSketch) -> [String; 12] {
+fn summary_row(
+    scenario: &str,
+    month: usize,
+    date: YearMonth,
+    metric: &str,
+    s: &QuantileSketch,
+) -> impl Iterator<Item = String> {
+    let key = [scenario.to_string(), month.to_string(), date.to_string(), metric.to_string()];
+    key.into_iter().chain(statistics(s))
+}
+
+/// The statistics columns of a row: `mean, sd, p05, p25, p50, p75, p95, n`.
+fn statistics(s: &QuantileSketch) -> [String; 8] {
     let q = s.quantiles(&SUMMARY_QUANTILES);
     let q = |k: usize| cell(q.as_ref().map(|q| q[k]));
-    [
-        scenario.to_string(),
-        month.to_string(),
-        date.to_string(),
-        metric.to_string(),
-        cell(s.mean()),
-        cell(s.sd()),
-        q(0),
-        q(1),
-        q(2),
-        q(3),
-        q(4),
-        s.count().to_string(),
-    ]
+    [cell(s.mean()), cell(s.sd()), q(0), q(1), q(2), q(3), q(4), s.count().to_string()]
 }
 
 /// Groups month indices by calendar year, years ascending.
@@ -378,17 +365,17 @@ mod tests {
         let stats = two_scenarios();
         let csv = text(|w| stats.write_annual(w));
         let l = lines(&csv);
-        assert_eq!(l[0], "scenario,year,metric,mean,p05,p50,p95");
+        assert_eq!(l[0], "scenario,year,metric,mean,sd,p05,p25,p50,p75,p95,n");
         assert_eq!(l.len(), 1 + 2 * 2 * 2);
         // 2024 holds months 0, 1 (partial year): sales sum = 10 + 2r -> 10, 12, 14.
-        assert_eq!(l[1], "base,2024,sales,12,10.2,12,13.8");
+        assert_eq!(l[1], "base,2024,sales,12,2,10.2,11,12,13,13.8,3");
         // Level averages: price 100 + r.
-        assert_eq!(l[2], "base,2024,price,101,100.1,101,101.9");
+        assert_eq!(l[2], "base,2024,price,101,1,100.1,100.5,101,101.5,101.9,3");
         // 2025 holds months 2..=13: sum 10 * (2 + … + 13) = 900, + 12 r -> 900, 912, 924.
-        assert_eq!(l[3], "base,2025,sales,912,901.2,912,922.8");
-        assert_eq!(l[4], "base,2025,price,101,100.1,101,101.9");
+        assert_eq!(l[3], "base,2025,sales,912,12,901.2,906,912,918,922.8,3");
+        assert_eq!(l[4], "base,2025,price,101,1,100.1,100.5,101,101.5,101.9,3");
         // Policy 2025 sales: 900 + 12 (3 r + 1) -> 912, 948, 984.
-        assert_eq!(l[7], "policy,2025,sales,948,915.6,948,980.4");
+        assert_eq!(l[7], "policy,2025,sales,948,36,915.6,930,948,966,980.4,3");
     }
 
     #[test]
@@ -463,7 +450,7 @@ mod tests {
         let s = series("only", ym(2024, 1), 1, SP);
         let stats = MonteCarloStats::new(vec![s]);
         assert_eq!(lines(&text(|w| stats.write_summary(w)))[1], "only,0,2024-01,sales,,,,,,,,0");
-        assert_eq!(lines(&text(|w| stats.write_annual(w)))[1], "only,2024,sales,,,,");
+        assert_eq!(lines(&text(|w| stats.write_annual(w)))[1], "only,2024,sales,,,,,,,,0");
     }
 
     #[test]

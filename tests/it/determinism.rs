@@ -131,7 +131,7 @@ fn smoke_run_bytes_are_pinned() {
     run_scenarios(&[&scenario_path("smoke.toml"), &ban], &out, &["-n", "3", "--trajectories", "--no-plots"]);
     let pinned = [
         ("summary.csv", "4c555f57a9a1c572"),
-        ("annual.csv", "f4ac95574ec7cd65"),
+        ("annual.csv", "e76cac7540e67d87"),
         ("deltas.csv", "709488cf9686510f"),
         ("trajectories.csv", "174828f6597dfc97"),
     ];

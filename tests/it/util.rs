@@ -128,4 +128,4 @@ pub const CONTRACT_METRICS: &[&str] = &[
 ];
 
 pub const SUMMARY_HEADER: &str = "scenario,month,date,metric,mean,sd,p05,p25,p50,p75,p95,n";
-pub const ANNUAL_HEADER: &str = "scenario,year,metric,mean,p05,p50,p95";
+pub const ANNUAL_HEADER: &str = "scenario,year,metric,mean,sd,p05,p25,p50,p75,p95,n";
