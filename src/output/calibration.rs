@@ -13,6 +13,7 @@ use crate::sweep::calibrate::{Calibration, Estimate, Evaluation};
 
 use super::atomic::AtomicFile;
 use super::number::cell_exact;
+use super::read::parse_line;
 
 /// The evaluation log.
 pub const LOG_FILE: &str = "calibration.csv";
@@ -70,6 +71,7 @@ impl EvalLog {
             let reader = BufReader::new(File::open(&path).map_err(|e| Error::io(&path, e))?);
             let mut done = Vec::new();
             let mut keep = 0u64;
+            let columns = csv::StringRecord::from(header.split(',').collect::<Vec<_>>());
             for (i, line) in reader.split(b'\n').enumerate() {
                 let line = line.map_err(|e| Error::io(&path, e))?;
                 let text = String::from_utf8_lossy(&line).to_string();
@@ -78,11 +80,10 @@ impl EvalLog {
                         return Err(Error::Usage(format!("{}: its header differs; drop --resume", path.display())));
                     }
                 } else {
-                    let cells: Vec<&str> = text.split(',').collect();
-                    let parsed: Option<Vec<f64>> = cells.iter().map(|c| c.parse::<f64>().ok()).collect();
-                    match parsed {
-                        Some(v) if v.len() == 3 + 2 * k => done.push((v[2..2 + k].to_vec(), v[2 + 2 * k])),
-                        _ => break,
+                    // A row that does not parse is where a killed run stopped: the log is cut there.
+                    match parse_line::<Vec<f64>>(&path, &columns, i as u64 + 1, &text) {
+                        Ok(v) => done.push((v[2..2 + k].to_vec(), v[2 + 2 * k])),
+                        Err(_) => break,
                     }
                 }
                 keep += line.len() as u64 + 1;

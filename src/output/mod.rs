@@ -25,6 +25,7 @@ pub mod facts;
 mod manifest;
 mod metrics;
 mod number;
+pub mod read;
 mod series;
 mod shard;
 mod sketch;

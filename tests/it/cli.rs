@@ -48,9 +48,7 @@ fn summary_has_every_contract_metric() {
 #[test]
 fn two_scenarios_write_deltas_and_trajectories() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let alt = smoke_variant(dir.path(), "smoke_alt", "[consumers]\nprice_sensitivity = 6.0\n");
-    run_scenarios(&[&scenario_path("smoke.toml"), &alt], &out, &["-n", "3", "--trajectories"]);
+    let out = run_smoke_pair(dir.path(), &["-n", "3", "--trajectories"]);
 
     assert_eq!(header(&out.join("deltas.csv")), SUMMARY_HEADER);
     let deltas = rows(&out.join("deltas.csv"));

@@ -374,7 +374,7 @@ fn merge_verifies_sweep_shards_points_before_writing() {
                 rows[0].push_str(",1");
                 "\n".into()
             }),
-            &["points.csv:2", "cells, the header has", "rerun sweep shard 1/2"],
+            &["points.csv:2", "fields where the header has", "rerun sweep shard 1/2"],
         ),
     ];
     for (name, edit, needles) in &cases {

@@ -84,6 +84,15 @@ pub fn assert_metrics_cover(dir: &Path, metrics: impl IntoIterator<Item = String
     assert!(manifest["files"].as_array().unwrap().iter().any(|f| f == "metrics.csv"), "{manifest}");
 }
 
+/// Runs the smoke scenario and `smoke_alt` (a variant with another price sensitivity) into
+/// `dir/out` with `extra` flags; returns the output directory.
+pub fn run_smoke_pair(dir: &Path, extra: &[&str]) -> PathBuf {
+    let out = dir.join("out");
+    let alt = smoke_variant(dir, "smoke_alt", "[consumers]\nprice_sensitivity = 6.0\n");
+    run_scenarios(&[&scenario_path("smoke.toml"), &alt], &out, extra);
+    out
+}
+
 /// Writes a scenario that extends `scenarios/smoke.toml` under another name, with `extra` TOML
 /// (tables only) appended; returns its path.
 pub fn smoke_variant(dir: &Path, name: &str, extra: &str) -> PathBuf {
