@@ -105,6 +105,15 @@ fn model_md_metric_table_matches_the_declaration() {
     }
 }
 
+/// docs/analysis.md shows the example scripts as they are.
+#[test]
+fn analysis_md_shows_the_example_scripts() {
+    let doc = read("docs/analysis.md");
+    for script in ["docs/examples/analysis.py", "docs/examples/analysis.R"] {
+        assert!(doc.contains(&read(script)), "docs/analysis.md does not show {script} as it is; paste it again");
+    }
+}
+
 #[test]
 fn model_md_lists_every_event_kind() {
     let doc = read("docs/model.md");
