@@ -38,7 +38,7 @@ target/release/zeromile run scenarios/smoke.toml "$WORK/smoke_no_zm.toml" -n 4 -
 "$WORK/venv/bin/python" docs/examples/analysis.py "$WORK/out" "$WORK/analysis.png" | tee "$WORK/printed.txt" ||
     fail "docs/examples/analysis.py exited with an error"
 for needle in "Annual medians" "zero_mileage_exports" "capacity" "vehicles/year" "smoke_no_zm" \
-    "production/capacity" "Policy effect" "checks: ok"; do
+    "Annual production / capacity" "Policy effect" "checks: ok"; do
     grep -q -- "$needle" "$WORK/printed.txt" || fail "the script's output lacks \"$needle\""
 done
 # Numeric sanity: every utilisation the script prints is a fraction.
