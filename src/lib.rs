@@ -16,7 +16,10 @@
 //! - [`plot::render`]: charts (PNG and SVG) and a self-contained `report.html`, drawn from an
 //!   output directory's files.
 //!
-//! Layers, bottom to top: `error → scenario → model → engine → sweep → output → plot → app`;
+//! - [`serve::Server`]: the classroom page (`zeromile serve`), a local web server running what-if
+//!   experiments through the engine, writing no file.
+//!
+//! Layers, bottom to top: `error → scenario → model → engine → sweep → output → plot → serve → app`;
 //! the binary's `cli` sits on top and only parses arguments and reports what an `app` job did. A module imports only from layers below it (checked by `tests/it/layers.rs`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -30,6 +33,7 @@ pub mod model;
 pub mod output;
 pub mod plot;
 pub mod scenario;
+pub mod serve;
 pub mod sweep;
 
 pub use error::{Error, Result};

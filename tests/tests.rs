@@ -64,3 +64,11 @@ mod reliability;
 /// valid (and run a tiny horizon) or refused as bad input with a positioned message.
 #[path = "it/fuzz.rs"]
 mod fuzz;
+
+/// Powertrains: the single-line switch reproduces round 1; NEV and ICE levers move their line.
+#[path = "it/powertrains.rs"]
+mod powertrains;
+/// `zeromile serve` over HTTP: every endpoint, refusals, a full queue, a quick run and the
+/// downloaded scenario's round trip through `app::run`.
+#[path = "it/serve.rs"]
+mod serve;

@@ -1,11 +1,12 @@
 //! Command-line interface (binary only): `run`, `sweep`, `merge`, `slurm`, `plot`, `validate`, `describe`,
-//! `bench`, `check-facts`, `calibrate`.
+//! `bench`, `check-facts`, `calibrate`, `serve`.
 
 mod bench;
 mod facts;
 mod merge;
 mod progress;
 mod run;
+mod serve;
 mod slurm;
 mod sweep;
 mod values;
@@ -111,6 +112,8 @@ enum Command {
     CheckFacts(facts::CheckFactsArgs),
     /// Estimate scenario parameters from observed targets by the method of simulated moments.
     Calibrate(facts::CalibrateArgs),
+    /// Serve the classroom page: what-if experiments on a scenario in a browser (docs/classroom.md).
+    Serve(serve::ServeArgs),
 }
 
 /// Parses the command line and runs the subcommand.
@@ -173,6 +176,7 @@ pub fn run() -> Result<()> {
         Command::Slurm(args) => slurm::slurm_cmd(args),
         Command::CheckFacts(args) => facts::check_facts_cmd(args),
         Command::Calibrate(args) => facts::calibrate_cmd(args),
+        Command::Serve(args) => serve::serve_cmd(args),
     }
 }
 

@@ -4,7 +4,7 @@
 use super::policy::Month;
 use super::rng::{self, purpose, Rng};
 use crate::scenario::events::CapacityConsolidation;
-use crate::scenario::{AutomakerParams, PolicyParams};
+use crate::scenario::{AutomakerParams, PolicyParams, Powertrains};
 use rand::Rng as _;
 use rand_distr::{Distribution, LogNormal, Normal};
 
@@ -22,11 +22,29 @@ pub enum Ownership {
     JointVenture,
 }
 
-/// One brand group. Volumes in vehicles/month, money in yuan.
+/// What a product line makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Powertrain {
+    /// One car per group whose EV share drifts (`powertrains = "single"`, the round-1 model).
+    Blend,
+    /// New-energy vehicles (battery-electric and plug-in hybrid).
+    Nev,
+    /// Internal-combustion cars.
+    Ice,
+}
+
+/// One product line of a brand group: with `powertrains = "split"` each group has an NEV and
+/// an ICE line (or one of them), with `"single"` one blended line. Identity (ownership, region,
+/// quality, brand base, orientation) is the group's; capacity, cost, prices, stock, cash and
+/// accounts are the line's. Volumes in vehicles/month, money in yuan.
 #[derive(Debug, Clone)]
 pub struct Automaker {
     /// Still producing.
     pub active: bool,
+    /// Index of the brand group (lines of a group are adjacent).
+    pub group: usize,
+    /// What the line makes.
+    pub powertrain: Powertrain,
     /// Ownership.
     pub ownership: Ownership,
     /// Home region (index of its local government).
@@ -68,6 +86,12 @@ pub struct Automaker {
     pub list_prev: f64,
     /// Relative list cut this month (0 when no cut).
     pub last_cut: f64,
+    /// List prices of the last 12 months (ring, indexed by month mod 12), for the 12-month cut.
+    pub list_ring: [f64; 12],
+    /// Slot of this month in `list_ring`.
+    pub ring_slot: usize,
+    /// Relative list-price decline over the last 12 months (0 when the list did not fall).
+    pub cut_12m: f64,
     /// Street discount (fraction of list).
     pub discount: f64,
     /// Year-end push discount in force this month.
@@ -203,6 +227,8 @@ pub fn init(p: &AutomakerParams, region_weights: &[f64], rng: &mut Rng) -> Vec<A
         let brand_base = p.brand_sigma * draw_n(rng);
         let mut a = Automaker {
             active: true,
+            group: out.len(),
+            powertrain: Powertrain::Blend,
             ownership,
             region,
             ev_share0,
@@ -223,6 +249,9 @@ pub fn init(p: &AutomakerParams, region_weights: &[f64], rng: &mut Rng) -> Vec<A
             list_price: list,
             list_prev: list,
             last_cut: 0.0,
+            list_ring: [list; 12],
+            ring_slot: 0,
+            cut_12m: 0.0,
             discount: p.initial_discount,
             push_discount: 0.0,
             rebate: 0.0,
@@ -252,7 +281,76 @@ pub fn init(p: &AutomakerParams, region_weights: &[f64], rng: &mut Rng) -> Vec<A
         set_initial_demand(&mut a, demand, size / total, demand / capacity.max(1e-9), p);
         out.push(a);
     }
-    out
+    match p.powertrains {
+        Powertrains::Single => out,
+        Powertrains::Split => split_lines(out, p, rng),
+    }
+}
+
+/// Splits each group into its NEV and ICE lines (docs/model.md sec. 7.2a): capacity and
+/// provisional demand by the group's initial EV share e (1 for NEV-only groups: private groups
+/// smaller than the median group, drawn with `nev_only_share`, the new entrants), the NEV line's cost c0 (1 + premium) with the group's mark-up, so its
+/// list price carries the premium too; a line with no share is not created. A line's size
+/// utility is the group rule on the line's size relative to the mean line.
+fn split_lines(groups: Vec<Automaker>, p: &AutomakerParams, rng: &mut Rng) -> Vec<Automaker> {
+    let mut lines = Vec::with_capacity(2 * groups.len());
+    let mut sizes: Vec<f64> = groups.iter().map(|g| g.capacity).collect();
+    sizes.sort_by(f64::total_cmp);
+    let median = sizes[sizes.len() / 2];
+    for (gi, g) in groups.into_iter().enumerate() {
+        let entrant = g.ownership == Ownership::Private && g.capacity < median;
+        let nev_only = rng.random::<f64>() < p.nev_only_share && entrant;
+        let e = if nev_only { 1.0 } else { g.ev_share0 };
+        for (powertrain, share) in [(Powertrain::Nev, e), (Powertrain::Ice, 1.0 - e)] {
+            if share <= 0.0 {
+                continue;
+            }
+            let mut a = g.clone();
+            let nev = powertrain == Powertrain::Nev;
+            (a.group, a.powertrain, a.ev_share0, a.ev_share) = (gi, powertrain, nev as u8 as f64, nev as u8 as f64);
+            if nev {
+                a.cost0 *= 1.0 + p.nev_cost_premium;
+                a.cost = a.cost0;
+                a.list_price = (1.0 + a.markup) * a.cost0;
+                a.list_prev = a.list_price;
+                a.list_ring = [a.list_price; 12];
+            }
+            a.capacity *= share;
+            a.demand_exp *= share;
+            a.size_utility = share; // the line's share of its group, turned into utility below
+            lines.push(a);
+        }
+    }
+    let sizes: Vec<f64> = lines.iter().map(|a| a.capacity).collect();
+    let total: f64 = sizes.iter().sum::<f64>().max(1e-12);
+    let n = lines.len() as f64;
+    for (a, size) in lines.iter_mut().zip(sizes) {
+        a.size_utility = p.demand_concentration * (size.max(1e-12) * n / total).ln();
+        let (demand, capacity) = (a.demand_exp, a.capacity);
+        set_initial_demand(a, demand, size / total, demand / capacity.max(1e-9), p);
+    }
+    lines
+}
+
+/// Unit cost of a line (yuan/vehicle) after `years` with cumulative experience X: the learning
+/// curve c0 (X/X0)^-b, b = -log2(1 - LR), with the ICE or EV learning rate (a blended line:
+/// blended by its EV share); an NEV line's battery share θ of its initial cost declines at the
+/// battery rate instead, c = c0 [(1 - θ)(X/X0)^-b + θ (1 - d)^years].
+pub fn unit_cost(a: &Automaker, p: &AutomakerParams, years: f64) -> f64 {
+    let lr = match a.powertrain {
+        Powertrain::Blend => a.ev_share * p.learning_rate_ev + (1.0 - a.ev_share) * p.learning_rate_ice,
+        Powertrain::Nev => p.learning_rate_ev,
+        Powertrain::Ice => p.learning_rate_ice,
+    };
+    let b = -(1.0 - lr).log2();
+    let learning = (a.experience / a.experience0).powf(-b);
+    match a.powertrain {
+        Powertrain::Nev => {
+            let theta = p.battery_cost_share;
+            a.cost0 * ((1.0 - theta) * learning + theta * (1.0 - p.battery_cost_decline).powf(years))
+        }
+        _ => a.cost0 * learning,
+    }
 }
 
 /// Re-bases a firm on its initial expected demand (vehicles/month) and market `share`: stock,
@@ -312,16 +410,16 @@ pub fn plan(a: &mut Automaker, ctx: &PlanContext<'_>, rival_cut: f64, rng: &mut 
         a.capacity += a.pipeline.remove(0);
         a.pipeline.push(0.0);
     }
-    // EV shift and learning curve: c = c0 (X/X0)^-b with b = -log2(1 - LR) blended by EV share.
-    let mult = match a.ownership {
-        Ownership::Private => p.ev_shift_private,
-        Ownership::State => 1.0,
-        Ownership::JointVenture => p.ev_shift_jv,
-    };
-    a.ev_share = (a.ev_share0 + p.ev_shift_per_year * mult * years).min(1.0);
-    let lr = a.ev_share * p.learning_rate_ev + (1.0 - a.ev_share) * p.learning_rate_ice;
-    let b = -(1.0 - lr).log2();
-    a.cost = a.cost0 * (a.experience / a.experience0).powf(-b);
+    // EV shift of a blended line, then the learning curve ([`unit_cost`]).
+    if a.powertrain == Powertrain::Blend {
+        let mult = match a.ownership {
+            Ownership::Private => p.ev_shift_private,
+            Ownership::State => 1.0,
+            Ownership::JointVenture => p.ev_shift_jv,
+        };
+        a.ev_share = (a.ev_share0 + p.ev_shift_per_year * mult * years).min(1.0);
+    }
+    a.cost = unit_cost(a, p, years);
 
     // Adaptive demand expectation.
     let sales = a.orders_last;
@@ -393,6 +491,11 @@ pub fn plan(a: &mut Automaker, ctx: &PlanContext<'_>, rival_cut: f64, rng: &mut 
         a.discount = (total - a.push_discount).max(0.0);
     }
     a.last_cut = ((a.list_prev - a.list_price) / a.list_prev).max(0.0);
+    // The ring holds the lists of the last 12 months; this month's slot still has last year's.
+    let year_ago = a.list_ring[a.ring_slot];
+    a.cut_12m = if year_ago > 0.0 { ((year_ago - a.list_price) / year_ago).max(0.0) } else { 0.0 };
+    a.list_ring[a.ring_slot] = a.list_price;
+    a.ring_slot = (a.ring_slot + 1) % 12;
 
     // Exporter rebate grows with the gap to target and with excess stock.
     let excess = (a.inventory - p.inventory_high_months * a.demand_exp).max(0.0);
@@ -489,7 +592,7 @@ mod tests {
 
     fn firms(n: usize) -> Vec<Automaker> {
         init(
-            &AutomakerParams { count: n, ..Default::default() },
+            &AutomakerParams { count: n, powertrains: Powertrains::Single, ..Default::default() },
             &[1.0],
             &mut rng::stream(7, purpose::INIT_AUTOMAKERS, 0, 0),
         )

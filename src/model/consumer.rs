@@ -141,10 +141,68 @@ pub struct Offer {
     pub appeal: f64,
     /// Zero-mileage share of its sales last month.
     pub zero_mileage_share: f64,
+    /// In the NEV nest (split powertrains; ignored by a flat logit).
+    pub nev: bool,
 }
 
-/// Builds the logit tables: `U = appeal - alpha_c p / p_ref + home_bias 1[local] - stigma zm`.
-pub fn build_tables(p: &ConsumerParams, offers: &[Offer], regions: usize, p_ref: f64, out: &mut ChoiceTables) {
+/// The powertrain nests of the households' choice (split powertrains, docs/model.md sec. 7.3):
+/// nesting parameter λ and the NEV nest's utility W over the ICE nest this month.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Nests {
+    /// Nesting parameter λ in (0, 1] (1 = flat logit).
+    pub lambda: f64,
+    /// Utility of the NEV nest over the ICE nest (utils).
+    pub nev_utility: f64,
+}
+
+impl Nests {
+    /// The nests of `p` after `years`, or `None` for a flat logit (single powertrain).
+    pub fn of(p: &ConsumerParams, split: bool, years: f64) -> Option<Nests> {
+        split.then_some(Nests {
+            lambda: p.powertrain_nest,
+            nev_utility: p.nev_utility_initial + p.nev_utility_trend * years,
+        })
+    }
+}
+
+/// Nested-logit choice probabilities over lines with utilities `u` (`f64::NEG_INFINITY` for a
+/// line not on offer), written to `out`: P(j) = P(k) exp((V_j - m_k)/λ) / D_k with
+/// D_k = Σ_{i∈k} exp((V_i - m_k)/λ), m_k the nest's highest utility, and
+/// P(k) ∝ exp(W_k + m_k + λ ln D_k) (W = `nev_utility` for the NEV nest, 0 for ICE). A nest with
+/// no line on offer has probability 0; all zeros when nothing is on offer.
+pub fn nested_shares(u: &[f64], nev: &[bool], nests: &Nests, out: &mut [f64]) {
+    let lambda = nests.lambda;
+    let mut top = [f64::NEG_INFINITY; 2];
+    for (x, &k) in u.iter().zip(nev) {
+        top[k as usize] = top[k as usize].max(*x);
+    }
+    let mut d = [0.0f64; 2];
+    for ((o, x), &k) in out.iter_mut().zip(u).zip(nev) {
+        *o = if x.is_finite() { ((x - top[k as usize]) / lambda).exp() } else { 0.0 };
+        d[k as usize] += *o;
+    }
+    let w = [0.0, nests.nev_utility];
+    let upper: Vec<f64> =
+        (0..2).map(|k| if d[k] > 0.0 { w[k] + top[k] + lambda * d[k].ln() } else { f64::NEG_INFINITY }).collect();
+    let m = upper[0].max(upper[1]);
+    let pk: Vec<f64> = upper.iter().map(|x| if x.is_finite() { (x - m).exp() } else { 0.0 }).collect();
+    let total = pk[0] + pk[1];
+    for (o, &k) in out.iter_mut().zip(nev) {
+        let k = k as usize;
+        *o = if total > 0.0 && d[k] > 0.0 { *o / d[k] * pk[k] / total } else { 0.0 };
+    }
+}
+
+/// Builds the logit tables: `U = appeal - alpha_c p / p_ref + home_bias 1[local] - stigma zm`,
+/// over all lines as one flat logit, or in the powertrain nests ([`nested_shares`]).
+pub fn build_tables(
+    p: &ConsumerParams,
+    offers: &[Offer],
+    regions: usize,
+    p_ref: f64,
+    nests: Option<&Nests>,
+    out: &mut ChoiceTables,
+) {
     let n = offers.len();
     out.brands = n;
     out.cum.clear();
@@ -152,6 +210,8 @@ pub fn build_tables(p: &ConsumerParams, offers: &[Offer], regions: usize, p_ref:
     out.price[0] = offers.iter().map(|o| o.price as f32).collect();
     out.price[1] = offers.iter().map(|o| o.owner_price as f32).collect();
     let mut weights = vec![0.0f64; n];
+    let mut shares = vec![0.0f64; n];
+    let nev: Vec<bool> = offers.iter().map(|o| o.nev).collect();
     for region in 0..regions {
         for &z in &CLASS_Z {
             let alpha = p.price_sensitivity * (p.sensitivity_spread * z).exp();
@@ -168,14 +228,19 @@ pub fn build_tables(p: &ConsumerParams, offers: &[Offer], regions: usize, p_ref:
                     weights[j] = u;
                     max_u = max_u.max(u);
                 }
-                let mut acc = 0.0;
                 let start = out.cum.len();
-                for w in weights.iter_mut() {
-                    *w = if w.is_finite() { (*w - max_u).exp() } else { 0.0 };
-                    acc += *w;
-                }
-                for w in &weights {
-                    out.cum.push(if acc > 0.0 { (*w / acc) as f32 } else { 0.0 });
+                if let Some(nests) = nests {
+                    nested_shares(&weights, &nev, nests, &mut shares);
+                    out.cum.extend(shares.iter().map(|&s| s as f32));
+                } else {
+                    let mut acc = 0.0;
+                    for w in weights.iter_mut() {
+                        *w = if w.is_finite() { (*w - max_u).exp() } else { 0.0 };
+                        acc += *w;
+                    }
+                    for w in &weights {
+                        out.cum.push(if acc > 0.0 { (*w / acc) as f32 } else { 0.0 });
+                    }
                 }
                 let mut run = 0.0f32;
                 for c in &mut out.cum[start..] {

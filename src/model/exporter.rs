@@ -1,7 +1,7 @@
 //! Zero-mileage exporters: traders who enter and exit on margins, buy new cars at a discount,
 //! register them (a domestic "sale"), hold them, ship them and sell them abroad as used cars.
 
-use super::automaker::Automaker;
+use super::automaker::{Automaker, Powertrain};
 use super::foreign_market::{ForeignMarket, Lot};
 use super::government::Government;
 use super::policy::Month;
@@ -216,7 +216,45 @@ pub fn carry_rate(p: &ExporterParams) -> f64 {
 /// Registration cost of one car bought at `price` with EV share `ev_share` (yuan/vehicle): the
 /// fixed cost plus the purchase tax on ICE cars and the NEV rate in force on EVs.
 fn registration(p: &ExporterParams, policy: &PolicyParams, price: f64, ev_share: f64) -> f64 {
-    p.registration_cost + price * (p.ice_purchase_tax * (1.0 - ev_share) + policy.nev_purchase_tax * ev_share)
+    p.registration_cost + price * (policy.ice_purchase_tax * (1.0 - ev_share) + policy.nev_purchase_tax * ev_share)
+}
+
+/// Margin share of one car bought at `p_buy` with EV share `ev_share` and sold in market `m`
+/// (docs/model.md sec. 7.5): the zero-mileage price there, times the car's value
+/// (1 - e + r e with the market's NEV value r), less the expected all-in cost (purchase,
+/// holding for [`HoldingRule::expected_months`] plus transit, shipping and duty, registration,
+/// fee, expected documentation, less the VAT rebate), over the purchase price.
+fn margin_share(
+    p_buy: f64,
+    ev_share: f64,
+    p: &ExporterParams,
+    policy: &PolicyParams,
+    rule: &HoldingRule,
+    m: &ForeignMarket,
+    mp: &MarketParams,
+) -> f64 {
+    let hold = rule.expected_months() + p.transit_months as f64;
+    let reg = registration(p, policy, p_buy, ev_share);
+    let vat = p.export_vat_rebate * p_buy * (1.0 - p.rebate_delay_cost);
+    let cost = p_buy * (1.0 + carry_rate(p) * hold + mp.shipping_share + m.tariff())
+        + reg
+        + m.fee
+        + rule.expected_documentation_cost()
+        - vat;
+    (m.zm_price * m.car_value(ev_share) - cost) / p_buy
+}
+
+/// Where traders sell this month: the active traders' purchase scale by destination, or each
+/// market's zero-mileage demand while no trader is active (weights, not normalised).
+fn destination_weights(traders: &[Exporter], params: &[MarketParams]) -> Vec<f64> {
+    let mut w = vec![0.0; params.len()];
+    for t in traders.iter().filter(|t| t.active) {
+        w[t.destination] += t.scale;
+    }
+    if w.iter().sum::<f64>() <= 0.0 {
+        w = params.iter().map(|mp| mp.zero_mileage_demand).collect();
+    }
+    w
 }
 
 /// Where traders buy this month: each group's pull (stock × e^(λ·rebate)), and the
@@ -233,20 +271,57 @@ pub struct PurchaseMix {
     pub ev_share: f64,
 }
 
+/// What sourcing by line looks at beyond stock and rebates (split powertrains): each line's
+/// expected margin share at the traders' destinations and the share of NEV purchases an export
+/// licence blocks.
+pub struct Sourcing<'a> {
+    /// Exporter parameters.
+    pub p: &'a ExporterParams,
+    /// National policy in force.
+    pub policy: &'a PolicyParams,
+    /// Holding rule in force.
+    pub rule: &'a HoldingRule,
+    /// Foreign markets.
+    pub markets: &'a [ForeignMarket],
+    /// Their parameters.
+    pub params: &'a [MarketParams],
+    /// Destination weights ([`destination_weights`]).
+    pub destinations: &'a [f64],
+}
+
+impl Sourcing<'_> {
+    /// Multiplier of line `a`'s pull: exp(κ m_a) with m_a its destination-weighted margin
+    /// share ([`margin_share`] at its exporter price), times 1 - blocked for an NEV line.
+    fn factor(&self, a: &Automaker) -> f64 {
+        let total: f64 = self.destinations.iter().sum::<f64>().max(1e-12);
+        let m: f64 = self
+            .markets
+            .iter()
+            .zip(self.params)
+            .zip(self.destinations)
+            .map(|((m, mp), w)| w * margin_share(a.exporter_price(), a.ev_share, self.p, self.policy, self.rule, m, mp))
+            .sum::<f64>()
+            / total;
+        let blocked = if a.powertrain == Powertrain::Nev { self.policy.nev_export_blocked } else { 0.0 };
+        (self.p.sourcing_margin_weight * m).exp() * (1.0 - blocked)
+    }
+}
+
 impl PurchaseMix {
-    /// The mix over `firms`, with `p_ref` as the price when no group has stock.
-    pub fn new(firms: &[Automaker], p: &ExporterParams, p_ref: f64) -> Self {
-        let weights: Vec<f64> =
-            firms
-                .iter()
-                .map(|a| {
-                    if a.active && a.inventory > 0.0 {
-                        a.inventory * (p.rebate_attraction * a.rebate).exp()
-                    } else {
-                        0.0
-                    }
-                })
-                .collect();
+    /// The mix over `firms`, with `p_ref` as the price when no group has stock; `sourcing` (split
+    /// powertrains) weighs each line by its margin abroad and the NEV licence.
+    pub fn new(firms: &[Automaker], p: &ExporterParams, p_ref: f64, sourcing: Option<&Sourcing<'_>>) -> Self {
+        let weights: Vec<f64> = firms
+            .iter()
+            .map(|a| {
+                if a.active && a.inventory > 0.0 {
+                    let pull = a.inventory * (p.rebate_attraction * a.rebate).exp();
+                    sourcing.map_or(pull, |s| pull * s.factor(a))
+                } else {
+                    0.0
+                }
+            })
+            .collect();
         let total: f64 = weights.iter().sum();
         let (price, ev_share) = if total > 0.0 {
             let pb = firms.iter().zip(&weights).map(|(a, w)| w * a.exporter_price()).sum::<f64>() / total;
@@ -271,20 +346,7 @@ pub fn prospective_margins(
     markets: &[ForeignMarket],
     params: &[MarketParams],
 ) -> Vec<f64> {
-    let p_buy = mix.price;
-    let hold = rule.expected_months() + p.transit_months as f64;
-    let carry = carry_rate(p);
-    let reg = registration(p, policy, p_buy, mix.ev_share);
-    let vat = p.export_vat_rebate * p_buy * (1.0 - p.rebate_delay_cost);
-    let doc = rule.expected_documentation_cost();
-    markets
-        .iter()
-        .zip(params)
-        .map(|(m, mp)| {
-            let cost = p_buy * (1.0 + carry * hold + mp.shipping_share + m.tariff()) + reg + m.fee + doc - vat;
-            (m.zm_price - cost) / p_buy
-        })
-        .collect()
+    markets.iter().zip(params).map(|(m, mp)| margin_share(mix.price, mix.ev_share, p, policy, rule, m, mp)).collect()
 }
 
 /// What traders bought from the groups this month.
@@ -342,6 +404,8 @@ pub struct TradeContext<'a> {
     pub p_ref: f64,
     /// The month traded (random streams).
     pub at: Month,
+    /// Groups have NEV and ICE lines (sourcing by line margin and licence).
+    pub split: bool,
 }
 
 /// Phase 5, exporters: prospective margins; entry, exit and destination; purchases
@@ -357,7 +421,9 @@ pub fn trade(
 ) -> ExportFlows {
     let (e, policy) = (ctx.p, ctx.policy);
     let rule = HoldingRule::from_policy(policy);
-    let mix = PurchaseMix::new(firms, e, ctx.p_ref);
+    let destinations = destination_weights(traders, ctx.markets);
+    let sourcing = Sourcing { p: e, policy, rule: &rule, markets, params: ctx.markets, destinations: &destinations };
+    let mix = PurchaseMix::new(firms, e, ctx.p_ref, ctx.split.then_some(&sourcing));
     let margins = prospective_margins(&mix, e, policy, &rule, markets, ctx.markets);
     let licensed: Vec<bool> = governments.iter().map(|g| (g.rank as u32) < policy.licensed_regions).collect();
     let participating: Vec<bool> = governments.iter().map(|g| g.participating).collect();
@@ -569,7 +635,7 @@ mod tests {
         let held = margin(&mix, rule(6, 0, 1.0), &market);
         assert!((base - held - 6.0 * carry_rate(&p)).abs() < 1e-12, "six months of carry");
         let nev = margin(&PurchaseMix { ev_share: 1.0, ..mix.clone() }, rule(0, 0, 1.0), &market);
-        let tax_gap = p.ice_purchase_tax - policy.nev_purchase_tax;
+        let tax_gap = policy.ice_purchase_tax - policy.nev_purchase_tax;
         assert!((nev - base - tax_gap).abs() < 1e-12, "EVs pay the NEV rate instead of the ICE tax");
     }
 

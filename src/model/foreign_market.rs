@@ -65,6 +65,9 @@ pub struct ForeignMarket {
     pub zm_sold: f64,
     /// Realised margin on them (yuan, total).
     pub zm_margin: f64,
+    /// Value of an NEV to this market's buyers relative to an ICE car (r; 1 with a single
+    /// powertrain): zero-mileage cars clear in ICE-equivalent units, an NEV counting r.
+    pub nev_value: f64,
 }
 
 impl ForeignMarket {
@@ -84,6 +87,7 @@ impl ForeignMarket {
             zm_shipped: 0.0,
             zm_sold: 0.0,
             zm_margin: 0.0,
+            nev_value: 1.0,
         };
         m.set_references(p, list_mean, export_price, foreign_discount);
         m
@@ -95,6 +99,15 @@ impl ForeignMarket {
         self.alt_price = p.alt_price_ratio * list_mean;
         self.landed0 = export_price * (1.0 + p.tariff) + p.fee;
         self.zm_price = self.alt_price * (1.0 - foreign_discount);
+    }
+
+    /// Value of a car with EV share `ev_share` in ICE-equivalent units: 1 - e + r e.
+    pub fn car_value(&self, ev_share: f64) -> f64 {
+        if self.nev_value == 1.0 {
+            1.0
+        } else {
+            1.0 - ev_share + self.nev_value * ev_share
+        }
     }
 
     /// Puts this month's schedule (phase 1) in force.
@@ -146,7 +159,15 @@ impl ForeignMarket {
         if self.stock.qty <= 1e-9 || scale <= 0.0 {
             return;
         }
-        let s = self.stock.qty;
+        // Stock in ICE-equivalent units (an NEV counts r); prices are per unit.
+        let s = if self.nev_value == 1.0 {
+            self.stock.qty
+        } else {
+            self.stock.qty - self.stock.ev * (1.0 - self.nev_value)
+        };
+        if s <= 1e-9 {
+            return;
+        }
         let clear = self.alt_price * (s / scale).powf(-1.0 / p.zero_mileage_elasticity);
         let floor = reservation_share * self.stock.cost / s;
         let price = clear.min(cap).max(floor.min(cap));
@@ -155,7 +176,9 @@ impl ForeignMarket {
         let lot = self.stock.take_share(sold / s);
         self.zm_price = price;
         self.zm_sold = lot.qty;
-        self.zm_margin = lot.qty * price - lot.cost;
+        // Revenue on the units sold (the cars themselves without an NEV discount).
+        let units = if self.nev_value == 1.0 { lot.qty } else { sold };
+        self.zm_margin = units * price - lot.cost;
     }
 
     /// Backlash: duty rises by phi x (Chinese share - threshold)+ per month, up to its maximum.
@@ -308,7 +331,11 @@ mod tests {
     /// Three active groups with weights (capacity x orientation) 1, 2, 1 and transaction
     /// prices 80, 100, 120, and an inactive fourth (weight 5, price 10).
     fn groups() -> Vec<Automaker> {
-        let p = AutomakerParams { count: 4, ..AutomakerParams::default() };
+        let p = AutomakerParams {
+            count: 4,
+            powertrains: crate::scenario::Powertrains::Single,
+            ..AutomakerParams::default()
+        };
         let mut firms = automaker::init(&p, &[1.0], &mut rng::stream(7, purpose::INIT_AUTOMAKERS, 0, 0));
         for (a, (k, price, active)) in
             firms.iter_mut().zip([(1.0, 80.0, true), (2.0, 100.0, true), (1.0, 120.0, true), (5.0, 10.0, false)])

@@ -239,7 +239,7 @@ mod tests {
     fn close_month_books_the_budget_and_smooths_local_performance() {
         let mut g = govs(0.2, 1e9);
         g[0].spend = 2e8;
-        let p = AutomakerParams { count: 3, ..Default::default() };
+        let p = AutomakerParams { count: 3, powertrains: crate::scenario::Powertrains::Single, ..Default::default() };
         let mut firms = automaker::init(&p, &[1.0], &mut rng::stream(7, purpose::INIT_AUTOMAKERS, 0, 0));
         for (a, (region, revenue, retail, zm, export, output)) in firms.iter_mut().zip([
             (0, 1e9, 40.0, 5.0, 7.0, 70.0),

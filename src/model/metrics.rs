@@ -157,6 +157,36 @@ pub const CORE_METRICS: &[MetricDef] = &[
     metric("consumers_waiting_share", Share, Mean, "fraction", HOUSEHOLDS, "Households in the market with positive surplus who chose to wait / households in the market."),
     metric("expected_price_change", Ratio, Mean, "fraction/month", PRICES, "Mean expected price change of households in the market."),
     metric("zero_mileage_ev_share", Share, Mean, "fraction", EXPORTERS, "EV share of the cars counted in zero_mileage_exports (0 if none)."),
+    metric("nev_share_retail", Share, Mean, "fraction", HOUSEHOLDS, "NEV retail sales / all retail sales (0 without retail sales)."),
+    metric("domestic_retail_sales_nev", Flow, Sum, "vehicles/month", HOUSEHOLDS, "Retail sales of NEVs: an NEV line counts as NEV, an ICE line as ICE, a blended line (single powertrain) by its EV share."),
+    metric("domestic_retail_sales_ice", Flow, Sum, "vehicles/month", HOUSEHOLDS, "Retail sales of ICE cars, split as domestic_retail_sales_nev."),
+    metric("avg_list_price_nev", Price, Mean, "yuan", AUTOMAKERS, "NEV list price weighted by NEV retail sales (plain mean over active lines without retail sales)."),
+    metric("avg_list_price_ice", Price, Mean, "yuan", AUTOMAKERS, "ICE list price, weighted as avg_list_price_nev."),
+    metric("avg_transaction_price_nev", Price, Mean, "yuan", AUTOMAKERS, "NEV transaction price, weighted as avg_list_price_nev."),
+    metric("avg_transaction_price_ice", Price, Mean, "yuan", AUTOMAKERS, "ICE transaction price, weighted as avg_list_price_nev."),
+    metric("avg_discount_nev", Ratio, Mean, "fraction", AUTOMAKERS, "1 - weighted NEV transaction price / weighted NEV list price."),
+    metric("avg_discount_ice", Ratio, Mean, "fraction", AUTOMAKERS, "1 - weighted ICE transaction price / weighted ICE list price."),
+    metric("avg_list_cut_nev", Ratio, Mean, "fraction", AUTOMAKERS, "Retail-weighted mean 12-month list-price decline of the NEV lines whose list price fell."),
+    metric("avg_list_cut_ice", Ratio, Mean, "fraction", AUTOMAKERS, "Retail-weighted mean 12-month list-price decline of the ICE lines whose list price fell."),
+    metric("new_car_exports_nev", Flow, Sum, "vehicles/month", MARKETS, "Official new-car exports of NEVs."),
+    metric("new_car_exports_ice", Flow, Sum, "vehicles/month", MARKETS, "Official new-car exports of ICE cars."),
+    metric("zero_mileage_exports_nev", Flow, Sum, "vehicles/month", EXPORTERS, "Zero-mileage NEVs shipped out of the export pipelines."),
+    metric("zero_mileage_exports_ice", Flow, Sum, "vehicles/month", EXPORTERS, "Zero-mileage ICE cars shipped out of the export pipelines."),
+    metric("capacity_nev", Flow, Sum, "vehicles/month", ACCOUNTING, "NEV production capacity, counted as capacity; summed per year like capacity."),
+    metric("capacity_ice", Flow, Sum, "vehicles/month", ACCOUNTING, "ICE production capacity, counted as capacity; summed per year like capacity."),
+];
+
+/// The metrics reported by powertrain, each as a `_nev` and an `_ice` column from
+/// [`idx::FIRST_POWERTRAIN`] on, in this order.
+pub const POWERTRAIN_METRICS: &[&str] = &[
+    "domestic_retail_sales",
+    "avg_list_price",
+    "avg_transaction_price",
+    "avg_discount",
+    "avg_list_cut",
+    "new_car_exports",
+    "zero_mileage_exports",
+    "capacity",
 ];
 
 /// The template of the per-market metrics `exports_<market_id>` (its `name` is the pattern).
@@ -202,8 +232,12 @@ pub mod idx {
     pub const CONSUMERS_WAITING_SHARE: usize = 21;
     pub const EXPECTED_PRICE_CHANGE: usize = 22;
     pub const ZERO_MILEAGE_EV_SHARE: usize = 23;
+    pub const NEV_SHARE_RETAIL: usize = 24;
+    /// First of the metrics by powertrain (`<metric>_nev`, `<metric>_ice` pairs in
+    /// [`super::POWERTRAIN_METRICS`] order).
+    pub const FIRST_POWERTRAIN: usize = 25;
     /// First `exports_<market>` column.
-    pub const FIRST_MARKET: usize = 24;
+    pub const FIRST_MARKET: usize = 41;
 }
 
 /// Names, annual aggregations and units of every metric of a scenario, in output order.
@@ -220,6 +254,8 @@ pub struct MetricSet {
 impl MetricSet {
     /// The metric set for a scenario with these foreign market ids.
     pub fn new<S: AsRef<str>>(market_ids: &[S]) -> Self {
+        debug_assert_eq!(CORE_METRICS[idx::FIRST_POWERTRAIN].name, "domestic_retail_sales_nev");
+        debug_assert_eq!(idx::FIRST_MARKET, idx::FIRST_POWERTRAIN + 2 * POWERTRAIN_METRICS.len());
         let mut names: Vec<String> = CORE_METRICS.iter().map(|m| m.name.to_string()).collect();
         let mut annual: Vec<Annual> = CORE_METRICS.iter().map(|m| m.annual).collect();
         let mut units: Vec<String> = CORE_METRICS.iter().map(|m| m.unit.to_string()).collect();
@@ -364,7 +400,15 @@ pub fn fill_row(row: &mut [f64], agents: &Agents<'_>, r: &MonthResults<'_>) {
     } else {
         0.0
     };
-    row[idx::ACTIVE_AUTOMAKERS] = n_active;
+    // Groups with at least one active line (lines of a group are adjacent).
+    let mut groups = 0;
+    let mut last = usize::MAX;
+    for a in &active {
+        if a.group != last {
+            (groups, last) = (groups + 1, a.group);
+        }
+    }
+    row[idx::ACTIVE_AUTOMAKERS] = groups as f64;
     row[idx::EXITS] = r.accounts.exits as f64;
     row[idx::BAILOUTS] = r.accounts.bailouts as f64;
     row[idx::INDUSTRY_PROFIT_MARGIN] = if revenue > 0.0 { profit / revenue } else { 0.0 };
@@ -379,6 +423,64 @@ pub fn fill_row(row: &mut [f64], agents: &Agents<'_>, r: &MonthResults<'_>) {
     for (k, m) in agents.markets.iter().enumerate() {
         row[idx::FIRST_MARKET + k] = m.new_exports + m.zm_shipped;
     }
+    fill_powertrains(row, firms, r.exports);
+}
+
+/// The metrics by powertrain ([`POWERTRAIN_METRICS`]): an NEV line counts as NEV, an ICE line
+/// as ICE, a blended line (single powertrain) by its EV share e and 1 − e. Prices are
+/// retail-weighted (plain means over active lines without retail sales); the list cut is the
+/// retail-weighted mean 12-month list-price decline among lines whose list fell; the NEV share
+/// of retail is NEV retail over all retail.
+fn fill_powertrains(row: &mut [f64], firms: &[Automaker], exports: &ExportFlows) {
+    let retail: f64 = firms.iter().map(|a| a.retail_sales).sum();
+    let mut nev_retail = 0.0;
+    for (k, nev) in [(0usize, true), (1, false)] {
+        let weight = |a: &Automaker| if nev { a.ev_share } else { 1.0 - a.ev_share };
+        let (mut q, mut wl, mut wt, mut w, mut cut, mut wc, mut x, mut cap) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+        for a in firms {
+            let share = weight(a);
+            q += share * a.retail_sales;
+            x += share * a.export_sales;
+            if a.active || a.production > 0.0 {
+                cap += share * a.capacity_month;
+            }
+            if a.retail_sales > 0.0 {
+                wl += share * a.retail_sales * a.list_price;
+                wt += share * a.retail_sales * a.transaction_price();
+                w += share * a.retail_sales;
+            }
+            let year_cut = a.cut_12m;
+            if year_cut > 0.0 && a.active {
+                cut += share * a.retail_sales.max(1e-9) * year_cut;
+                wc += share * a.retail_sales.max(1e-9);
+            }
+        }
+        if w <= 0.0 {
+            for a in firms.iter().filter(|a| a.active) {
+                wl += weight(a) * a.list_price;
+                wt += weight(a) * a.transaction_price();
+                w += weight(a);
+            }
+        }
+        let zm = if nev { exports.shipped_ev } else { exports.shipped - exports.shipped_ev };
+        let values = [
+            q,
+            if w > 0.0 { wl / w } else { 0.0 },
+            if w > 0.0 { wt / w } else { 0.0 },
+            if wl > 0.0 { 1.0 - wt / wl } else { 0.0 },
+            if wc > 0.0 { cut / wc } else { 0.0 },
+            x,
+            zm.max(0.0),
+            cap,
+        ];
+        for (m, v) in values.into_iter().enumerate() {
+            row[idx::FIRST_POWERTRAIN + 2 * m + k] = v;
+        }
+        if nev {
+            nev_retail = q;
+        }
+    }
+    row[idx::NEV_SHARE_RETAIL] = if retail > 0.0 { nev_retail / retail } else { 0.0 };
 }
 
 #[cfg(test)]

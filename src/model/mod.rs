@@ -22,9 +22,9 @@ pub mod metrics;
 pub mod policy;
 pub mod rng;
 
-use crate::scenario::{PolicyParams, Scenario, YearMonth};
-use automaker::{Accounts, Automaker, PlanOutcome};
-use consumer::{ChoiceTables, Consumers, Expectations, MarketSignals};
+use crate::scenario::{PolicyParams, Powertrains, Scenario, YearMonth};
+use automaker::{Accounts, Automaker, PlanOutcome, Powertrain};
+use consumer::{ChoiceTables, Consumers, Expectations, MarketSignals, Nests};
 use exporter::{Exporter, Pipeline};
 use foreign_market::{export_split, ForeignMarket};
 use government::Government;
@@ -130,15 +130,40 @@ impl World {
         let weights: Vec<f64> = governments.iter().map(|g| g.weight).collect();
         let mut ra = rng::stream(key, purpose::INIT_AUTOMAKERS, 0, 0);
         let mut automakers = automaker::init(&s.automakers, &weights, &mut ra);
+        let split = s.automakers.powertrains == Powertrains::Split;
+        if split {
+            // Foreign buyers of new cars weigh an NEV line by the markets' NEV value, averaged
+            // with the markets' initial Chinese volumes (docs/model.md sec. 7.6).
+            let w: Vec<f64> = s.markets.iter().map(|m| m.market_size * m.cn_share_initial).collect();
+            let total: f64 = w.iter().sum();
+            let r = if total > 0.0 {
+                s.markets.iter().zip(&w).map(|(m, w)| w * m.nev_value_ratio).sum::<f64>() / total
+            } else {
+                1.0
+            };
+            for a in automakers.iter_mut().filter(|a| a.powertrain == Powertrain::Nev) {
+                a.export_orientation *= r;
+            }
+        }
         // Initial demand follows the households' own logit shares at initial prices (mean over
         // the sensitivity classes), so the first months start near balance.
         let tx_mean = automakers.iter().map(|a| a.transaction_price()).sum::<f64>() / automakers.len().max(1) as f64;
         let mut shares = vec![0.0; automakers.len()];
         let c = &s.consumers;
+        let nests = Nests::of(c, split, 0.0);
+        let nev: Vec<bool> = automakers.iter().map(|a| a.powertrain == Powertrain::Nev).collect();
+        let mut nested = vec![0.0; automakers.len()];
         for z in consumer::CLASS_Z {
             let alpha = c.price_sensitivity * (c.sensitivity_spread * z).exp();
             let u: Vec<f64> =
                 automakers.iter().map(|a| a.appeal(c) - alpha * a.transaction_price() / tx_mean).collect();
+            if let Some(nests) = &nests {
+                consumer::nested_shares(&u, &nev, nests, &mut nested);
+                for (sh, x) in shares.iter_mut().zip(&nested) {
+                    *sh += x / consumer::CLASSES as f64;
+                }
+                continue;
+            }
             let max_u = u.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             let total: f64 = u.iter().map(|x| (x - max_u).exp()).sum();
             for (sh, x) in shares.iter_mut().zip(&u) {
@@ -155,7 +180,11 @@ impl World {
         let markets = s
             .markets
             .iter()
-            .map(|m| ForeignMarket::new(m, list_mean0, export_price0, s.exporters.foreign_discount))
+            .map(|m| {
+                let mut market = ForeignMarket::new(m, list_mean0, export_price0, s.exporters.foreign_discount);
+                market.nev_value = if split { m.nev_value_ratio } else { 1.0 };
+                market
+            })
             .collect();
         base_governments(&mut governments, &automakers, &s.governments);
         let metric_set = MetricSet::new(&s.markets.iter().map(|m| m.id.as_str()).collect::<Vec<_>>());
@@ -189,6 +218,11 @@ impl World {
         &self.metric_set
     }
 
+    /// True when groups have NEV and ICE lines (`automakers.powertrains = "split"`).
+    pub fn split(&self) -> bool {
+        self.scenario.automakers.powertrains == Powertrains::Split
+    }
+
     /// Months simulated so far.
     pub fn months_done(&self) -> usize {
         self.t
@@ -219,7 +253,8 @@ impl World {
             return;
         }
         let offers = consumer::offers(&self.automakers, &self.policy, c, |a| a.active);
-        consumer::build_tables(c, &offers, self.governments.len(), self.p_ref, &mut self.tables);
+        let nests = Nests::of(c, self.split(), 0.0);
+        consumer::build_tables(c, &offers, self.governments.len(), self.p_ref, nests.as_ref(), &mut self.tables);
         let signals = MarketSignals {
             pi_last: self.expectations.last_change(),
             trend_forecast: self.expectations.trend_forecast(),
@@ -308,6 +343,7 @@ impl World {
             entry_factor: calendar.entry_factor,
             expectations: &self.expectations,
             hazard: &self.hazard,
+            nests: Nests::of(&s.consumers, s.automakers.powertrains == Powertrains::Split, years),
         };
         let tally =
             consumer::domestic_market(&mut self.automakers, &mut self.consumers, &mut self.tables, &retail_ctx, exec);
@@ -321,6 +357,7 @@ impl World {
             rebate_acceleration: s.governments.rebate_acceleration,
             p_ref: self.p_ref,
             at,
+            split: s.automakers.powertrains == Powertrains::Split,
         };
         let exports = exporter::trade(
             &mut self.exporters,
@@ -382,14 +419,23 @@ impl World {
     }
 }
 
-/// Re-bases every firm on its initial demand (vehicles/month). Leaders run fuller than the tail:
-/// u0 ∝ min + spread √(share / max share), scaled so that total capacity is `initial_capacity`.
+/// Re-bases every line on its initial demand (vehicles/month). Leaders run fuller than the
+/// tail: u0 ∝ min + spread √(share / max share) by the group's share (both lines of a group
+/// start at its utilisation), scaled so that total capacity is `initial_capacity`.
 fn rebase_firms(automakers: &mut [Automaker], demand: &[f64], p: &crate::scenario::AutomakerParams) {
     let total: f64 = demand.iter().sum::<f64>().max(1e-9);
-    let max_share = demand.iter().copied().fold(0.0, f64::max).max(1e-12) / total;
-    let mut u0: Vec<f64> = demand
+    let groups = automakers.last().map_or(0, |a| a.group + 1);
+    let mut group_demand = vec![0.0; groups];
+    for (a, d) in automakers.iter().zip(demand) {
+        group_demand[a.group] += d;
+    }
+    let max_share = group_demand.iter().copied().fold(0.0, f64::max).max(1e-12) / total;
+    let mut u0: Vec<f64> = automakers
         .iter()
-        .map(|d| p.initial_utilization_min + p.initial_utilization_spread * (d / total / max_share).sqrt())
+        .map(|a| {
+            p.initial_utilization_min
+                + p.initial_utilization_spread * (group_demand[a.group] / total / max_share).sqrt()
+        })
         .collect();
     let implied: f64 = demand.iter().zip(&u0).map(|(d, u)| d / u).sum();
     let f = implied / p.initial_capacity.max(1.0);

@@ -231,6 +231,30 @@ impl MonteCarloStats {
     }
 }
 
+/// Reading the statistics back in memory (for `zeromile serve`, which writes no file): the same
+/// sketches the CSV rows are written from.
+impl MonteCarloStats {
+    /// The statistics of scenario `scenario`, month index `month`, metric index `metric`
+    /// (the `summary.csv` row); `None` outside the run.
+    pub fn monthly(&self, scenario: usize, month: usize, metric: usize) -> Option<&QuantileSketch> {
+        let width = self.scenarios.get(scenario)?.metrics.len();
+        if metric >= width {
+            return None;
+        }
+        self.monthly.get(scenario)?.get(month * width + metric)
+    }
+
+    /// The paired difference scenario `scenario` − scenario 0 at `scenario`'s month index
+    /// `month` and metric index `metric` (the `deltas.csv` row); `None` for scenario 0, an
+    /// unpaired scenario, or a month or metric the baseline lacks.
+    pub fn delta(&self, scenario: usize, month: usize, metric: usize) -> Option<&QuantileSketch> {
+        let plan = self.deltas.get(scenario.checked_sub(1)?)?.as_ref()?;
+        let mi = plan.months.iter().position(|&(i, _)| i == month)?;
+        let mj = plan.metrics.iter().position(|&(j, _)| j == metric)?;
+        plan.cells.get(mi * plan.metrics.len() + mj)
+    }
+}
+
 /// One `summary.csv`/`deltas.csv` row.
 fn summary_row(
     scenario: &str,

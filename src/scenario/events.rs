@@ -86,6 +86,14 @@ params! {
 }
 
 params! {
+    /// `kind = "nev_export_licence"`: exports of pure-electric cars need a licence held by makers and the traders they authorise (from 1 Jan 2026), so part of the zero-mileage trade in NEVs stops.
+    pub struct NevExportLicence {
+        /// Share of traders' NEV purchases the licence blocks (unauthorised traders; pure EVs but not plug-in hybrids need it).
+        blocked_share: f64 = 0.5, unit "fraction", range [0.0, 1.0], source "MOFCOM/MIIT/GAC/SAMR announcement on pure-EV export licences (Sep 2025), effective 1 Jan 2026; share assumed (docs/model.md sec. 7.5)";
+    }
+}
+
+params! {
     /// `kind = "local_subsidy_cap"`: cap on local per-unit production and export support.
     pub struct LocalSubsidyCap {
         /// Cap per vehicle.
@@ -198,6 +206,7 @@ event_kinds! {
     TradeInSubsidy(TradeInSubsidy) = "trade_in_subsidy",
     NevPurchaseSubsidy(NevPurchaseSubsidy) = "nev_purchase_subsidy",
     NevPurchaseTax(NevPurchaseTax) = "nev_purchase_tax",
+    NevExportLicence(NevExportLicence) = "nev_export_licence",
     LocalSubsidyCap(LocalSubsidyCap) = "local_subsidy_cap",
     HardBudget(HardBudget) = "hard_budget",
     CapacityConsolidation(CapacityConsolidation) = "capacity_consolidation",
@@ -251,6 +260,7 @@ pub const REQUIRED_KEYS: &[RequiredKey] = &[
     ),
     required("nev_purchase_subsidy", "yuan", "the subsidy per EV bought, in yuan"),
     required("nev_purchase_tax", "rate", "the tax rate (e.g. 0.05; write 0 for an exemption)"),
+    required("nev_export_licence", "blocked_share", "the share of traders' NEV purchases the licence stops (0 to 1)"),
     required(
         "local_subsidy_cap",
         "yuan_per_vehicle",
@@ -334,6 +344,7 @@ impl Event {
             }
             EventKind::NevPurchaseSubsidy(e) => policy.nev_purchase_subsidy = e.yuan,
             EventKind::NevPurchaseTax(e) => policy.nev_purchase_tax = e.rate,
+            EventKind::NevExportLicence(e) => policy.nev_export_blocked = e.blocked_share,
             EventKind::LocalSubsidyCap(e) => policy.local_subsidy_cap = e.yuan_per_vehicle,
             EventKind::HardBudget(e) => policy.hard_budget = e.enabled,
             EventKind::CapacityConsolidation(_)

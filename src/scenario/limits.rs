@@ -11,6 +11,17 @@
 //! | horizon (months from `start` to `end`, inclusive) | 1,200 | 100 years |
 //! | `[[events]]` in a scenario (after `extends`) | 100,000 | each month's policy is one pass over them |
 //! | files in an `extends` chain | 64 | read iteratively; a longer chain is a mistake |
+//!
+//! `zeromile serve` answers requests from a browser, so its caps are tighter (and within the
+//! ones above, which its scenarios pass through as well):
+//!
+//! | What | Cap | Why |
+//! |---|---|---|
+//! | replicates of one page run | 200 | a careful run of 200 replicates takes about a minute on two cores |
+//! | `consumers.agents` of a page run (the quick and careful settings) | 200,000 | a run must finish while a class waits |
+//! | horizon of the scenario served | 240 months | 20 years: the shipped baseline has 144 |
+//! | request body | 64 KiB | a request holds lever values only; the largest real one is under 2 KiB |
+//! | runs waiting or running | 8 | beyond that a class waits minutes; the page says to try again |
 
 use super::YearMonth;
 
@@ -26,6 +37,17 @@ pub const MAX_MONTHS: i64 = 1_200;
 pub const MAX_EVENTS: usize = 100_000;
 /// Most files in an `extends` chain (the scenario itself included).
 pub const MAX_EXTENDS_DEPTH: usize = 64;
+
+/// Most replicates of one run of the classroom page (`zeromile serve`).
+pub const SERVE_MAX_REPLICATES: u64 = 200;
+/// Most consumer agents of one run of the classroom page.
+pub const SERVE_MAX_AGENTS: usize = 200_000;
+/// Most months of the scenario `zeromile serve` serves.
+pub const SERVE_MAX_MONTHS: usize = 240;
+/// Largest request body `zeromile serve` reads, in bytes.
+pub const SERVE_MAX_BODY_BYTES: usize = 64 * 1024;
+/// Most runs of the classroom page waiting or running at once.
+pub const SERVE_MAX_QUEUE: usize = 8;
 
 /// `Err(message)` unless `n` is 1 to [`MAX_REPLICATES`].
 pub fn check_replicates(n: u64) -> Result<(), String> {

@@ -539,6 +539,9 @@ fn unknown_kind_message(kind: &str) -> String {
     m.replacen("unknown key", "unknown event kind", 1)
 }
 
+/// Most brand groups with split powertrains: households' choice codes are bytes (254 lines).
+pub const MAX_SPLIT_GROUPS: usize = 127;
+
 fn cross_checks(s: &Scenario, spans: &Spans) -> Result<()> {
     let a = &s.automakers;
     if a.state_share + a.jv_share > 1.0 + 1e-9 {
@@ -549,6 +552,15 @@ fn cross_checks(s: &Scenario, spans: &Spans) -> Result<()> {
     }
     if a.markup_min >= a.markup_max {
         return Err(spans.error("automakers.markup_min", "must be below markup_max"));
+    }
+    if a.powertrains == super::Powertrains::Split && a.count > MAX_SPLIT_GROUPS {
+        return Err(spans.error(
+            "automakers.count",
+            format!(
+                "at most {MAX_SPLIT_GROUPS} groups with powertrains = \"split\" (each has an NEV and an ICE line), got {}",
+                a.count
+            ),
+        ));
     }
     let g = &s.governments;
     let w = g.weight_production + g.weight_export + g.weight_bailout;

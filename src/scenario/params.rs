@@ -27,6 +27,8 @@ pub struct KeyDoc {
 pub trait ParamValue: Clone + std::fmt::Debug {
     /// TOML type name shown to users.
     const TY: &'static str;
+    /// The allowed values of a key with a fixed set of words (empty for other types).
+    const CHOICES: &'static [&'static str] = &[];
     /// `Err(expected)` when the value is outside `[lo, hi]`.
     fn check(&self, lo: &Self, hi: &Self) -> Result<(), String>;
     /// TOML text of the value.
@@ -116,6 +118,8 @@ impl ParamValue for YearMonth {
 pub fn range_text<T: ParamValue>(lo: &T, hi: &T) -> String {
     if T::TY == "bool" {
         "true | false".to_string()
+    } else if !T::CHOICES.is_empty() {
+        T::CHOICES.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(" | ")
     } else if T::TY == "string" {
         "identifier [a-z0-9_]+".to_string()
     } else {

@@ -65,8 +65,39 @@ params! {
         delay_cost: f64 = 0.01, unit "1/month", range [0.0, 1.0], source "assumption";
         /// Months in the market after which a household buys if it has positive surplus, else leaves.
         patience_months: u32 = 6, unit "months", range [1, 60], source "assumption";
+        /// Households' utility of the NEV nest over the ICE nest at the start, before prices (split powertrains): range anxiety, charging, model choice in 2019.
+        nev_utility_initial: f64 = -1.0, unit "utils", range [-20.0, 20.0], source "assumption, set to the CPCA NEV retail share of 2019 (about 5 %)";
+        /// Yearly rise of the NEV nest's utility (split powertrains): the public charging network (0.52m points end-2019, 3.58m end-2024) and the NEV model range.
+        nev_utility_trend: f64 = 0.65, unit "utils/year", range [-5.0, 5.0], source "China Charging Alliance (EVCIPA) charging-point counts; slope set to the CPCA NEV retail share path";
+        /// Nesting parameter of the powertrain nests (lambda; 1 = a flat logit over all lines, smaller = stronger substitution within a powertrain).
+        powertrain_nest: f64 = 0.8, unit "1", range [0.05, 1.0], source "assumption; nested logit of car demand: Goldberg 1995, Berry, Levinsohn & Pakes 1995";
         /// Burn-in months of household entry and buy-or-wait at the initial prices before the first month (every buyer served), so the run starts with the stationary stock of households in the market.
         warmup_months: u32 = 12, unit "months", range [0, 120], source "assumption: initial condition (docs/model.md sec. 5)";
+    }
+}
+
+/// How brand groups' products are modelled (`automakers.powertrains`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Powertrains {
+    /// Each group has an NEV and an ICE line (docs/model.md sec. 7.2a).
+    #[default]
+    Split,
+    /// Each group sells one car whose EV share drifts (the round-1 model, for ablations).
+    Single,
+}
+
+impl super::params::ParamValue for Powertrains {
+    const TY: &'static str = "string";
+    const CHOICES: &'static [&'static str] = &["split", "single"];
+    fn check(&self, _: &Self, _: &Self) -> Result<(), String> {
+        Ok(())
+    }
+    fn toml(&self) -> String {
+        match self {
+            Powertrains::Split => "\"split\"".to_string(),
+            Powertrains::Single => "\"single\"".to_string(),
+        }
     }
 }
 
@@ -75,6 +106,22 @@ params! {
     pub struct AutomakerParams {
         /// Number of brand groups at the start.
         count: usize = 48, unit "firms", range [2, 250], source "facts.md sec. 2 (129 brands 2024, grouped)";
+        /// Products of a group: "split" gives each group an NEV and an ICE line (own capacity, cost, learning, price, discount, stock; households choose powertrain in a nested logit); "single" is the round-1 model of one car per group whose EV share drifts by `ev_shift_per_year` (for ablations). With "split", `count` is at most 127.
+        powertrains: Powertrains = Powertrains::Split, unit "-", range [Powertrains::Split, Powertrains::Single], source "docs/model.md sec. 7.2a";
+        /// Share of the private groups smaller than the median group that make only NEVs at the start (new entrants: NIO, Xpeng, Li Auto, Leapmotor, Tesla Shanghai); they have no ICE line (split powertrains).
+        nev_only_share: f64 = 0.4, unit "fraction", range [0.0, 1.0], source "assumption: about 8 of some 40 private groups in 2019 (CAAM/AlixPartners brand counts)";
+        /// Unit cost of an NEV line over an ICE line of the same group at the start (split powertrains).
+        nev_cost_premium: f64 = 0.25, unit "fraction", range [0.0, 3.0], source "ICCT, Lutsey & Nicholas 2019 (BEV-ICE cost gap); assumption for China";
+        /// Battery share of an NEV line's unit cost at the start (split powertrains).
+        battery_cost_share: f64 = 0.35, unit "fraction", range [0.0, 1.0], source "BNEF Battery Price Survey 2019; assumption";
+        /// Yearly decline of battery pack cost (split powertrains): the battery part of NEV unit cost falls by this share a year, on top of learning by doing.
+        battery_cost_decline: f64 = 0.08, unit "1/year", range [0.0, 0.5], source "BNEF Battery Price Survey: 156 $/kWh (2019) to 115 $/kWh (2024), 94 in China";
+        /// Share of the smaller of an ICE line's idle capacity and its sibling NEV line's capacity gap converted per quarter (split powertrains).
+        conversion_rate: f64 = 0.6, unit "1/quarter", range [0.0, 1.0], source "assumption (plant retooling, e.g. VW Anting, GAC)";
+        /// Cost of converting one unit of monthly ICE capacity to NEV (split powertrains).
+        conversion_cost_per_capacity: f64 = 150_000.0, unit "yuan/(vehicle/month)", range [0.0, 1.0e8], source "assumption: well under `capacity_unit_cost`";
+        /// Months from the decision to convert capacity until the NEV line can use it (split powertrains).
+        conversion_lag_months: u32 = 9, unit "months", range [1, 60], source "assumption";
         /// Pareto shape of capacity sizes (lower = more concentrated).
         size_pareto_shape: f64 = 1.1, unit "1", range [0.3, 10.0], source "assumption";
         /// National production capacity at the start.
@@ -93,11 +140,11 @@ params! {
         ev_share_state: f64 = 0.05, unit "fraction", range [0.0, 1.0], source "assumption";
         /// Mean EV share of output of joint ventures at the start.
         ev_share_jv: f64 = 0.02, unit "fraction", range [0.0, 1.0], source "assumption";
-        /// Yearly shift of a state group's output toward EVs (other ownerships scaled below).
+        /// Yearly shift of a state group's output toward EVs (other ownerships scaled below); single powertrain only.
         ev_shift_per_year: f64 = 0.07, unit "1/year", range [0.0, 1.0], source "assumption";
-        /// EV-shift multiplier of private groups.
+        /// EV-shift multiplier of private groups (single powertrain only).
         ev_shift_private: f64 = 1.3, unit "1", range [0.0, 10.0], source "assumption (private groups lead on NEVs)";
-        /// EV-shift multiplier of joint ventures.
+        /// EV-shift multiplier of joint ventures (single powertrain only).
         ev_shift_jv: f64 = 0.5, unit "1", range [0.0, 10.0], source "assumption (JVs lag on NEVs)";
         /// Initial utilisation of the smallest seller (profile u0 = min + spread x sqrt(share / max share), rescaled to the initial capacity).
         initial_utilization_min: f64 = 0.3, unit "fraction", range [0.0, 1.0], source "facts.md sec. 2 (tail nearly idle)";
@@ -289,8 +336,8 @@ params! {
         rebate_attraction: f64 = 10.0, unit "1", range [0.0, 1000.0], source "assumption";
         /// Registration and insurance cost per car.
         registration_cost: f64 = 3_000.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "assumption";
-        /// Purchase tax on ICE cars paid at registration.
-        ice_purchase_tax: f64 = 0.0885, unit "fraction", range [0.0, 1.0], source "10% incl. VAT, statutory";
+        /// Sensitivity of traders' sourcing to a line's expected margin abroad (split powertrains): each line's pull is multiplied by exp(this x its margin share at the traders' destinations).
+        sourcing_margin_weight: f64 = 4.0, unit "1", range [0.0, 1000.0], source "assumption";
         /// Export VAT rebate on the purchase price.
         export_vat_rebate: f64 = 0.10, unit "fraction", range [0.0, 1.0], source "facts.md sec. 3 (~13%, weak)";
         /// Share of the VAT rebate lost to slow refunds without local acceleration.
@@ -345,6 +392,8 @@ params! {
         backlash_threshold: f64 = 0.4, unit "fraction", range [0.0, 1.0], source "assumption";
         /// Highest tariff that backlash can add.
         backlash_max: f64 = 0.5, unit "fraction", range [0.0, 10.0], source "assumption";
+        /// Value of a Chinese NEV to this market's buyers relative to a comparable ICE car (split powertrains): the zero-mileage price of an NEV is this share of an ICE car's, and NEV lines' weight in new-car orders is multiplied by it (1 = indifferent).
+        nev_value_ratio: f64 = 1.0, unit "1", range [0.0, 5.0], source "assumption from fuel prices and charging (docs/model.md sec. 7.6)";
     }
 }
 
@@ -383,6 +432,10 @@ params! {
         trade_in_min_age_months: f64 = 0.0, unit "months", range [0.0, 600.0], source "assumption (2024 scheme scraps old cars; not in facts.md)";
         /// National NEV purchase subsidy per EV.
         nev_purchase_subsidy: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "ended Dec 2022 (facts.md sec. 2)";
+        /// Purchase tax on ICE cars, as a share of the VAT-inclusive price (10 % of the pre-VAT price: 0.10 / 1.13); paid by households (split powertrains) and by traders at registration.
+        ice_purchase_tax: f64 = 0.0885, unit "fraction", range [0.0, 1.0], source "Vehicle Purchase Tax Law of the PRC (2019), 10 %";
+        /// Share of traders' NEV purchases blocked by the pure-EV export licence (`nev_export_licence` events).
+        nev_export_blocked: f64 = 0.0, unit "fraction", range [0.0, 1.0], source "MOFCOM announcement, Sep 2025 (from Jan 2026)";
         /// Purchase tax on NEVs.
         nev_purchase_tax: f64 = 0.0, unit "fraction", range [0.0, 1.0], source "halved exemption from 2026 (facts.md sec. 3)";
         /// Cap on local per-unit production and export support.
@@ -413,5 +466,8 @@ pub fn default_markets() -> Vec<MarketParams> {
         m("rest_of_world", 5_000_000.0, 0.007, 0.30, 1.20, 0.10, 300.0, 0.06),
     ];
     markets[4].share_cap = 0.08;
+    for (m, ratio) in markets.iter_mut().zip([0.6, 1.0, 0.9, 0.7, 1.0]) {
+        m.nev_value_ratio = ratio;
+    }
     markets
 }

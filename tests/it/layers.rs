@@ -2,7 +2,7 @@ use crate::util::root;
 use std::path::{Path, PathBuf};
 
 /// Library layers, lowest first. A module may use its own layer and the layers before it.
-const LAYERS: &[&str] = &["error", "scenario", "model", "engine", "sweep", "output", "plot", "app"];
+const LAYERS: &[&str] = &["error", "scenario", "model", "engine", "sweep", "output", "plot", "serve", "app"];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
@@ -115,7 +115,7 @@ fn modules_use_only_lower_layers() {
     assert!(checked > 0, "found no crate:: references; is the scanner broken?");
     assert!(
         violations.is_empty(),
-        "layer rule error → scenario → model → engine → sweep → output → plot → app broken:\n{}",
+        "layer rule error → scenario → model → engine → sweep → output → plot → serve → app broken:\n{}",
         violations.join("\n")
     );
 }
@@ -182,6 +182,15 @@ fn plot_draws_from_files_only() {
         "plot",
         &["engine::", "MonteCarloStats", "model::World", "rayon", "std::thread", "std::time", "println!", "eprintln!"],
         "plots are drawn from an output directory's files, so `run` and `plot` give the same bytes",
+    );
+}
+
+#[test]
+fn serve_touches_no_file_itself() {
+    assert_absent(
+        "serve",
+        &["std::fs", "File::open", "File::create", "Command::new", "read_dir", "std::env"],
+        "the classroom server reads the scenario and levers through `scenario` at start and no other file",
     );
 }
 

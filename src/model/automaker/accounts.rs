@@ -2,7 +2,7 @@
 //! standing (utilisation, share, brand), quarterly capacity decisions, distress with bailout
 //! or exit, and takeovers of exiting groups.
 
-use super::{Automaker, Ownership};
+use super::{Automaker, Ownership, Powertrain};
 use crate::model::government::Government;
 use crate::model::policy::Month;
 use crate::model::rng::{self, purpose};
@@ -48,29 +48,75 @@ pub struct AccountingContext<'a> {
     pub at: Month,
 }
 
-/// Phase 8a, accounting of every active group: money flows (`pay_month`), standing
-/// (`update_standing`), quarterly capacity (`invest_quarterly`) and distress
-/// (`resolve_distress`); then exiting groups are taken over (`take_over`).
+/// Phase 8a, accounting of every active line: money flows (`pay_month`), standing
+/// (`update_standing`), quarterly conversion of ICE capacity to NEV (`convert_quarterly`,
+/// split powertrains) and capacity (`invest_quarterly`); then distress is resolved for each
+/// group as a whole (`resolve_distress`: its lines are rescued or exit together), and exiting
+/// lines are taken over (`take_over`).
 pub fn account(firms: &mut [Automaker], governments: &mut [Government], ctx: &AccountingContext<'_>) -> Accounts {
     let total_sales: f64 = firms.iter().map(|a| a.total_sales()).sum::<f64>().max(1e-9);
     let mut acc = Accounts::default();
     let mut exited = Vec::new();
-    for (i, a) in firms.iter_mut().enumerate() {
-        if !a.active {
+    let mut start = 0;
+    while start < firms.len() {
+        let group = firms[start].group;
+        let end = start + firms[start..].iter().take_while(|a| a.group == group).count();
+        let lines: Vec<usize> = (start..end).filter(|&i| firms[i].active).collect();
+        start = end;
+        if lines.is_empty() {
             continue;
         }
-        let g = &mut governments[a.region];
-        let fixed = pay_month(a, g, ctx, &mut acc);
-        let share = update_standing(a, total_sales, ctx.p);
-        if ctx.at.quarter_start() {
-            invest_quarterly(a, g, ctx, &mut acc);
+        let g = &mut governments[firms[lines[0]].region];
+        let (mut fixed, mut share) = (Vec::with_capacity(lines.len()), 0.0);
+        for &i in &lines {
+            fixed.push(pay_month(&mut firms[i], g, ctx, &mut acc));
+            share += update_standing(&mut firms[i], total_sales, ctx.p);
         }
-        if resolve_distress(a, g, i, share, fixed, ctx, &mut acc) {
-            exited.push(i);
+        // The group is marginal while its share of all sales is below `min_share`.
+        for &i in &lines {
+            let a = &mut firms[i];
+            a.low_share_months = if share < ctx.p.min_share { a.low_share_months + 1 } else { 0 };
+        }
+        if ctx.at.quarter_start() {
+            if let [nev, ice] = lines[..] {
+                convert_quarterly(firms, nev, ice, ctx.p, &mut acc);
+            }
+            let group_capacity: f64 = lines.iter().map(|&i| firms[i].capacity).sum();
+            for &i in &lines {
+                invest_quarterly(&mut firms[i], g, group_capacity, ctx, &mut acc);
+            }
+        }
+        if resolve_distress(firms, &lines, g, share, &fixed, ctx, &mut acc) {
+            exited.extend(&lines);
         }
     }
     take_over(firms, &exited, ctx.p.takeover_share);
     acc
+}
+
+/// Quarterly conversion (split powertrains): when a group's ICE line's 12-month utilisation is
+/// below u* while its NEV line needs capacity, a share `conversion_rate` of the smaller of the
+/// ICE line's idle capacity (K − E / u*) and the NEV line's gap (E / u* − K − on order) is
+/// retooled: it leaves the ICE line now and reaches the NEV line after `conversion_lag_months`,
+/// at `conversion_cost_per_capacity` paid by the NEV line (while its cash is positive).
+fn convert_quarterly(firms: &mut [Automaker], nev: usize, ice: usize, p: &AutomakerParams, acc: &mut Accounts) {
+    let lines = (firms[nev].powertrain, firms[ice].powertrain);
+    if lines != (Powertrain::Nev, Powertrain::Ice) || firms[ice].utilization_ema >= p.target_utilization {
+        return;
+    }
+    let idle = (firms[ice].capacity - firms[ice].demand_exp / p.target_utilization).max(0.0);
+    let on_order: f64 = firms[nev].pipeline.iter().sum();
+    let gap = (firms[nev].demand_exp / p.target_utilization - firms[nev].capacity - on_order).max(0.0);
+    let moved = p.conversion_rate * idle.min(gap);
+    let slot = (p.conversion_lag_months as usize).min(firms[nev].pipeline.len());
+    if moved <= 0.0 || firms[nev].cash <= 0.0 || slot == 0 {
+        return;
+    }
+    firms[nev].pipeline[slot - 1] += moved;
+    firms[ice].capacity -= moved;
+    let cost = moved * p.conversion_cost_per_capacity;
+    firms[nev].cash -= cost;
+    acc.investment += cost;
 }
 
 /// A group's money this month: production subsidy (charged to its government), fixed cost,
@@ -118,7 +164,6 @@ fn update_standing(a: &mut Automaker, total_sales: f64, p: &AutomakerParams) -> 
     a.low_util_months = if u < p.closure_utilization { a.low_util_months + 1 } else { 0 };
     let share = sold / total_sales;
     a.share_hist = [share, a.share_hist[0]];
-    a.low_share_months = if share < p.min_share { a.low_share_months + 1 } else { 0 };
     let zm_share = if sold > 0.0 { a.zero_mileage_sales / sold } else { 0.0 };
     a.brand += p.brand_recovery * (a.brand_base - a.brand)
         - p.brand_cut_erosion * a.last_cut
@@ -130,9 +175,16 @@ fn update_standing(a: &mut Automaker, total_sales: f64, p: &AutomakerParams) -> 
 }
 
 /// Quarterly capacity decisions: lagged investment toward K* = planned / u*, politically
-/// driven extra lines (I_pol) funded partly by local support, and closure of long-idle
-/// capacity unless the group is protected (state-owned with strong support).
-fn invest_quarterly(a: &mut Automaker, g: &mut Government, ctx: &AccountingContext<'_>, acc: &mut Accounts) {
+/// driven extra lines (I_pol, on the group's whole capacity and built as NEV capacity with
+/// split powertrains: local industrial policy backs NEVs) funded partly by local support, and
+/// closure of long-idle capacity unless the group is protected (state-owned, strong support).
+fn invest_quarterly(
+    a: &mut Automaker,
+    g: &mut Government,
+    group_capacity: f64,
+    ctx: &AccountingContext<'_>,
+    acc: &mut Accounts,
+) {
     let (p, gp) = (ctx.p, ctx.g);
     let target = a.target_base * (1.0 + gp.target_growth).powf(ctx.at.years());
     let push = p.target_push * a.push_factor(p) * g.support;
@@ -150,7 +202,13 @@ fn invest_quarterly(a: &mut Automaker, g: &mut Government, ctx: &AccountingConte
             *last += order;
         }
     }
-    let extra = p.political_investment * a.push_factor(p) * g.support * a.capacity;
+    // With split powertrains the political line is an NEV line, sized on the whole group.
+    let base = match a.powertrain {
+        Powertrain::Blend => a.capacity,
+        Powertrain::Nev => group_capacity,
+        Powertrain::Ice => 0.0,
+    };
+    let extra = p.political_investment * a.push_factor(p) * g.support * base;
     if let Some(last) = a.pipeline.last_mut() {
         let cost = extra * p.capacity_unit_cost;
         let gov_share = gp.capital_subsidy_share * g.support * if g.budget > 0.0 { 1.0 } else { 0.0 };
@@ -165,25 +223,31 @@ fn invest_quarterly(a: &mut Automaker, g: &mut Government, ctx: &AccountingConte
     }
 }
 
-/// Distress (cash below `distress_months` of fixed cost, or a share too small for too long):
-/// a bailout by the home government, or exit with the stock written off. Too big to fail: a
-/// group with a large share is rescued whenever its government has any money; smaller ones by
-/// ownership-weighted chance within the bailout envelope. Returns true when the group exits.
+/// Distress of a group (its active `lines`, with this month's `fixed` costs and its `share` of
+/// all sales): cash below `distress_months` of fixed cost, or every line's share too small for
+/// too long. A bailout by the home government, or exit of all its lines with their stock written
+/// off. Too big to fail: a group with a large share is rescued whenever its government has any
+/// money; smaller ones by ownership-weighted chance within the bailout envelope. The bailout is
+/// shared among the lines by fixed cost. Returns true when the group exits.
 fn resolve_distress(
-    a: &mut Automaker,
+    firms: &mut [Automaker],
+    lines: &[usize],
     g: &mut Government,
-    i: usize,
     share: f64,
-    fixed: f64,
+    fixed: &[f64],
     ctx: &AccountingContext<'_>,
     acc: &mut Accounts,
 ) -> bool {
     let (p, gp) = (ctx.p, ctx.g);
-    let distressed = a.cash < -p.distress_months * fixed || a.low_share_months >= p.min_share_months;
+    let cash: f64 = lines.iter().map(|&i| firms[i].cash).sum();
+    let fixed_total: f64 = fixed.iter().sum();
+    let low_share = firms[lines[0]].low_share_months;
+    let distressed = cash < -p.distress_months * fixed_total || low_share >= p.min_share_months;
     if !distressed {
         return false;
     }
-    let amount = (p.bailout_cover_months * fixed - a.cash).max(0.0);
+    let lead = lines[0];
+    let amount = (p.bailout_cover_months * fixed_total - cash).max(0.0);
     let big = share >= p.too_big_to_fail_share;
     let affordable = if big { g.budget > 0.0 } else { g.budget * gp.weight_bailout >= amount };
     let prob = if ctx.policy.hard_budget {
@@ -191,31 +255,42 @@ fn resolve_distress(
     } else if big {
         1.0
     } else {
-        p.bailout_probability * a.softness(p)
+        p.bailout_probability * firms[lead].softness(p)
     };
-    let draw = rng::hashed_uniform(ctx.at.key, purpose::AUTOMAKERS, ctx.at.index, (1 << 32) | i as u64);
+    let draw = rng::hashed_uniform(ctx.at.key, purpose::AUTOMAKERS, ctx.at.index, (1 << 32) | lead as u64);
     if affordable && draw < prob {
-        a.cash += amount;
+        for (k, &i) in lines.iter().enumerate() {
+            let part = match lines.len() {
+                1 => amount,
+                _ if fixed_total > 0.0 => amount * fixed[k] / fixed_total,
+                n => amount / n as f64,
+            };
+            firms[i].cash += part;
+            firms[i].low_share_months = 0;
+        }
         g.spend += amount;
         acc.bailout_funds += amount;
-        a.low_share_months = 0;
         acc.bailouts += 1;
         false
     } else {
-        a.active = false;
-        acc.written_off += a.inventory;
-        a.inventory = 0.0;
+        for &i in lines {
+            let a = &mut firms[i];
+            a.active = false;
+            acc.written_off += a.inventory;
+            a.inventory = 0.0;
+        }
         acc.exits += 1;
         true
     }
 }
 
-/// Takeover (φ_M): the best-capitalised surviving group takes over a share `phi` of each
-/// exiting group's plants, demand, local target and orders; the rest of its capacity is scrapped.
+/// Takeover (φ_M): the best-capitalised surviving line of the same powertrain takes over a
+/// share `phi` of each exiting line's plants, demand, local target and orders; the rest of its
+/// capacity is scrapped.
 fn take_over(firms: &mut [Automaker], exited: &[usize], phi: f64) {
     for &i in exited {
         let acquirer = (0..firms.len())
-            .filter(|&j| firms[j].active)
+            .filter(|&j| firms[j].active && firms[j].powertrain == firms[i].powertrain)
             .max_by(|&x, &y| firms[x].cash.total_cmp(&firms[y].cash).then(y.cmp(&x)));
         let gone = &mut firms[i];
         let taken = (phi * gone.capacity, phi * gone.demand_exp, phi * gone.target_base, phi * gone.orders_last);
@@ -238,7 +313,7 @@ mod tests {
     use crate::scenario::YearMonth;
 
     fn firms(n: usize) -> Vec<Automaker> {
-        let p = AutomakerParams { count: n, ..Default::default() };
+        let p = AutomakerParams { count: n, powertrains: crate::scenario::Powertrains::Single, ..Default::default() };
         automaker::init(&p, &[1.0], &mut rng::stream(7, purpose::INIT_AUTOMAKERS, 0, 0))
     }
 
@@ -317,7 +392,10 @@ mod tests {
     fn distress(a: &mut Automaker, g: &mut Government, share: f64, policy: &PolicyParams) -> (bool, Accounts) {
         let mut acc = Accounts::default();
         let fixed = a.fixed_cost(&AutomakerParams::default());
-        let exits = with_ctx(policy, month(5), |ctx| resolve_distress(a, g, 0, share, fixed, ctx, &mut acc));
+        let mut lines = [a.clone()];
+        let exits =
+            with_ctx(policy, month(5), |ctx| resolve_distress(&mut lines, &[0], g, share, &[fixed], ctx, &mut acc));
+        *a = lines[0].clone();
         (exits, acc)
     }
 

@@ -1,15 +1,16 @@
 //! Phase 4, the domestic market: what households see of each brand, their decisions and the
 //! rationing of each brand's stock (docs/model.md §7.3).
 
-use super::{build_tables, decide_all, settle, ChoiceTables, Consumers, Executor, MarketSignals, Offer, Tally};
-use crate::model::automaker::Automaker;
+use super::{build_tables, decide_all, settle, ChoiceTables, Consumers, Executor, MarketSignals, Nests, Offer, Tally};
+use crate::model::automaker::{Automaker, Powertrain};
 use crate::model::consumer::Expectations;
 use crate::model::policy::Month;
 use crate::scenario::{ConsumerParams, PolicyParams};
 
 /// What households see of each brand this month (docs/model.md §7.3): prices after national
 /// subsidies, taxes and the trade-in subsidy, appeal and visible zero-mileage share;
-/// `available` says which can be bought.
+/// `available` says which can be bought. An ICE line's buyer pays the ICE purchase tax; a
+/// blended line (single powertrain, the round-1 rule) pays only the NEV rate on its EV share.
 pub fn offers(
     automakers: &[Automaker],
     policy: &PolicyParams,
@@ -20,7 +21,13 @@ pub fn offers(
         .iter()
         .map(|a| {
             let tx = a.transaction_price();
-            let price = tx * (1.0 + policy.nev_purchase_tax * a.ev_share) - policy.nev_purchase_subsidy * a.ev_share;
+            let price = match a.powertrain {
+                Powertrain::Blend => {
+                    tx * (1.0 + policy.nev_purchase_tax * a.ev_share) - policy.nev_purchase_subsidy * a.ev_share
+                }
+                Powertrain::Nev => tx * (1.0 + policy.nev_purchase_tax) - policy.nev_purchase_subsidy,
+                Powertrain::Ice => tx * (1.0 + policy.ice_purchase_tax),
+            };
             let trade_in = if policy.trade_in_price_share > 0.0 {
                 (policy.trade_in_price_share * tx).min(policy.trade_in_cap)
             } else {
@@ -34,6 +41,7 @@ pub fn offers(
                 owner_price: (price - trade_in).max(0.0),
                 appeal: a.appeal(c),
                 zero_mileage_share: if sales > 0.0 { a.zm_last / sales } else { 0.0 },
+                nev: a.powertrain == Powertrain::Nev,
             }
         })
         .collect()
@@ -57,6 +65,8 @@ pub struct RetailContext<'a> {
     pub expectations: &'a Expectations,
     /// Replacement hazard table ([`super::hazard_table`]).
     pub hazard: &'a [f32],
+    /// Powertrain nests this month (`None`: one flat logit, single powertrain).
+    pub nests: Option<Nests>,
 }
 
 /// Phase 4, the domestic market: offers and logit tables, household entry, expectations, brand
@@ -72,7 +82,7 @@ pub fn domestic_market(
     let c = ctx.p;
     let scale = c.households_per_agent;
     let offers = offers(firms, ctx.policy, c, |a| a.active && a.inventory >= scale.min(1.0));
-    build_tables(c, &offers, ctx.regions, ctx.p_ref, tables);
+    build_tables(c, &offers, ctx.regions, ctx.p_ref, ctx.nests.as_ref(), tables);
     let signals = MarketSignals {
         pi_last: ctx.expectations.last_change(),
         trend_forecast: ctx.expectations.trend_forecast(),
@@ -113,7 +123,11 @@ mod tests {
     use crate::scenario::AutomakerParams;
 
     fn firm(ev_share: f64, tx: f64) -> Automaker {
-        let p = AutomakerParams { count: 1, ..AutomakerParams::default() };
+        let p = AutomakerParams {
+            count: 1,
+            powertrains: crate::scenario::Powertrains::Single,
+            ..AutomakerParams::default()
+        };
         let mut a =
             crate::model::automaker::init(&p, &[1.0], &mut rng::stream(3, purpose::INIT_AUTOMAKERS, 0, 0)).remove(0);
         (a.list_price, a.discount, a.push_discount, a.ev_share) = (tx, 0.0, 0.0, ev_share);
