@@ -130,10 +130,10 @@ fn smoke_run_bytes_are_pinned() {
     let ban = smoke_variant(dir.path(), "smoke_ban", "[policy]\nbelow_cost_ban = true\n");
     run_scenarios(&[&scenario_path("smoke.toml"), &ban], &out, &["-n", "3", "--trajectories", "--no-plots"]);
     let pinned = [
-        ("summary.csv", "4c555f57a9a1c572"),
-        ("annual.csv", "e76cac7540e67d87"),
-        ("deltas.csv", "709488cf9686510f"),
-        ("trajectories.csv", "174828f6597dfc97"),
+        ("summary.csv", "48e8fa858525c069"),
+        ("annual.csv", "b129b987dfd8b6f9"),
+        ("deltas.csv", "792be8d0d9b63700"),
+        ("trajectories.csv", "8f814a4f8b105be9"),
     ];
     let got: Vec<(&str, String)> =
         pinned.iter().map(|(f, _)| (*f, hash_hex(&std::fs::read(out.join(f)).unwrap()))).collect();
