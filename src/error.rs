@@ -37,6 +37,18 @@ pub enum Error {
         /// What was wrong and what was expected.
         message: String,
     },
+    /// A data file the program wrote and reads back (`summary.csv`, `points.csv`, …) is damaged
+    /// or not in its format: the file, the line (0 when the whole file is meant) and what is
+    /// wrong, naming the column and what was expected. Bad input, like a bad scenario.
+    #[error("{}{}: {message}", path.display(), line_suffix(*line))]
+    Data {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the record (the header is line 1), or 0.
+        line: u64,
+        /// What was wrong, with the column and what was expected.
+        message: String,
+    },
     /// A file could not be read or written. The I/O error is part of the message and not a
     /// chained source, so an error chain prints it once.
     #[error("{action}{path}: {error}")]
@@ -82,10 +94,19 @@ impl Error {
     /// True when the error is the user's input (exit code 2), false for environment failures.
     pub fn is_bad_input(&self) -> bool {
         match self {
-            Error::Scenario { .. } | Error::Usage(_) => true,
+            Error::Scenario { .. } | Error::Data { .. } | Error::Usage(_) => true,
             Error::Io { .. } => false,
             Error::Context { source, .. } => source.is_bad_input(),
         }
+    }
+}
+
+/// `:N` for a line N > 0, nothing for 0.
+fn line_suffix(line: u64) -> String {
+    if line > 0 {
+        format!(":{line}")
+    } else {
+        String::new()
     }
 }
 

@@ -44,10 +44,74 @@ fn model_md_defines_every_metric() {
     let doc = read("docs/model.md");
     let missing: Vec<&str> = zeromile::model::metrics::CORE_METRICS
         .iter()
-        .map(|m| m.0)
+        .map(|m| m.name)
         .filter(|name| !doc.contains(&format!("`{name}`")))
         .collect();
     assert!(missing.is_empty(), "docs/model.md does not define these metrics (as `name`): {missing:?}");
+}
+
+/// GitHub's anchor of a Markdown heading: lower case, punctuation dropped, spaces as hyphens.
+fn anchor(heading: &str) -> String {
+    heading
+        .trim_start_matches('#')
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_'))
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+/// The anchors of the headings of a Markdown text (fenced code skipped).
+fn anchors(doc: &str) -> Vec<String> {
+    let mut fenced = false;
+    let mut out = Vec::new();
+    for line in doc.lines() {
+        if line.starts_with("```") {
+            fenced = !fenced;
+        } else if !fenced && line.starts_with('#') {
+            out.push(anchor(line));
+        }
+    }
+    out
+}
+
+/// Every `source_equation` of `metrics.csv` names a heading of docs/model.md.
+#[test]
+fn metric_sources_are_headings_of_model_md() {
+    let headings = anchors(&read("docs/model.md"));
+    assert!(headings.contains(&"71-automakers-phase-3-automakerplan".to_string()), "{headings:?}");
+    let defs = zeromile::model::metrics::CORE_METRICS.iter().chain([&zeromile::model::metrics::MARKET_EXPORTS]);
+    for m in defs {
+        let a = m.source.strip_prefix("docs/model.md#").unwrap_or_else(|| panic!("{}: {}", m.name, m.source));
+        assert!(headings.iter().any(|h| h == a), "{}: docs/model.md has no heading #{a}", m.name);
+    }
+}
+
+/// docs/model.md's metric table gives each metric the kind, unit and annual aggregation that
+/// `metrics.csv` gives it.
+#[test]
+fn model_md_metric_table_matches_the_declaration() {
+    let doc = read("docs/model.md");
+    let defs = zeromile::model::metrics::CORE_METRICS.iter().chain([&zeromile::model::metrics::MARKET_EXPORTS]);
+    for m in defs {
+        let name = m.name.replace("<market>", "<id>");
+        let annual = match m.annual {
+            zeromile::model::metrics::Annual::Sum => format!("sum ({})", m.annual_unit()),
+            other => other.name().to_string(),
+        };
+        let row = format!("| `{name}` | {} | {} | {annual} | ", m.kind.name(), m.unit);
+        assert!(doc.contains(&row), "docs/model.md's metric table lacks the row starting {row:?}");
+    }
+}
+
+/// docs/analysis.md shows the example scripts as they are.
+#[test]
+fn analysis_md_shows_the_example_scripts() {
+    let doc = read("docs/analysis.md");
+    for script in ["docs/examples/analysis.py", "docs/examples/analysis.R"] {
+        assert!(doc.contains(&read(script)), "docs/analysis.md does not show {script} as it is; paste it again");
+    }
 }
 
 #[test]

@@ -283,7 +283,7 @@ fn relative(dir: &Path, paths: &[PathBuf]) -> Vec<String> {
     paths.iter().filter_map(|p| p.strip_prefix(dir).ok()).map(|p| p.display().to_string()).collect()
 }
 
-/// Writes the analysis and manifest of a complete sweep directory (a staging directory) whose
+/// Writes the analysis, `metrics.csv` (the metrics of the outcomes) and manifest of a complete sweep directory (a staging directory) whose
 /// `points.csv` is in place. Shared by `sweep` and `merge`, so both write the same bytes; the
 /// charts are drawn when it is published.
 pub fn finish(stage: &Path, mut manifest: SweepManifest) -> Result<()> {
@@ -297,6 +297,9 @@ pub fn finish(stage: &Path, mut manifest: SweepManifest) -> Result<()> {
         output::sweep::write_sensitivity(&sens, &rows)?;
         files.push(SENSITIVITY_FILE.into());
     }
+    let metrics = manifest.sweep.outcomes.iter().map(|o| (o.metric.as_str(), ""));
+    output::write_metrics_file(stage, metrics)?;
+    files.push(output::METRICS_FILE.into());
     manifest.files = files;
     manifest.write(stage)?;
     Ok(())

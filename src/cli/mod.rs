@@ -93,8 +93,14 @@ enum Command {
     /// List every scenario key with type, unit, default, range, meaning and source.
     Describe {
         /// Print a Markdown table instead of plain text.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "metrics")]
         markdown: bool,
+        /// Print the metric dictionary instead, as `metrics.csv` (of the default foreign markets, or of SCENARIO's).
+        #[arg(long)]
+        metrics: bool,
+        /// With `--metrics`: the scenario files whose metrics to list.
+        #[arg(value_name = "SCENARIO", requires = "metrics")]
+        scenarios: Vec<PathBuf>,
     },
     /// Measure ns per consumer-month (full model and roofline kernel), replicates per second and peak memory.
     Bench(bench::BenchArgs),
@@ -155,9 +161,14 @@ pub fn run() -> Result<()> {
             }
             Ok(())
         }
-        Command::Describe { markdown } => {
+        Command::Describe { markdown, metrics, scenarios } => {
             let mut out = std::io::stdout().lock();
-            out.write_all(describe_text(markdown).as_bytes())?;
+            if metrics {
+                let sets = metric_sets(&scenarios)?;
+                zeromile::output::write_metrics(&mut out, zeromile::output::metric_names(&sets))?;
+            } else {
+                out.write_all(describe_text(markdown).as_bytes())?;
+            }
             Ok(())
         }
         Command::Bench(args) => bench::bench_cmd(args),
@@ -216,6 +227,17 @@ fn validate(path: &Path, set: &[String]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The metric sets of `describe --metrics`: of these scenarios, or of the default one.
+fn metric_sets(scenarios: &[PathBuf]) -> Result<Vec<zeromile::model::metrics::MetricSet>> {
+    let loaded = if scenarios.is_empty() {
+        vec![scenario::Scenario::default()]
+    } else {
+        scenarios.iter().map(|p| scenario::load(p, &[])).collect::<zeromile::Result<Vec<_>>>()?
+    };
+    let ids = |s: &scenario::Scenario| s.markets.iter().map(|m| m.id.clone()).collect::<Vec<_>>();
+    Ok(loaded.iter().map(|s| zeromile::model::metrics::MetricSet::new(&ids(s))).collect())
 }
 
 /// The `describe` listing (plain text or Markdown).

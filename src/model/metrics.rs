@@ -8,59 +8,172 @@ use super::foreign_market::{ForeignMarket, ZeroMileageSales};
 use super::government::Government;
 use crate::scenario::YearMonth;
 
-/// How a metric aggregates over a year in `annual.csv`.
+/// What a metric measures: the `kind` column of `metrics.csv`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MetricKind {
-    /// A flow per month (vehicles/month, yuan/month): summed over the months of a year.
+    /// A quantity per month (vehicles/month, yuan/month, count/month).
     Flow,
-    /// A stock, level, price or ratio: averaged over the months of a year.
+    /// A stock or count at a point in time (vehicles, count).
     Level,
+    /// A ratio of two quantities (utilisation, discount, margin, change).
+    Ratio,
+    /// A share of a population or of a flow (0 to 1).
+    Share,
+    /// A price or price index.
+    Price,
 }
 
-/// The fixed metrics, in output order, with their kind and unit. `exports_<market_id>` follow
-/// them, one per foreign market, in the scenario's market order (kind `Flow`).
-pub const CORE_METRICS: &[(&str, MetricKind, &str)] = &[
-    ("production", MetricKind::Flow, "vehicles/month"),
-    ("capacity", MetricKind::Level, "vehicles/month"),
-    ("utilization", MetricKind::Level, "fraction"),
-    ("domestic_retail_sales", MetricKind::Flow, "vehicles/month"),
-    ("zero_mileage_exports", MetricKind::Flow, "vehicles/month"),
-    ("new_car_exports", MetricKind::Flow, "vehicles/month"),
-    ("reported_domestic_sales", MetricKind::Flow, "vehicles/month"),
-    ("inventory", MetricKind::Level, "vehicles"),
-    ("avg_list_price", MetricKind::Level, "yuan"),
-    ("avg_transaction_price", MetricKind::Level, "yuan"),
-    ("price_index", MetricKind::Level, "index, first month = 100"),
-    ("avg_discount", MetricKind::Level, "fraction"),
-    ("share_cutting_price", MetricKind::Level, "fraction"),
-    ("active_automakers", MetricKind::Level, "count"),
-    ("exits", MetricKind::Flow, "count/month"),
-    ("bailouts", MetricKind::Flow, "count/month"),
-    ("industry_profit_margin", MetricKind::Level, "fraction"),
-    ("local_subsidy_spend", MetricKind::Flow, "yuan/month"),
-    ("participating_governments", MetricKind::Level, "count"),
-    ("active_exporters", MetricKind::Level, "count"),
-    ("exporter_margin", MetricKind::Level, "yuan/vehicle"),
-    ("consumers_waiting_share", MetricKind::Level, "fraction"),
-    ("expected_price_change", MetricKind::Level, "fraction/month"),
-    ("zero_mileage_ev_share", MetricKind::Level, "fraction"),
-    ("nev_share_retail", MetricKind::Level, "fraction"),
-    ("domestic_retail_sales_nev", MetricKind::Flow, "vehicles/month"),
-    ("domestic_retail_sales_ice", MetricKind::Flow, "vehicles/month"),
-    ("avg_list_price_nev", MetricKind::Level, "yuan"),
-    ("avg_list_price_ice", MetricKind::Level, "yuan"),
-    ("avg_transaction_price_nev", MetricKind::Level, "yuan"),
-    ("avg_transaction_price_ice", MetricKind::Level, "yuan"),
-    ("avg_discount_nev", MetricKind::Level, "fraction"),
-    ("avg_discount_ice", MetricKind::Level, "fraction"),
-    ("avg_list_cut_nev", MetricKind::Level, "fraction"),
-    ("avg_list_cut_ice", MetricKind::Level, "fraction"),
-    ("new_car_exports_nev", MetricKind::Flow, "vehicles/month"),
-    ("new_car_exports_ice", MetricKind::Flow, "vehicles/month"),
-    ("zero_mileage_exports_nev", MetricKind::Flow, "vehicles/month"),
-    ("zero_mileage_exports_ice", MetricKind::Flow, "vehicles/month"),
-    ("capacity_nev", MetricKind::Level, "vehicles/month"),
-    ("capacity_ice", MetricKind::Level, "vehicles/month"),
+impl MetricKind {
+    /// The name written in `metrics.csv`.
+    pub fn name(self) -> &'static str {
+        match self {
+            MetricKind::Flow => "flow",
+            MetricKind::Level => "level",
+            MetricKind::Ratio => "ratio",
+            MetricKind::Share => "share",
+            MetricKind::Price => "price",
+        }
+    }
+}
+
+/// How a metric's months become one calendar year's value in `annual.csv` (and a sweep or fact
+/// outcome's default aggregation over its window).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Annual {
+    /// Summed over the months: a per-month unit becomes a per-year one.
+    Sum,
+    /// Averaged over the months, in the monthly unit.
+    Mean,
+    /// The value of the year's last simulated month.
+    Last,
+}
+
+impl Annual {
+    /// The name written in `metrics.csv` (`sum`, `mean`, `last`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Annual::Sum => "sum",
+            Annual::Mean => "mean",
+            Annual::Last => "last",
+        }
+    }
+
+    /// The unit of the annual value of a metric with monthly `unit`: `vehicles/month` summed is
+    /// `vehicles/year`; a mean or last value keeps the monthly unit.
+    pub fn unit(self, unit: &str) -> String {
+        match (self, unit.strip_suffix("/month")) {
+            (Annual::Sum, Some(base)) => format!("{base}/year"),
+            _ => unit.to_string(),
+        }
+    }
+
+    /// One year's value from its monthly values (at least one).
+    pub fn aggregate(self, months: impl ExactSizeIterator<Item = f64>) -> f64 {
+        let n = months.len() as f64;
+        match self {
+            Annual::Sum => months.sum(),
+            Annual::Mean => months.sum::<f64>() / n,
+            Annual::Last => months.last().unwrap_or(f64::NAN),
+        }
+    }
+}
+
+/// One metric of the output contract, declared once: its row of `metrics.csv`, its annual
+/// aggregation, and its definition in docs/model.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MetricDef {
+    /// Column or `metric` value in the output files.
+    pub name: &'static str,
+    /// What it measures.
+    pub kind: MetricKind,
+    /// How a calendar year aggregates it in `annual.csv`.
+    pub annual: Annual,
+    /// Unit of the monthly value (`summary.csv`, `trajectories.csv`).
+    pub unit: &'static str,
+    /// Section of docs/model.md holding the equation, as `docs/model.md#anchor`.
+    pub source: &'static str,
+    /// What is computed in phase 9.
+    pub definition: &'static str,
+}
+
+impl MetricDef {
+    /// Unit of the value in `annual.csv`.
+    pub fn annual_unit(&self) -> String {
+        self.annual.unit(self.unit)
+    }
+}
+
+/// Shorthand for a [`CORE_METRICS`] entry: name, kind, annual aggregation, monthly unit, source
+/// section in docs/model.md, definition.
+const fn metric(
+    name: &'static str,
+    kind: MetricKind,
+    annual: Annual,
+    unit: &'static str,
+    source: &'static str,
+    definition: &'static str,
+) -> MetricDef {
+    MetricDef { name, kind, annual, unit, source, definition }
+}
+
+use Annual::{Mean, Sum};
+use MetricKind::{Flow, Level, Price, Ratio, Share};
+
+const AUTOMAKERS: &str = "docs/model.md#71-automakers-phase-3-automakerplan";
+const PRICES: &str = "docs/model.md#72-observed-prices-and-expectation-rules-end-of-phase-3";
+const HOUSEHOLDS: &str = "docs/model.md#73-households-phase-4-consumerdecide_all-consumersettle";
+const EXPORTERS: &str = "docs/model.md#74-exporters-phase-5-exportertrade";
+const GOVERNMENTS: &str = "docs/model.md#75-local-governments-phase-2-governmentupdate";
+const MARKETS: &str = "docs/model.md#76-foreign-markets-phases-67-foreign_market";
+const ACCOUNTING: &str = "docs/model.md#77-accounting-finance-capacity-and-brands-phase-8";
+
+/// The fixed metrics, in output order. `exports_<market_id>` follow them, one per foreign
+/// market, in the scenario's market order (see [`MARKET_EXPORTS`]). Append a metric with one
+/// `metric(…)` line here (one line per metric: the table is not reformatted), a constant in
+/// [`idx`] and its value in [`fill_row`].
+#[rustfmt::skip]
+pub const CORE_METRICS: &[MetricDef] = &[
+    metric("production", Flow, Sum, "vehicles/month", AUTOMAKERS, "Vehicles produced, all groups."),
+    metric("capacity", Flow, Sum, "vehicles/month", ACCOUNTING, "Production capacity as it stood when production was planned, over groups active or producing this month (groups exiting at month end included). Summed per year like production, so the two compare in vehicles/year."),
+    metric("utilization", Ratio, Mean, "fraction", ACCOUNTING, "production / capacity (0 without capacity)."),
+    metric("domestic_retail_sales", Flow, Sum, "vehicles/month", HOUSEHOLDS, "Retail sales to households."),
+    metric("zero_mileage_exports", Flow, Sum, "vehicles/month", EXPORTERS, "Zero-mileage cars shipped out of the export pipelines, all destinations (shipments, not registrations)."),
+    metric("new_car_exports", Flow, Sum, "vehicles/month", MARKETS, "Official new-car exports supplied."),
+    metric("reported_domestic_sales", Flow, Sum, "vehicles/month", EXPORTERS, "domestic_retail_sales + zero-mileage registrations: the sales statistic that includes cars later exported."),
+    metric("inventory", Level, Mean, "vehicles", AUTOMAKERS, "Unsold new cars of active groups at the month's end."),
+    metric("avg_list_price", Price, Mean, "yuan", AUTOMAKERS, "List price weighted by retail sales (plain mean over active groups in a month without retail sales)."),
+    metric("avg_transaction_price", Price, Mean, "yuan", AUTOMAKERS, "Transaction price (list price less discounts), with the weights of avg_list_price."),
+    metric("price_index", Price, Mean, "index, first month = 100", PRICES, "Chained transaction-price index."),
+    metric("avg_discount", Ratio, Mean, "fraction", AUTOMAKERS, "1 - weighted transaction price / weighted list price: street plus year-end push discount."),
+    metric("share_cutting_price", Share, Mean, "fraction", AUTOMAKERS, "Share of active lines whose list price fell this month."),
+    metric("active_automakers", Level, Mean, "count", ACCOUNTING, "Groups with an active line at the month's end."),
+    metric("exits", Flow, Sum, "count/month", ACCOUNTING, "Groups that exited this month."),
+    metric("bailouts", Flow, Sum, "count/month", ACCOUNTING, "Bailouts granted this month."),
+    metric("industry_profit_margin", Ratio, Mean, "fraction", ACCOUNTING, "Total profit / total revenue over groups active or with revenue this month (0 without revenue)."),
+    metric("local_subsidy_spend", Flow, Sum, "yuan/month", GOVERNMENTS, "Local governments' spending: production subsidies, export support, capital subsidies and bailouts."),
+    metric("participating_governments", Level, Mean, "count", GOVERNMENTS, "Local governments backing zero-mileage exports this month."),
+    metric("active_exporters", Level, Mean, "count", EXPORTERS, "Active traders after this month's entry and exit."),
+    metric("exporter_margin", Price, Mean, "yuan/vehicle", MARKETS, "Realised margin per zero-mileage car sold abroad this month (0 when none were sold)."),
+    metric("consumers_waiting_share", Share, Mean, "fraction", HOUSEHOLDS, "Households in the market with positive surplus who chose to wait / households in the market."),
+    metric("expected_price_change", Ratio, Mean, "fraction/month", PRICES, "Mean expected price change of households in the market."),
+    metric("zero_mileage_ev_share", Share, Mean, "fraction", EXPORTERS, "EV share of the cars counted in zero_mileage_exports (0 if none)."),
+    metric("nev_share_retail", Share, Mean, "fraction", HOUSEHOLDS, "NEV retail sales / all retail sales (0 without retail sales)."),
+    metric("domestic_retail_sales_nev", Flow, Sum, "vehicles/month", HOUSEHOLDS, "Retail sales of NEVs: an NEV line counts as NEV, an ICE line as ICE, a blended line (single powertrain) by its EV share."),
+    metric("domestic_retail_sales_ice", Flow, Sum, "vehicles/month", HOUSEHOLDS, "Retail sales of ICE cars, split as domestic_retail_sales_nev."),
+    metric("avg_list_price_nev", Price, Mean, "yuan", AUTOMAKERS, "NEV list price weighted by NEV retail sales (plain mean over active lines without retail sales)."),
+    metric("avg_list_price_ice", Price, Mean, "yuan", AUTOMAKERS, "ICE list price, weighted as avg_list_price_nev."),
+    metric("avg_transaction_price_nev", Price, Mean, "yuan", AUTOMAKERS, "NEV transaction price, weighted as avg_list_price_nev."),
+    metric("avg_transaction_price_ice", Price, Mean, "yuan", AUTOMAKERS, "ICE transaction price, weighted as avg_list_price_nev."),
+    metric("avg_discount_nev", Ratio, Mean, "fraction", AUTOMAKERS, "1 - weighted NEV transaction price / weighted NEV list price."),
+    metric("avg_discount_ice", Ratio, Mean, "fraction", AUTOMAKERS, "1 - weighted ICE transaction price / weighted ICE list price."),
+    metric("avg_list_cut_nev", Ratio, Mean, "fraction", AUTOMAKERS, "Retail-weighted mean 12-month list-price decline of the NEV lines whose list price fell."),
+    metric("avg_list_cut_ice", Ratio, Mean, "fraction", AUTOMAKERS, "Retail-weighted mean 12-month list-price decline of the ICE lines whose list price fell."),
+    metric("new_car_exports_nev", Flow, Sum, "vehicles/month", MARKETS, "Official new-car exports of NEVs."),
+    metric("new_car_exports_ice", Flow, Sum, "vehicles/month", MARKETS, "Official new-car exports of ICE cars."),
+    metric("zero_mileage_exports_nev", Flow, Sum, "vehicles/month", EXPORTERS, "Zero-mileage NEVs shipped out of the export pipelines."),
+    metric("zero_mileage_exports_ice", Flow, Sum, "vehicles/month", EXPORTERS, "Zero-mileage ICE cars shipped out of the export pipelines."),
+    metric("capacity_nev", Flow, Sum, "vehicles/month", ACCOUNTING, "NEV production capacity, counted as capacity; summed per year like capacity."),
+    metric("capacity_ice", Flow, Sum, "vehicles/month", ACCOUNTING, "ICE production capacity, counted as capacity; summed per year like capacity."),
 ];
 
 /// The metrics reported by powertrain, each as a `_nev` and an `_ice` column from
@@ -75,6 +188,22 @@ pub const POWERTRAIN_METRICS: &[&str] = &[
     "zero_mileage_exports",
     "capacity",
 ];
+
+/// The template of the per-market metrics `exports_<market_id>` (its `name` is the pattern).
+pub const MARKET_EXPORTS: MetricDef = metric(
+    "exports_<market>",
+    Flow,
+    Sum,
+    "vehicles/month",
+    MARKETS,
+    "Exports to one foreign market: new-car exports + zero-mileage shipments.",
+);
+
+/// The definition of the metric `name`: a core metric, or [`MARKET_EXPORTS`] for
+/// `exports_<id>`; `None` for a name outside the output contract.
+pub fn metric_def(name: &str) -> Option<&'static MetricDef> {
+    CORE_METRICS.iter().find(|m| m.name == name).or_else(|| name.starts_with("exports_").then_some(&MARKET_EXPORTS))
+}
 
 /// Index of each core metric in a trajectory row (same order as [`CORE_METRICS`]).
 #[allow(missing_docs)]
@@ -111,31 +240,31 @@ pub mod idx {
     pub const FIRST_MARKET: usize = 41;
 }
 
-/// Names and kinds of every metric of a scenario, in output order.
+/// Names, annual aggregations and units of every metric of a scenario, in output order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricSet {
     /// Metric names (`production`, …, `exports_russia`, …).
     pub names: Vec<String>,
-    /// Aggregation kind of each metric.
-    pub kinds: Vec<MetricKind>,
-    /// Unit of each metric.
+    /// Annual aggregation of each metric.
+    pub annual: Vec<Annual>,
+    /// Monthly unit of each metric.
     pub units: Vec<String>,
 }
 
 impl MetricSet {
     /// The metric set for a scenario with these foreign market ids.
     pub fn new<S: AsRef<str>>(market_ids: &[S]) -> Self {
-        debug_assert_eq!(CORE_METRICS[idx::FIRST_POWERTRAIN].0, "domestic_retail_sales_nev");
+        debug_assert_eq!(CORE_METRICS[idx::FIRST_POWERTRAIN].name, "domestic_retail_sales_nev");
         debug_assert_eq!(idx::FIRST_MARKET, idx::FIRST_POWERTRAIN + 2 * POWERTRAIN_METRICS.len());
-        let mut names: Vec<String> = CORE_METRICS.iter().map(|m| m.0.to_string()).collect();
-        let mut kinds: Vec<MetricKind> = CORE_METRICS.iter().map(|m| m.1).collect();
-        let mut units: Vec<String> = CORE_METRICS.iter().map(|m| m.2.to_string()).collect();
+        let mut names: Vec<String> = CORE_METRICS.iter().map(|m| m.name.to_string()).collect();
+        let mut annual: Vec<Annual> = CORE_METRICS.iter().map(|m| m.annual).collect();
+        let mut units: Vec<String> = CORE_METRICS.iter().map(|m| m.unit.to_string()).collect();
         for id in market_ids {
             names.push(format!("exports_{}", id.as_ref()));
-            kinds.push(MetricKind::Flow);
-            units.push("vehicles/month".to_string());
+            annual.push(MARKET_EXPORTS.annual);
+            units.push(MARKET_EXPORTS.unit.to_string());
         }
-        MetricSet { names, kinds, units }
+        MetricSet { names, annual, units }
     }
 
     /// Number of metrics.
@@ -366,5 +495,32 @@ mod tests {
         assert_eq!(set.position("exports_russia"), Some(idx::FIRST_MARKET));
         assert_eq!(set.position("price_index"), Some(idx::PRICE_INDEX));
         assert_eq!(set.len(), CORE_METRICS.len() + 1);
+        assert_eq!(metric_def("exports_russia"), Some(&MARKET_EXPORTS));
+        assert_eq!(metric_def("capacity").map(MetricDef::annual_unit).as_deref(), Some("vehicles/year"));
+        assert_eq!(metric_def("price_index").map(MetricDef::annual_unit).as_deref(), Some("index, first month = 100"));
+        assert_eq!(metric_def("nonsense"), None);
+    }
+
+    #[test]
+    fn annual_aggregation() {
+        let v = [1.0, 2.0, 6.0];
+        assert_eq!(Annual::Sum.aggregate(v.into_iter()), 9.0);
+        assert_eq!(Annual::Mean.aggregate(v.into_iter()), 3.0);
+        assert_eq!(Annual::Last.aggregate(v.into_iter()), 6.0);
+        assert_eq!(Annual::Sum.unit("count/month"), "count/year");
+        assert_eq!(Annual::Mean.unit("fraction/month"), "fraction/month");
+    }
+
+    /// Every name is unique, and flows (per month) are exactly the metrics summed per year.
+    #[test]
+    fn table_is_consistent() {
+        let mut names: Vec<&str> = CORE_METRICS.iter().map(|m| m.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), CORE_METRICS.len());
+        for m in CORE_METRICS.iter().chain([&MARKET_EXPORTS]) {
+            assert_eq!(m.kind == MetricKind::Flow, m.annual == Annual::Sum, "{}", m.name);
+            assert!(m.kind != MetricKind::Flow || m.unit.ends_with("/month"), "{}", m.name);
+        }
     }
 }

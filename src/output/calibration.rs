@@ -12,7 +12,8 @@ use crate::error::{Error, Result};
 use crate::sweep::calibrate::{Calibration, Estimate, Evaluation};
 
 use super::atomic::AtomicFile;
-use super::number::cell;
+use super::number::cell_exact;
+use super::read::parse_line;
 
 /// The evaluation log.
 pub const LOG_FILE: &str = "calibration.csv";
@@ -70,6 +71,7 @@ impl EvalLog {
             let reader = BufReader::new(File::open(&path).map_err(|e| Error::io(&path, e))?);
             let mut done = Vec::new();
             let mut keep = 0u64;
+            let columns = csv::StringRecord::from(header.split(',').collect::<Vec<_>>());
             for (i, line) in reader.split(b'\n').enumerate() {
                 let line = line.map_err(|e| Error::io(&path, e))?;
                 let text = String::from_utf8_lossy(&line).to_string();
@@ -78,11 +80,10 @@ impl EvalLog {
                         return Err(Error::Usage(format!("{}: its header differs; drop --resume", path.display())));
                     }
                 } else {
-                    let cells: Vec<&str> = text.split(',').collect();
-                    let parsed: Option<Vec<f64>> = cells.iter().map(|c| c.parse::<f64>().ok()).collect();
-                    match parsed {
-                        Some(v) if v.len() == 3 + 2 * k => done.push((v[2..2 + k].to_vec(), v[2 + 2 * k])),
-                        _ => break,
+                    // A row that does not parse is where a killed run stopped: the log is cut there.
+                    match parse_line::<Vec<f64>>(&path, &columns, i as u64 + 1, &text) {
+                        Ok(v) => done.push((v[2..2 + k].to_vec(), v[2 + 2 * k])),
+                        Err(_) => break,
                     }
                 }
                 keep += line.len() as u64 + 1;
@@ -115,9 +116,9 @@ impl EvalLog {
             return Ok(());
         }
         let mut cells = vec![e.index.to_string(), e.restart.to_string()];
-        cells.extend(e.unit.iter().map(|x| cell(Some(*x))));
-        cells.extend(e.values.iter().map(|x| cell(Some(*x))));
-        cells.push(cell(Some(e.distance)));
+        cells.extend(e.unit.iter().map(|x| cell_exact(Some(*x))));
+        cells.extend(e.values.iter().map(|x| cell_exact(Some(*x))));
+        cells.push(cell_exact(Some(e.distance)));
         writeln!(self.file, "{}", cells.join(",")).map_err(|e| Error::io(&self.path, e))
     }
 
@@ -135,7 +136,7 @@ pub fn estimates_text(cal: &Calibration, est: &Estimate) -> String {
         "# Estimates of calibration {:?} ({}): distance {} over {} targets, {} replicates, seed {}.\n",
         cal.name,
         cal.source.display(),
-        cell(Some(est.distance)),
+        cell_exact(Some(est.distance)),
         cal.targets.len(),
         cal.replicates,
         cal.seed
@@ -151,7 +152,7 @@ pub fn estimates_text(cal: &Calibration, est: &Estimate) -> String {
         s.push_str(&format!(
             "{} = {}  # range [{}, {}]\n",
             toml_key(&p.name),
-            cell(Some(*v)),
+            cell_exact(Some(*v)),
             p.factor.low,
             p.factor.high
         ));

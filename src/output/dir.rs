@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 
 use super::atomic::{remove_if_present, AtomicFile};
 use super::manifest::Manifest;
+use super::metrics::{metric_names, write_metrics_file, METRICS_FILE};
 use super::summary::MonteCarloStats;
 
 /// Monte Carlo summary file (see [`MonteCarloStats::write_summary`]).
@@ -19,8 +20,8 @@ pub const DELTAS_FILE: &str = "deltas.csv";
 /// The run manifest; its presence marks the directory complete.
 pub const MANIFEST_FILE: &str = "manifest.json";
 
-/// Writes `summary.csv`, `annual.csv`, `deltas.csv` (only with two or more scenarios) and
-/// `manifest.json` into `dir`, creating it if needed; returns the paths written, manifest last.
+/// Writes `summary.csv`, `annual.csv`, `deltas.csv` (only with two or more scenarios),
+/// `metrics.csv` (every metric of those files, once) and `manifest.json` into `dir`, creating it if needed; returns the paths written, manifest last.
 ///
 /// **A directory is complete if and only if it holds `manifest.json`.** A stale manifest is
 /// removed before anything else is written and the new one is written last, each file through
@@ -43,7 +44,9 @@ pub fn write_outputs(dir: &Path, stats: &MonteCarloStats, manifest: &Manifest) -
         remove_if_present(&dir.join(DELTAS_FILE))?;
     }
 
-    let ours = [SUMMARY_FILE, ANNUAL_FILE, DELTAS_FILE, MANIFEST_FILE];
+    written.push(write_metrics_file(dir, metric_names(stats.scenarios().iter().map(|s| &s.metrics)))?);
+
+    let ours = [SUMMARY_FILE, ANNUAL_FILE, DELTAS_FILE, METRICS_FILE, MANIFEST_FILE];
     let mut manifest = manifest.clone();
     manifest.files.retain(|f| !ours.contains(&f.as_str()));
     manifest.files.extend(written.iter().filter_map(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()));
@@ -57,7 +60,11 @@ pub fn write_outputs(dir: &Path, stats: &MonteCarloStats, manifest: &Manifest) -
 }
 
 /// Writes one CSV atomically with `body`, labelling errors with its path.
-fn write_csv(dir: &Path, name: &str, body: impl FnOnce(&mut AtomicFile) -> csv::Result<()>) -> Result<PathBuf> {
+pub(crate) fn write_csv(
+    dir: &Path,
+    name: &str,
+    body: impl FnOnce(&mut AtomicFile) -> csv::Result<()>,
+) -> Result<PathBuf> {
     let path = dir.join(name);
     let mut file = AtomicFile::create(&path)?;
     body(&mut file).map_err(|e| Error::io(&path, e.into()))?;
@@ -68,7 +75,7 @@ fn write_csv(dir: &Path, name: &str, body: impl FnOnce(&mut AtomicFile) -> csv::
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::model::metrics::{MetricKind, MetricSet, Trajectory};
+    use crate::model::metrics::{Annual, MetricSet, Trajectory};
     use crate::output::manifest::{hash_hex, ManifestScenario};
     use crate::output::ScenarioSeries;
     use crate::scenario::YearMonth;
@@ -77,11 +84,7 @@ mod tests {
         let series: Vec<ScenarioSeries> = (0..scenarios)
             .map(|s| ScenarioSeries {
                 name: format!("s{s}"),
-                metrics: MetricSet {
-                    names: vec!["sales".into()],
-                    kinds: vec![MetricKind::Flow],
-                    units: vec!["u".into()],
-                },
+                metrics: MetricSet { names: vec!["sales".into()], annual: vec![Annual::Sum], units: vec!["u".into()] },
                 dates: vec![YearMonth::new(2024, 1).unwrap()],
                 pairing: crate::scenario::Scenario::default().pairing(),
             })
@@ -143,13 +146,13 @@ mod tests {
         let s = stats(2);
         let paths = write_outputs(&dir, &s, &manifest()).unwrap();
         let names: Vec<_> = paths.iter().map(|p| p.file_name().unwrap().to_str().unwrap()).collect();
-        assert_eq!(names, ["summary.csv", "annual.csv", "deltas.csv", "manifest.json"]);
-        assert_eq!(entries(&dir), ["annual.csv", "deltas.csv", "manifest.json", "summary.csv"]);
+        assert_eq!(names, ["summary.csv", "annual.csv", "deltas.csv", "metrics.csv", "manifest.json"]);
+        assert_eq!(entries(&dir), ["annual.csv", "deltas.csv", "manifest.json", "metrics.csv", "summary.csv"]);
         let mut summary = Vec::new();
         s.write_summary(&mut summary).unwrap();
         assert_eq!(fs::read(dir.join("summary.csv")).unwrap(), summary);
         let m: Manifest = serde_json::from_slice(&fs::read(dir.join("manifest.json")).unwrap()).unwrap();
-        assert_eq!(m.files, ["trajectories.csv", "summary.csv", "annual.csv", "deltas.csv"]);
+        assert_eq!(m.files, ["trajectories.csv", "summary.csv", "annual.csv", "deltas.csv", "metrics.csv"]);
     }
 
     #[test]
@@ -158,14 +161,14 @@ mod tests {
         let dir = tmp.path();
         write_outputs(dir, &stats(2), &manifest()).unwrap();
         write_outputs(dir, &stats(1), &manifest()).unwrap();
-        assert_eq!(entries(dir), ["annual.csv", "manifest.json", "summary.csv"]);
+        assert_eq!(entries(dir), ["annual.csv", "manifest.json", "metrics.csv", "summary.csv"]);
         let first = fs::read(dir.join("summary.csv")).unwrap();
         let manifest_first = fs::read(dir.join("manifest.json")).unwrap();
         write_outputs(dir, &stats(1), &manifest()).unwrap();
         assert_eq!(fs::read(dir.join("summary.csv")).unwrap(), first);
         assert_eq!(fs::read(dir.join("manifest.json")).unwrap(), manifest_first);
         let m: Manifest = serde_json::from_slice(&manifest_first).unwrap();
-        assert_eq!(m.files, ["trajectories.csv", "summary.csv", "annual.csv"]);
+        assert_eq!(m.files, ["trajectories.csv", "summary.csv", "annual.csv", "metrics.csv"]);
     }
 
     #[test]

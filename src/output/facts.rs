@@ -35,8 +35,8 @@ pub const FACTS_HEADER: [&str; 17] = [
     "source",
 ];
 
-/// One row of `facts.csv` read back.
-#[derive(Debug, Clone, PartialEq)]
+/// One row of `facts.csv` read back (its columns by name; `scale` and `weight` are not kept).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 pub struct FactRow {
     /// Target id.
     pub target: String,
@@ -106,47 +106,7 @@ pub fn write_facts(path: &Path, targets: &[Target], fits: &[TargetFit]) -> Resul
     file.commit()
 }
 
-/// Reads a `facts.csv`; a malformed file is a usage error naming the file and row.
+/// Reads a `facts.csv`; a damaged file is an [`Error::Data`] naming the file, line and column.
 pub fn read_facts(path: &Path) -> Result<Vec<FactRow>> {
-    let bad = |m: String| Error::Usage(format!("{}: {m}", path.display()));
-    let mut r = csv::Reader::from_path(path).map_err(|e| bad(e.to_string()))?;
-    let header: Vec<String> = r.headers().map_err(|e| bad(e.to_string()))?.iter().map(str::to_string).collect();
-    if header != FACTS_HEADER {
-        return Err(bad(format!("expected the header {}", FACTS_HEADER.join(","))));
-    }
-    let mut out = Vec::new();
-    for (i, rec) in r.records().enumerate() {
-        let rec = rec.map_err(|e| bad(e.to_string()))?;
-        let field = |j: usize| rec.get(j).unwrap_or_default();
-        let num = |j: usize| -> Result<Option<f64>> {
-            let t = field(j);
-            if t.is_empty() {
-                return Ok(None);
-            }
-            t.parse()
-                .map(Some)
-                .map_err(|_| bad(format!("row {}: {:?} is not a number ({})", i + 2, t, FACTS_HEADER[j])))
-        };
-        let need = |j: usize| -> Result<f64> {
-            num(j)?.ok_or_else(|| bad(format!("row {}: empty {}", i + 2, FACTS_HEADER[j])))
-        };
-        out.push(FactRow {
-            target: field(0).to_string(),
-            metric: field(1).to_string(),
-            window: field(2).to_string(),
-            aggregation: field(3).to_string(),
-            observed: need(5)?,
-            band_lo: need(6)?,
-            band_hi: need(7)?,
-            p05: num(8)?,
-            p50: num(9)?,
-            p95: num(10)?,
-            median_lo: num(11)?,
-            median_hi: num(12)?,
-            inside: field(13) == "true",
-            verdict: field(14).to_string(),
-            source: field(16).to_string(),
-        });
-    }
-    Ok(out)
+    super::read::read_rows(path)
 }

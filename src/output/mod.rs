@@ -15,15 +15,17 @@
 //! Architecture invariants: this layer never runs a model or draws a random number; it only
 //! consumes [`Trajectory`](crate::model::metrics::Trajectory)s. Every output is a pure function
 //! of the replicates fed in, in order: no clock, hash-map order or thread count reaches a file
-//! (the manifest's `provenance` excepted). Numbers are written in their shortest round-trip
-//! form, undefined statistics as empty fields.
+//! (the manifest's `provenance` excepted). CSV numbers are written to ten significant
+//! digits (`number::cell`), undefined statistics as empty fields.
 
 mod atomic;
 pub mod calibration;
 mod dir;
 pub mod facts;
 mod manifest;
+mod metrics;
 mod number;
+pub mod read;
 mod series;
 mod shard;
 mod sketch;
@@ -38,6 +40,7 @@ pub use manifest::{
     fnv1a64, hash_hex, toml_to_json, Manifest, ManifestScenario, Provenance, ShardInfo, KIND_RUN, KIND_RUN_SHARD,
     KIND_SWEEP_SHARD,
 };
+pub use metrics::{metric_names, metric_row, write_metrics, write_metrics_file, METRICS_FILE, METRICS_HEADER};
 pub use series::ScenarioSeries;
 pub use shard::{manifest_kind, scenario_file, write_shard_outputs, RunShards, ShardWriter, REPLICATES_FILE};
 pub use sketch::{QuantileSketch, K};

@@ -15,10 +15,10 @@ fn canonical_text_round_trips_through_from_str() {
 /// back in order with its exact values, whether files stay open (few shards) or not (many).
 #[test]
 fn replay_returns_every_replicate_in_order() {
-    use crate::model::metrics::{MetricKind, MetricSet};
+    use crate::model::metrics::{Annual, MetricSet};
     let series = vec![ScenarioSeries {
         name: "s".into(),
-        metrics: MetricSet { names: vec!["a".into(), "b".into()], kinds: vec![MetricKind::Flow; 2], units: vec![] },
+        metrics: MetricSet { names: vec!["a".into(), "b".into()], annual: vec![Annual::Sum; 2], units: vec![] },
         dates: (1..=3).map(|m| crate::scenario::YearMonth::new(2024, m).unwrap()).collect(),
         pairing: crate::scenario::Scenario::default().pairing(),
     }];
@@ -71,10 +71,10 @@ fn replay_returns_every_replicate_in_order() {
 }
 
 fn one_series() -> Vec<ScenarioSeries> {
-    use crate::model::metrics::{MetricKind, MetricSet};
+    use crate::model::metrics::{Annual, MetricSet};
     vec![ScenarioSeries {
         name: "s".into(),
-        metrics: MetricSet { names: vec!["a".into(), "b".into()], kinds: vec![MetricKind::Flow; 2], units: vec![] },
+        metrics: MetricSet { names: vec!["a".into(), "b".into()], annual: vec![Annual::Sum; 2], units: vec![] },
         dates: (1..=2).map(|m| crate::scenario::YearMonth::new(2024, m).unwrap()).collect(),
         pairing: crate::scenario::Scenario::default().pairing(),
     }]

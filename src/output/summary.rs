@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use crate::error::{Error, Result};
-use crate::model::metrics::{MetricKind, Trajectory};
+use crate::model::metrics::Trajectory;
 use crate::scenario::YearMonth;
 
 use super::number::cell;
@@ -21,14 +21,12 @@ use super::sketch::QuantileSketch;
 pub const SUMMARY_HEADER: [&str; 12] =
     ["scenario", "month", "date", "metric", "mean", "sd", "p05", "p25", "p50", "p75", "p95", "n"];
 
-/// Header of `annual.csv`.
-pub const ANNUAL_HEADER: [&str; 7] = ["scenario", "year", "metric", "mean", "p05", "p50", "p95"];
+/// Header of `annual.csv`: the statistics of `summary.csv` per calendar year.
+pub const ANNUAL_HEADER: [&str; 11] =
+    ["scenario", "year", "metric", "mean", "sd", "p05", "p25", "p50", "p75", "p95", "n"];
 
-/// Quantile levels of the `p05 … p95` columns of `summary.csv` and `deltas.csv`.
+/// Quantile levels of the `p05 … p95` columns of `summary.csv`, `annual.csv` and `deltas.csv`.
 const SUMMARY_QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
-
-/// Quantile levels of the `p05, p50, p95` columns of `annual.csv`.
-const ANNUAL_QUANTILES: [f64; 3] = [0.05, 0.5, 0.95];
 
 /// The simulated months of one calendar year within a run.
 #[derive(Debug, Clone)]
@@ -119,12 +117,8 @@ impl MonteCarloStats {
             }
             let width = traj.width;
             for (y, group) in self.years[s].iter().enumerate() {
-                for (j, kind) in series.metrics.kinds.iter().enumerate() {
-                    let sum: f64 = group.months.iter().map(|&i| traj.get(i, j)).sum();
-                    let value = match kind {
-                        MetricKind::Flow => sum,
-                        MetricKind::Level => sum / group.months.len() as f64,
-                    };
+                for (j, annual) in series.metrics.annual.iter().enumerate() {
+                    let value = annual.aggregate(group.months.iter().map(|&i| traj.get(i, j)));
                     self.annual[s][y * width + j].add(value);
                 }
             }
@@ -164,9 +158,9 @@ impl MonteCarloStats {
     }
 
     /// Writes `annual.csv`: one row per scenario × calendar year × metric with columns
-    /// [`ANNUAL_HEADER`]. For each replicate a year's value is the sum over its months of a
-    /// [`MetricKind::Flow`] metric, or the mean over them of a [`MetricKind::Level`] one; the
-    /// statistics are then taken across replicates.
+    /// [`ANNUAL_HEADER`]. For each replicate a year's value aggregates its months as the metric's
+    /// [`Annual`](crate::model::metrics::Annual) says (a sum of flows and of capacity, a mean of
+    /// levels, ratios, shares and prices); the statistics are then taken across replicates.
     ///
     /// A partial year (a run starting or ending mid-year) is aggregated over the months
     /// actually simulated in it: a flow sums fewer than 12 months, a level averages them.
@@ -209,18 +203,8 @@ impl MonteCarloStats {
             let width = series.metrics.len();
             for (y, group) in years.iter().enumerate() {
                 for (j, name) in series.metrics.names.iter().enumerate() {
-                    let sketch = &cells[y * width + j];
-                    let q = sketch.quantiles(&ANNUAL_QUANTILES);
-                    let q = |k: usize| cell(q.as_ref().map(|q| q[k]));
-                    out.write_record([
-                        series.name.clone(),
-                        group.year.to_string(),
-                        name.clone(),
-                        cell(sketch.mean()),
-                        q(0),
-                        q(1),
-                        q(2),
-                    ])?;
+                    let key = [series.name.clone(), group.year.to_string(), name.clone()];
+                    out.write_record(key.into_iter().chain(statistics(&cells[y * width + j])))?;
                 }
             }
         }
@@ -272,23 +256,22 @@ impl MonteCarloStats {
 }
 
 /// One `summary.csv`/`deltas.csv` row.
-fn summary_row(scenario: &str, month: usize, date: YearMonth, metric: &str, s: &QuantileSketch) -> [String; 12] {
+fn summary_row(
+    scenario: &str,
+    month: usize,
+    date: YearMonth,
+    metric: &str,
+    s: &QuantileSketch,
+) -> impl Iterator<Item = String> {
+    let key = [scenario.to_string(), month.to_string(), date.to_string(), metric.to_string()];
+    key.into_iter().chain(statistics(s))
+}
+
+/// The statistics columns of a row: `mean, sd, p05, p25, p50, p75, p95, n`.
+fn statistics(s: &QuantileSketch) -> [String; 8] {
     let q = s.quantiles(&SUMMARY_QUANTILES);
     let q = |k: usize| cell(q.as_ref().map(|q| q[k]));
-    [
-        scenario.to_string(),
-        month.to_string(),
-        date.to_string(),
-        metric.to_string(),
-        cell(s.mean()),
-        cell(s.sd()),
-        q(0),
-        q(1),
-        q(2),
-        q(3),
-        q(4),
-        s.count().to_string(),
-    ]
+    [cell(s.mean()), cell(s.sd()), q(0), q(1), q(2), q(3), q(4), s.count().to_string()]
 }
 
 /// Groups month indices by calendar year, years ascending.
@@ -320,22 +303,22 @@ fn delta_plan(base: &ScenarioSeries, other: &ScenarioSeries) -> DeltaPlan {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::model::metrics::MetricSet;
+    use crate::model::metrics::{Annual, MetricSet};
 
     fn ym(year: i32, month: u32) -> YearMonth {
         YearMonth::new(year, month).unwrap()
     }
 
     /// Metric set with one flow (`sales`) and one level (`price`).
-    fn metrics(names: &[(&str, MetricKind)]) -> MetricSet {
+    fn metrics(names: &[(&str, Annual)]) -> MetricSet {
         MetricSet {
             names: names.iter().map(|n| n.0.to_string()).collect(),
-            kinds: names.iter().map(|n| n.1).collect(),
+            annual: names.iter().map(|n| n.1).collect(),
             units: names.iter().map(|_| "u".to_string()).collect(),
         }
     }
 
-    fn series(name: &str, start: YearMonth, months: usize, m: &[(&str, MetricKind)]) -> ScenarioSeries {
+    fn series(name: &str, start: YearMonth, months: usize, m: &[(&str, Annual)]) -> ScenarioSeries {
         ScenarioSeries {
             name: name.into(),
             metrics: metrics(m),
@@ -355,7 +338,7 @@ mod tests {
         t
     }
 
-    const SP: &[(&str, MetricKind)] = &[("sales", MetricKind::Flow), ("price", MetricKind::Level)];
+    const SP: &[(&str, Annual)] = &[("sales", Annual::Sum), ("price", Annual::Mean)];
 
     /// Two scenarios, 14 months from 2024-11 (2 + 12 months: years 2024, 2025), 3 replicates.
     /// Baseline: sales = 10 i + r, price = 100 + r. Policy: sales = baseline + 2 r + 1,
@@ -406,17 +389,17 @@ mod tests {
         let stats = two_scenarios();
         let csv = text(|w| stats.write_annual(w));
         let l = lines(&csv);
-        assert_eq!(l[0], "scenario,year,metric,mean,p05,p50,p95");
+        assert_eq!(l[0], "scenario,year,metric,mean,sd,p05,p25,p50,p75,p95,n");
         assert_eq!(l.len(), 1 + 2 * 2 * 2);
         // 2024 holds months 0, 1 (partial year): sales sum = 10 + 2r -> 10, 12, 14.
-        assert_eq!(l[1], "base,2024,sales,12,10.2,12,13.8");
+        assert_eq!(l[1], "base,2024,sales,12,2,10.2,11,12,13,13.8,3");
         // Level averages: price 100 + r.
-        assert_eq!(l[2], "base,2024,price,101,100.1,101,101.9");
+        assert_eq!(l[2], "base,2024,price,101,1,100.1,100.5,101,101.5,101.9,3");
         // 2025 holds months 2..=13: sum 10 * (2 + … + 13) = 900, + 12 r -> 900, 912, 924.
-        assert_eq!(l[3], "base,2025,sales,912,901.2,912,922.8");
-        assert_eq!(l[4], "base,2025,price,101,100.1,101,101.9");
+        assert_eq!(l[3], "base,2025,sales,912,12,901.2,906,912,918,922.8,3");
+        assert_eq!(l[4], "base,2025,price,101,1,100.1,100.5,101,101.5,101.9,3");
         // Policy 2025 sales: 900 + 12 (3 r + 1) -> 912, 948, 984.
-        assert_eq!(l[7], "policy,2025,sales,948,915.6,948,980.4");
+        assert_eq!(l[7], "policy,2025,sales,948,36,915.6,930,948,966,980.4,3");
     }
 
     #[test]
@@ -429,8 +412,8 @@ mod tests {
         assert_eq!(l.len(), 1 + 14 * 2, "baseline rows are not written");
         // Paired: sales diff = 2 r + 1 -> 1, 3, 5 (unpaired sds would differ).
         assert_eq!(l[1], "policy,0,2024-11,sales,3,2,1.2,2,3,4,4.8,3");
-        // price diff = −r -> 0, −1, −2 (p95 as numpy.quantile prints it).
-        assert_eq!(l[2], "policy,0,2024-11,price,-1,1,-1.9,-1.5,-1,-0.5,-0.10000000000000009,3");
+        // price diff = −r -> 0, −1, −2 (p95 numpy.quantile gives as -0.10000000000000009, written to ten digits).
+        assert_eq!(l[2], "policy,0,2024-11,price,-1,1,-1.9,-1.5,-1,-0.5,-0.1,3");
         assert!(l[1..].iter().all(|r| r.starts_with("policy,")));
     }
 
@@ -439,7 +422,7 @@ mod tests {
         // Baseline 2024-01..2024-06 with sales, price; other 2024-04..2024-09 with
         // price, exports: only 2024-04..06 × price overlap.
         let base = series("a", ym(2024, 1), 6, SP);
-        let other = series("b", ym(2024, 4), 6, &[("price", MetricKind::Level), ("exports", MetricKind::Flow)]);
+        let other = series("b", ym(2024, 4), 6, &[("price", Annual::Mean), ("exports", Annual::Sum)]);
         let mut stats = MonteCarloStats::new(vec![base.clone(), other.clone()]);
         stats.add_replicate(&[traj(&base, |i, j| (i * 10 + j) as f64), traj(&other, |i, j| (i * 100 + j) as f64)]);
         let csv = text(|w| stats.write_deltas(w));
@@ -491,7 +474,7 @@ mod tests {
         let s = series("only", ym(2024, 1), 1, SP);
         let stats = MonteCarloStats::new(vec![s]);
         assert_eq!(lines(&text(|w| stats.write_summary(w)))[1], "only,0,2024-01,sales,,,,,,,,0");
-        assert_eq!(lines(&text(|w| stats.write_annual(w)))[1], "only,2024,sales,,,,");
+        assert_eq!(lines(&text(|w| stats.write_annual(w)))[1], "only,2024,sales,,,,,,,,0");
     }
 
     #[test]

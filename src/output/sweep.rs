@@ -22,6 +22,7 @@ use crate::sweep::run::PointResult;
 
 use super::atomic::{remove_if_present, AtomicFile};
 use super::number::cell;
+use super::read::{data_error, parse_line, CsvFile};
 use super::verify::{Checksummer, Checksums, FileChecksum};
 
 /// Final per-point results.
@@ -159,6 +160,7 @@ fn complete_rows(path: &Path, header: &str) -> Result<(Vec<usize>, Checksummer)>
     let mut keep = Checksummer::new();
     let mut done = Vec::new();
     let mut first = true;
+    let columns = csv::StringRecord::from(header.split(',').collect::<Vec<_>>());
     loop {
         line.clear();
         let n = reader.read_line(&mut line).map_err(|e| Error::io(path, e))?;
@@ -175,9 +177,8 @@ fn complete_rows(path: &Path, header: &str) -> Result<(Vec<usize>, Checksummer)>
             }
             first = false;
         } else {
-            let point = body.split(',').next().and_then(|p| p.parse::<usize>().ok()).ok_or_else(|| {
-                Error::Usage(format!("{}: unreadable row {:?}; drop --resume to start over", path.display(), body))
-            })?;
+            let (point, _): (usize, Vec<Option<f64>>) = parse_line(path, &columns, done.len() as u64 + 2, body)
+                .map_err(|e| Error::Usage(format!("{e}; drop --resume to start over")))?;
             done.push(point);
         }
         keep.update(line.as_bytes());
@@ -207,15 +208,15 @@ impl PointsTable {
     /// Reads `points.csv` (or a shard's).
     pub fn read(path: &Path) -> Result<Self> {
         let text = fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let mut lines = text.lines();
-        let header = lines.next().ok_or_else(|| Error::Usage(format!("{}: empty file", path.display())))?.to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        let header = lines.first().ok_or_else(|| data_error(path, 0, "empty file".into()))?.to_string();
         let mut rows = Vec::new();
-        for (i, l) in lines.enumerate() {
-            let p = l.split(',').next().and_then(|p| p.parse::<usize>().ok()).ok_or_else(|| {
-                Error::Usage(format!("{}:{}: expected a point index in the first column", path.display(), i + 2))
-            })?;
-            rows.push((p, l.to_string()));
-        }
+        CsvFile::from_reader(path, text.as_bytes())?.for_each_positional(
+            |line, (point, _): (usize, Vec<Option<f64>>), _| {
+                rows.push((point, lines[line as usize - 1].to_string()));
+                Ok(())
+            },
+        )?;
         Ok(PointsTable { header, rows })
     }
 
@@ -281,19 +282,16 @@ impl PointsTable {
             ));
         }
         let mut rows = Vec::with_capacity(body.len());
-        for (i, line) in body.iter().enumerate() {
-            let no = i + 2;
-            let cells: Vec<&str> = line.split(',').collect();
-            if cells.len() != cols.len() {
-                return Err(bad(
-                    at(no),
-                    format!("{} cells, the header has {} (a torn or edited row)", cells.len(), cols.len()),
-                ));
-            }
-            let point = cells[0]
-                .parse::<usize>()
-                .map_err(|_| bad(at(no), format!("the point index {:?} is not a whole number", cells[0])))?;
-            match expected.get(i) {
+        // The cells through the csv crate: the point index a whole number, every parameter a
+        // finite number, every statistic a finite number or empty.
+        let as_bad = |e: Error| match e {
+            Error::Data { line, message, .. } => bad(at(line as usize), message),
+            other => other,
+        };
+        let mut csv = CsvFile::from_reader(&path, bytes.as_slice()).map_err(as_bad)?;
+        csv.for_each_positional(|line, (point, cells): (usize, Vec<Option<f64>>), record| {
+            let no = line as usize;
+            match expected.get(rows.len()) {
                 Some(&want) if want == point => {}
                 Some(&want) => {
                     return Err(bad(at(no), format!("point {point} where point {want} of shard {k}/{n} belongs")));
@@ -302,18 +300,18 @@ impl PointsTable {
                     return Err(bad(at(no), format!("more rows than the {} points of shard {k}/{n}", expected.len())))
                 }
             }
-            for (j, c) in cells.iter().enumerate().skip(1) {
+            for (j, c) in cells.iter().enumerate().map(|(j, c)| (j + 1, c)) {
                 let is_parameter = j <= params.len();
-                if c.is_empty() && !is_parameter {
-                    continue;
-                }
-                if !c.parse::<f64>().is_ok_and(f64::is_finite) {
+                if !c.map_or(!is_parameter, f64::is_finite) {
                     let what = if is_parameter { "a finite number" } else { "a finite number or empty" };
-                    return Err(bad(at(no), format!("column `{}` holds {c:?}, not {what}", cols[j])));
+                    let text = record.get(j).unwrap_or_default();
+                    return Err(bad(at(no), format!("column `{}` holds {text:?}, not {what}", cols[j])));
                 }
             }
-            rows.push((point, (*line).to_string()));
-        }
+            rows.push((point, lines[no - 1].to_string()));
+            Ok(())
+        })
+        .map_err(as_bad)?;
         if rows.len() != expected.len() {
             return Err(bad(
                 path.display().to_string(),
@@ -337,21 +335,16 @@ impl PointsTable {
 
     /// The `<outcome>_mean` column of every row, per outcome: `means[o][row]` (NaN when blank).
     pub fn means(&self, outcomes: &[String]) -> Result<Vec<Vec<f64>>> {
-        let cols: Vec<&str> = self.header.split(',').collect();
-        let mut out = Vec::new();
-        for o in outcomes {
-            let name = format!("{o}_mean");
-            let j = cols
-                .iter()
-                .position(|c| *c == name)
-                .ok_or_else(|| Error::Usage(format!("points.csv has no column {name}")))?;
-            let v: Vec<f64> = self
-                .rows
-                .iter()
-                .map(|(_, l)| l.split(',').nth(j).and_then(|c| c.parse::<f64>().ok()).unwrap_or(f64::NAN))
-                .collect();
-            out.push(v);
-        }
+        let text = self.text();
+        let mut csv = CsvFile::from_reader(Path::new(POINTS_FILE), text.as_bytes())?;
+        let columns: Vec<usize> = outcomes.iter().map(|o| csv.column(&format!("{o}_mean"))).collect::<Result<_>>()?;
+        let mut out = vec![Vec::with_capacity(self.rows.len()); outcomes.len()];
+        csv.for_each_positional(|_, row: Vec<Option<f64>>, _| {
+            for (o, &j) in columns.iter().enumerate() {
+                out[o].push(row.get(j).copied().flatten().unwrap_or(f64::NAN));
+            }
+            Ok(())
+        })?;
         Ok(out)
     }
 

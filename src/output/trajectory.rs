@@ -18,7 +18,7 @@ pub const TRAJECTORIES_FILE: &str = "trajectories.csv";
 /// columns are the union of all scenarios' metric names in first-seen order (scenario order,
 /// then metric-set order); a cell whose scenario lacks the metric is left empty. `month` is the
 /// 0-based index within the run and `date` is `YYYY-MM`. Numbers are written as in
-/// `summary.csv` (shortest round-trip text, empty when not finite).
+/// `summary.csv` (ten significant digits, empty when not finite).
 #[derive(Debug)]
 pub struct TrajectoryWriter<W: Write> {
     out: csv::Writer<W>,
@@ -113,51 +113,43 @@ pub struct ReadTrajectories {
 }
 
 /// Reads the replicates of the first scenario of a `trajectories.csv` (empty cells become NaN).
-/// A malformed file is a usage error naming it.
+/// A damaged file is an [`Error::Data`] naming the file, the line and the column.
 pub fn read_trajectories(path: &std::path::Path) -> Result<ReadTrajectories> {
+    use super::read::{data_error, CsvFile};
     use crate::model::metrics::{MetricSet, CORE_METRICS};
-    let bad = |m: String| Error::Usage(format!("{}: {m}", path.display()));
-    let mut r = csv::Reader::from_path(path).map_err(|e| bad(e.to_string()))?;
-    let header: Vec<String> = r.headers().map_err(|e| bad(e.to_string()))?.iter().map(str::to_string).collect();
+    let mut csv = CsvFile::open(path)?;
+    let header: Vec<String> = csv.headers().iter().map(str::to_string).collect();
     if header.len() < 4 || header[..4] != ["scenario", "replicate", "month", "date"] {
-        return Err(bad("expected the columns scenario,replicate,month,date,<metrics>".into()));
+        return Err(data_error(path, 1, "expected the columns scenario,replicate,month,date,<metrics>".into()));
     }
     let names = &header[4..];
     let markets: Vec<&str> = names.iter().filter_map(|n| n.strip_prefix("exports_")).collect();
     let metrics = MetricSet::new(&markets);
     let cols: Vec<Option<usize>> = metrics.names.iter().map(|n| names.iter().position(|h| h == n)).collect();
-    if cols[..CORE_METRICS.len()].iter().any(Option::is_none) {
-        return Err(bad("some metrics of the output contract are missing".into()));
+    if let Some(j) = cols[..CORE_METRICS.len()].iter().position(Option::is_none) {
+        return Err(data_error(path, 1, format!("the header lacks the metric `{}`", metrics.names[j])));
     }
     let mut scenario: Option<String> = None;
     let mut replicates: Vec<Trajectory> = Vec::new();
     let mut current: Option<String> = None;
-    for (i, rec) in r.records().enumerate() {
-        let rec = rec.map_err(|e| bad(e.to_string()))?;
-        let name = rec.get(0).unwrap_or_default();
+    type Row = (String, String, u64, crate::scenario::YearMonth, Vec<Option<f64>>);
+    csv.for_each_positional(|_, (name, rep, _, date, values): Row, _| {
         if scenario.as_deref().is_some_and(|s| s != name) {
-            continue;
+            return Ok(());
         }
-        scenario.get_or_insert_with(|| name.to_string());
-        let rep = rec.get(1).unwrap_or_default().to_string();
+        scenario.get_or_insert(name);
         if current.as_deref() != Some(rep.as_str()) {
             replicates.push(Trajectory::new(metrics.len(), 0));
             current = Some(rep);
         }
-        let date = rec
-            .get(3)
-            .unwrap_or_default()
-            .parse()
-            .map_err(|_| bad(format!("row {}: bad date {:?}", i + 2, rec.get(3).unwrap_or_default())))?;
-        let row: Vec<f64> = cols
-            .iter()
-            .map(|c| c.and_then(|j| rec.get(j + 4)).and_then(|t| t.parse::<f64>().ok()).unwrap_or(f64::NAN))
-            .collect();
+        let row: Vec<f64> =
+            cols.iter().map(|c| c.and_then(|j| values.get(j).copied().flatten()).unwrap_or(f64::NAN)).collect();
         if let Some(t) = replicates.last_mut() {
             t.push(date, &row);
         }
-    }
-    let scenario = scenario.ok_or_else(|| bad("no rows".into()))?;
+        Ok(())
+    })?;
+    let scenario = scenario.ok_or_else(|| data_error(path, 0, "no rows".into()))?;
     Ok(ReadTrajectories { scenario, metrics, replicates })
 }
 
@@ -165,7 +157,7 @@ pub fn read_trajectories(path: &std::path::Path) -> Result<ReadTrajectories> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::model::metrics::{MetricKind, MetricSet};
+    use crate::model::metrics::{Annual, MetricSet};
     use crate::scenario::YearMonth;
 
     fn series(name: &str, metrics: &[&str]) -> ScenarioSeries {
@@ -173,7 +165,7 @@ mod tests {
             name: name.into(),
             metrics: MetricSet {
                 names: metrics.iter().map(|m| m.to_string()).collect(),
-                kinds: vec![MetricKind::Flow; metrics.len()],
+                annual: vec![Annual::Sum; metrics.len()],
                 units: vec![String::new(); metrics.len()],
             },
             dates: vec![YearMonth::new(2024, 12).unwrap(), YearMonth::new(2025, 1).unwrap()],

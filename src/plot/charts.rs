@@ -4,7 +4,7 @@
 //! The x axis of every chart counts months ([`YearMonth::index`]), so stacked panels share one
 //! calendar scale and event markers line up across them.
 
-use crate::model::metrics::MetricKind;
+use crate::model::metrics::Annual;
 use crate::scenario::YearMonth;
 
 use super::data::{AnnualTable, EventMark, Quantiles, RunData, ScenarioTable, Series};
@@ -353,7 +353,7 @@ impl<'a> Context<'a> {
         let tables: Vec<&AnnualTable> = self.data.annual.iter().collect();
         let present: Vec<&str> =
             metrics.iter().copied().filter(|m| tables.iter().any(|t| t.get(m).is_some())).collect();
-        let unit = units::annual_unit(units::metric_unit(present.first()?));
+        let unit = units::annual_unit(present.first()?);
         let max_abs = tables
             .iter()
             .flat_map(|t| present.iter().filter_map(|m| t.get(m)))
@@ -556,8 +556,9 @@ fn markers(events: &[EventMark], scenarios: usize, range: (f64, f64)) -> Vec<Mar
 
 /// The flow/level note of an annual figure, for table headers.
 pub fn annual_note(metric: &str) -> &'static str {
-    match units::metric_kind(metric) {
-        MetricKind::Flow => "annual total",
-        MetricKind::Level => "annual mean",
+    match units::metric_annual(metric) {
+        Annual::Sum => "annual total",
+        Annual::Mean => "annual mean",
+        Annual::Last => "year end",
     }
 }

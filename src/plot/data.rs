@@ -6,10 +6,12 @@
 //! `deltas.csv`) is an empty table, never an error.
 
 use std::collections::BTreeMap;
-use std::io;
 use std::path::Path;
 
+use serde::Deserialize;
+
 use crate::error::{Error, Result};
+use crate::output::read::CsvFile;
 use crate::output::{Manifest, ANNUAL_FILE, DELTAS_FILE, MANIFEST_FILE, SUMMARY_FILE};
 use crate::scenario::YearMonth;
 
@@ -117,9 +119,10 @@ impl RunData {
     /// Reads `dir`: `summary.csv` and `manifest.json` are required, `annual.csv` and
     /// `deltas.csv` optional.
     ///
-    /// A directory without `summary.csv` or `manifest.json`, or with a file that is not in the
-    /// format `zeromile run` writes, is the user's mistake ([`Error::Usage`]); a file that exists
-    /// but cannot be read is [`Error::Io`].
+    /// A directory without `summary.csv` or `manifest.json` is the user's mistake
+    /// ([`Error::Usage`]), and so is a CSV file that is not in the format `zeromile run` writes
+    /// ([`Error::Data`], naming the file, line and column); a file that exists but cannot be
+    /// read is [`Error::Io`].
     pub fn read(dir: &Path) -> Result<RunData> {
         let summary_path = dir.join(SUMMARY_FILE);
         if !summary_path.is_file() {
@@ -169,55 +172,6 @@ impl RunData {
     }
 }
 
-/// A CSV file opened with its header checked: the positions of the wanted columns.
-struct Columns {
-    reader: csv::Reader<std::fs::File>,
-    index: Vec<usize>,
-}
-
-fn open(path: &Path, wanted: &[&str]) -> Result<Columns> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(file);
-    let header = reader.headers().map_err(|e| csv_error(path, e))?.clone();
-    let mut index = Vec::with_capacity(wanted.len());
-    for w in wanted {
-        match header.iter().position(|h| h == *w) {
-            Some(i) => index.push(i),
-            None => {
-                return Err(Error::Usage(format!(
-                    "{}: not a zeromile output file: the header lacks column `{w}`",
-                    path.display()
-                )))
-            }
-        }
-    }
-    Ok(Columns { reader, index })
-}
-
-pub(super) fn csv_error(path: &Path, e: csv::Error) -> Error {
-    if e.is_io_error() {
-        match e.into_kind() {
-            csv::ErrorKind::Io(io) => Error::io(path, io),
-            other => Error::io(path, io::Error::other(format!("{other:?}"))),
-        }
-    } else {
-        Error::Usage(format!("{}: malformed CSV: {e}", path.display()))
-    }
-}
-
-/// A numeric field: empty is `None`, anything else must parse.
-pub(super) fn number(path: &Path, line: u64, column: &str, text: &str) -> Result<Option<f64>> {
-    if text.is_empty() {
-        return Ok(None);
-    }
-    text.parse::<f64>().map(Some).map_err(|_| {
-        Error::Usage(format!(
-            "{}:{line}: column `{column}`: expected a number or nothing, got {text:?}",
-            path.display()
-        ))
-    })
-}
-
 /// Position of `name` in `order`, appending it when new.
 fn slot(order: &mut Vec<String>, name: &str) -> usize {
     match order.iter().position(|n| n == name) {
@@ -229,40 +183,83 @@ fn slot(order: &mut Vec<String>, name: &str) -> usize {
     }
 }
 
+/// A `summary.csv` or `deltas.csv` row: the columns the charts use, and the others checked.
+#[derive(Deserialize)]
+struct MonthlyRow {
+    scenario: String,
+    #[serde(rename = "month")]
+    _month: u64,
+    date: YearMonth,
+    metric: String,
+    #[serde(rename = "mean")]
+    _mean: Option<f64>,
+    #[serde(rename = "sd")]
+    _sd: Option<f64>,
+    #[serde(rename = "n")]
+    _n: u64,
+    p05: Option<f64>,
+    p25: Option<f64>,
+    p50: Option<f64>,
+    p75: Option<f64>,
+    p95: Option<f64>,
+}
+
+/// An `annual.csv` row: the columns the charts and the report use. Older files without `sd`,
+/// `p25`, `p75` and `n` are still read.
+#[derive(Deserialize)]
+struct AnnualRow {
+    scenario: String,
+    year: i32,
+    metric: String,
+    #[serde(rename = "mean")]
+    _mean: Option<f64>,
+    p05: Option<f64>,
+    p50: Option<f64>,
+    p95: Option<f64>,
+}
+
+/// Tables by scenario: ordered as `order` (the manifest's scenarios) with unknown names after
+/// them, and only scenarios present in the file.
+struct ByScenario<T> {
+    names: Vec<String>,
+    tables: Vec<Option<T>>,
+}
+
+impl<T> ByScenario<T> {
+    fn new(order: &[String]) -> Self {
+        ByScenario { names: order.to_vec(), tables: order.iter().map(|_| None).collect() }
+    }
+
+    /// The table of scenario `name`, made by `new` on first sight.
+    fn get(&mut self, name: &str, new: impl FnOnce(String) -> T) -> &mut T {
+        let s = slot(&mut self.names, name);
+        if self.tables.len() < self.names.len() {
+            self.tables.push(None);
+        }
+        self.tables[s].get_or_insert_with(|| new(self.names[s].clone()))
+    }
+
+    fn into_tables(self) -> Vec<T> {
+        self.tables.into_iter().flatten().collect()
+    }
+}
+
 /// Reads `summary.csv` or `deltas.csv` into per-scenario tables, ordered as `order` (the
 /// manifest's scenarios) with unknown names after them, and only scenarios present in the file.
 fn read_monthly(path: &Path, order: &[String]) -> Result<Vec<ScenarioTable>> {
-    const COLS: [&str; 8] = ["scenario", "date", "metric", "p05", "p25", "p50", "p75", "p95"];
-    let mut cols = open(path, &COLS)?;
-    let mut names = order.to_vec();
-    let mut tables: Vec<Option<ScenarioTable>> = vec![None; names.len()];
-    let mut record = csv::StringRecord::new();
-    while cols.reader.read_record(&mut record).map_err(|e| csv_error(path, e))? {
-        let line = record.position().map_or(0, csv::Position::line);
-        let field = |k: usize| record.get(cols.index[k]).unwrap_or_default();
-        let s = slot(&mut names, field(0));
-        if tables.len() < names.len() {
-            tables.resize(names.len(), None);
+    let mut by = ByScenario::new(order);
+    CsvFile::open(path)?.for_each(|_, r: MonthlyRow, _| {
+        let table = by.get(&r.scenario, |name| ScenarioTable { name, ..Default::default() });
+        let q = Quantiles { p05: r.p05, p25: r.p25, p50: r.p50, p75: r.p75, p95: r.p95 };
+        if !table.series.contains_key(&r.metric) {
+            table.metrics.push(r.metric.clone());
         }
-        let table = tables[s].get_or_insert_with(|| ScenarioTable { name: names[s].clone(), ..Default::default() });
-        let date: YearMonth =
-            field(1).parse().map_err(|e| Error::Usage(format!("{}:{line}: column `date`: {e}", path.display())))?;
-        let metric = field(2);
-        let q = Quantiles {
-            p05: number(path, line, COLS[3], field(3))?,
-            p25: number(path, line, COLS[4], field(4))?,
-            p50: number(path, line, COLS[5], field(5))?,
-            p75: number(path, line, COLS[6], field(6))?,
-            p95: number(path, line, COLS[7], field(7))?,
-        };
-        if !table.series.contains_key(metric) {
-            table.metrics.push(metric.to_string());
-        }
-        let series = table.series.entry(metric.to_string()).or_default();
-        series.dates.push(date);
+        let series = table.series.entry(r.metric).or_default();
+        series.dates.push(r.date);
         series.cells.push(q);
-    }
-    let mut out: Vec<ScenarioTable> = tables.into_iter().flatten().collect();
+        Ok(())
+    })?;
+    let mut out = by.into_tables();
     for table in &mut out {
         for series in table.series.values_mut() {
             sort_by_date(series);
@@ -285,31 +282,14 @@ fn sort_by_date(series: &mut Series) {
 }
 
 fn read_annual(path: &Path, order: &[String]) -> Result<Vec<AnnualTable>> {
-    const COLS: [&str; 6] = ["scenario", "year", "metric", "p05", "p50", "p95"];
-    let mut cols = open(path, &COLS)?;
-    let mut names = order.to_vec();
-    let mut tables: Vec<Option<AnnualTable>> = vec![None; names.len()];
-    let mut record = csv::StringRecord::new();
-    while cols.reader.read_record(&mut record).map_err(|e| csv_error(path, e))? {
-        let line = record.position().map_or(0, csv::Position::line);
-        let field = |k: usize| record.get(cols.index[k]).unwrap_or_default();
-        let s = slot(&mut names, field(0));
-        if tables.len() < names.len() {
-            tables.resize(names.len(), None);
-        }
-        let table = tables[s].get_or_insert_with(|| AnnualTable { name: names[s].clone(), ..Default::default() });
-        let year: i32 = field(1).parse().map_err(|_| {
-            Error::Usage(format!("{}:{line}: column `year`: expected a year, got {:?}", path.display(), field(1)))
-        })?;
-        let cell = AnnualCell {
-            year,
-            p05: number(path, line, COLS[3], field(3))?,
-            p50: number(path, line, COLS[4], field(4))?,
-            p95: number(path, line, COLS[5], field(5))?,
-        };
-        table.years.entry(field(2).to_string()).or_default().push(cell);
-    }
-    let mut out: Vec<AnnualTable> = tables.into_iter().flatten().collect();
+    let mut by = ByScenario::new(order);
+    CsvFile::open(path)?.for_each(|_, r: AnnualRow, _| {
+        let table = by.get(&r.scenario, |name| AnnualTable { name, ..Default::default() });
+        let cell = AnnualCell { year: r.year, p05: r.p05, p50: r.p50, p95: r.p95 };
+        table.years.entry(r.metric).or_default().push(cell);
+        Ok(())
+    })?;
+    let mut out = by.into_tables();
     for table in &mut out {
         for years in table.years.values_mut() {
             years.sort_by_key(|c| c.year);
@@ -422,7 +402,7 @@ mod tests {
         assert!(err.is_bad_input() && err.to_string().contains("summary.csv"), "{err}");
         std::fs::write(
             dir.path().join(SUMMARY_FILE),
-            "scenario,date,metric,p05,p25,p50,p75,p95\ns,2020-01,x,1,2,z,4,5\n",
+            "scenario,month,date,metric,mean,sd,p05,p25,p50,p75,p95,n\ns,0,2020-01,x,1,0,1,2,z,4,5,1\n",
         )
         .unwrap();
         let err = RunData::read(dir.path()).unwrap_err();
@@ -430,5 +410,13 @@ mod tests {
         std::fs::write(dir.path().join(MANIFEST_FILE), manifest(vec![]).to_json().unwrap()).unwrap();
         let err = RunData::read(dir.path()).unwrap_err();
         assert!(err.is_bad_input() && err.to_string().contains(":2: column `p50`"), "{err}");
+        // A header without a column: named, at line 1.
+        std::fs::write(dir.path().join(SUMMARY_FILE), "scenario,month,date,metric,mean,sd,p05,p25,p50,p75,n\n")
+            .unwrap();
+        let err = RunData::read(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.ends_with("summary.csv:1: the header lacks column `p95` (not a file zeromile wrote, or damaged)"),
+            "{err}"
+        );
     }
 }

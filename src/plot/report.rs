@@ -420,7 +420,7 @@ fn annual_tables(h: &mut String, data: &RunData) {
                     .flatten()
                     .map(f64::abs)
                     .fold(0.0, f64::max);
-                units::display(&units::annual_unit(units::metric_unit(m)), max)
+                units::display(&units::annual_unit(m), max)
             })
             .collect();
         let _ = writeln!(h, "<h3>{}</h3>\n<table>\n<tr><th>year</th>", esc(&table.name));

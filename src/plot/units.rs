@@ -1,7 +1,7 @@
 //! Display units: readable metric names, the unit an axis or table column is shown in (with its
 //! scale factor), and number text.
 
-use crate::model::metrics::{MetricKind, CORE_METRICS};
+use crate::model::metrics::{metric_def, Annual};
 
 /// A unit as displayed: values are multiplied by `factor`, then labelled `label`.
 #[derive(Debug, Clone, PartialEq)]
@@ -12,23 +12,15 @@ pub struct Display {
     pub label: String,
 }
 
-/// The unit of a metric in the output contract; `exports_<market>` is vehicles/month, an
+/// The monthly unit of a metric in the output contract (`model::metrics::metric_def`); an
 /// unknown metric has no unit (`""`).
 pub fn metric_unit(metric: &str) -> &'static str {
-    match CORE_METRICS.iter().find(|m| m.0 == metric) {
-        Some(m) => m.2,
-        None if metric.starts_with("exports_") => "vehicles/month",
-        None => "",
-    }
+    metric_def(metric).map_or("", |m| m.unit)
 }
 
-/// Whether a metric is a flow (summed per year in `annual.csv`) or a level (averaged).
-pub fn metric_kind(metric: &str) -> MetricKind {
-    match CORE_METRICS.iter().find(|m| m.0 == metric) {
-        Some(m) => m.1,
-        None if metric.starts_with("exports_") => MetricKind::Flow,
-        None => MetricKind::Level,
-    }
+/// How `annual.csv` aggregates a metric (an unknown one is taken as averaged).
+pub fn metric_annual(metric: &str) -> Annual {
+    metric_def(metric).map_or(Annual::Mean, |m| m.annual)
 }
 
 /// A metric's name for people: `zero_mileage_exports` → `zero-mileage exports`,
@@ -53,12 +45,9 @@ pub fn metric_label(metric: &str) -> String {
     metric.strip_prefix("exports_").unwrap_or(metric).replace('_', " ")
 }
 
-/// The unit of a metric's annual figure: flows per month become flows per year.
-pub fn annual_unit(unit: &str) -> String {
-    match unit.strip_suffix("/month") {
-        Some(base) if !unit.starts_with("fraction") => format!("{base}/year"),
-        _ => unit.to_string(),
-    }
+/// The unit of a metric's figure in `annual.csv`: summed flows per month become per year.
+pub fn annual_unit(metric: &str) -> String {
+    metric_def(metric).map_or_else(String::new, |m| m.annual_unit())
 }
 
 /// How to show values of `unit` whose largest magnitude is `max_abs`: fractions as percent,
@@ -116,8 +105,10 @@ mod tests {
         assert_eq!(display("vehicles/month", 12.0).factor, 1.0);
         assert_eq!(display("fraction", 0.3).factor, 100.0);
         assert_eq!(display("count", 1e7).label, "count");
-        assert_eq!(annual_unit("vehicles/month"), "vehicles/year");
-        assert_eq!(annual_unit("fraction/month"), "fraction/month");
+        assert_eq!(annual_unit("capacity"), "vehicles/year");
+        assert_eq!(annual_unit("exports_russia"), "vehicles/year");
+        assert_eq!(annual_unit("expected_price_change"), "fraction/month");
+        assert_eq!(annual_unit("unknown"), "");
         assert_eq!(metric_unit("exports_russia"), "vehicles/month");
         assert_eq!(metric_unit("avg_discount"), "fraction");
         assert_eq!(metric_label("exports_rest_of_world"), "rest of world");

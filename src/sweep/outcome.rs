@@ -4,7 +4,7 @@
 //! calibration compare them with observed values.
 
 use crate::engine::quantile::quantile_sorted;
-use crate::model::metrics::{MetricKind, MetricSet, Trajectory};
+use crate::model::metrics::{Annual, MetricSet, Trajectory};
 use crate::scenario::spans::similar;
 use crate::scenario::YearMonth;
 
@@ -53,12 +53,13 @@ impl Aggregation {
         Self::ALL.iter().find(|(_, n)| *n == s).map(|(a, _)| *a)
     }
 
-    /// The natural aggregation of a metric over a year: flows are summed, levels averaged
-    /// (as in `annual.csv`).
-    pub fn natural(kind: MetricKind) -> Self {
-        match kind {
-            MetricKind::Flow => Aggregation::Sum,
-            MetricKind::Level => Aggregation::Mean,
+    /// The natural aggregation of a metric over a window: its annual aggregation (as in
+    /// `annual.csv`: flows and capacity summed, the others averaged).
+    pub fn natural(annual: Annual) -> Self {
+        match annual {
+            Annual::Sum => Aggregation::Sum,
+            Annual::Mean => Aggregation::Mean,
+            Annual::Last => Aggregation::Last,
         }
     }
 }

@@ -513,7 +513,7 @@ fn outcome_spec(spans: &Spans, key: &str, ro: RawOutcome, metrics: &MetricSet) -
     };
     let aggregation = match ro.aggregation.as_deref() {
         None => match metrics.position(&ro.metric) {
-            Some(j) => Aggregation::natural(metrics.kinds[j]),
+            Some(j) => Aggregation::natural(metrics.annual[j]),
             None => Aggregation::Sum,
         },
         Some(a) => Aggregation::parse(a).ok_or_else(|| {

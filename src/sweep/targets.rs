@@ -23,8 +23,8 @@ use super::spec::parse_month;
 pub struct TargetSpec {
     /// The outcome (its name is the target id).
     pub outcome: OutcomeSpec,
-    /// Factor applied to the model's outcome before comparison (e.g. 12: a monthly capacity
-    /// level to an annual figure).
+    /// Factor applied to the model's outcome before comparison (e.g. 12: a monthly mean to an
+    /// annual figure).
     pub scale: f64,
     /// Observed value, in the target's units (after `scale`).
     pub observed: f64,
@@ -260,7 +260,7 @@ fn target(spans: &Spans, i: usize, rt: RawTarget, metrics: &MetricSet) -> Result
         }
     }
     let aggregation = match rt.aggregation.as_deref() {
-        None => position.map_or(Aggregation::Sum, |j| Aggregation::natural(metrics.kinds[j])),
+        None => position.map_or(Aggregation::Sum, |j| Aggregation::natural(metrics.annual[j])),
         Some(a) => Aggregation::parse(a).ok_or_else(|| {
             let names: Vec<&str> = Aggregation::ALL.iter().map(|(_, n)| *n).collect();
             spans.error(&at("aggregation"), format!("unknown aggregation {a:?}: expected one of {}", names.join(", ")))
@@ -396,6 +396,7 @@ id = "capacity_2024"
 metric = "capacity"
 from = "2019-01"
 to = "2019-03"
+aggregation = "mean"
 scale = 12.0
 observed = 40.0e6
 band = [35.0e6, 45.0e6]

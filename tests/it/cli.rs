@@ -48,9 +48,7 @@ fn summary_has_every_contract_metric() {
 #[test]
 fn two_scenarios_write_deltas_and_trajectories() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let alt = smoke_variant(dir.path(), "smoke_alt", "[consumers]\nprice_sensitivity = 6.0\n");
-    run_scenarios(&[&scenario_path("smoke.toml"), &alt], &out, &["-n", "3", "--trajectories"]);
+    let out = run_smoke_pair(dir.path(), &["-n", "3", "--trajectories"]);
 
     assert_eq!(header(&out.join("deltas.csv")), SUMMARY_HEADER);
     let deltas = rows(&out.join("deltas.csv"));
@@ -68,6 +66,29 @@ fn two_scenarios_write_deltas_and_trajectories() {
         assert!(files.contains(&f), "manifest files {files:?} lack {f}");
     }
     assert_eq!(manifest["scenarios"].as_array().unwrap().len(), 2);
+
+    // Every metric of every file has exactly one row in metrics.csv.
+    let mut used: Vec<String> = Vec::new();
+    for f in ["summary.csv", "annual.csv", "deltas.csv"] {
+        used.extend(rows(&out.join(f)).iter().map(|r| r[if f == "annual.csv" { 2 } else { 3 }].to_string()));
+    }
+    used.extend(header(&traj).split(',').skip(4).map(str::to_string));
+    used.sort();
+    used.dedup();
+    assert_metrics_cover(&out, used);
+}
+
+/// `describe --metrics` prints the metrics.csv of the default scenario; with scenario files,
+/// theirs.
+#[test]
+fn describe_metrics_prints_metrics_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    run_scenarios(&[&scenario_path("smoke.toml")], &out, &["-n", "1"]);
+    let printed = run_ok(["describe", "--metrics", "scenarios/smoke.toml"]);
+    assert_eq!(String::from_utf8_lossy(&printed.stdout), read(&out.join("metrics.csv")));
+    let default = run_ok(["describe", "--metrics"]);
+    assert!(String::from_utf8_lossy(&default.stdout).starts_with(&zeromile::output::METRICS_HEADER.join(",")));
 }
 
 #[test]

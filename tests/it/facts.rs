@@ -28,6 +28,7 @@ source = "synthetic"
 id = "capacity_2019"
 metric = "capacity"
 year = 2019
+aggregation = "mean"
 scale = 12.0
 observed = {}
 band = [{}, {}]

@@ -181,6 +181,7 @@ fn refusal(e: &Error, root: &Path, file_root: bool) -> Result<&'static str, Stri
                 None => Ok("command line, key"),
             }
         }
+        Error::Data { .. } => Err(format!("a damaged-output error for an input file: {e}")),
         Error::Usage(m) => {
             if m.contains(&root.display().to_string()) {
                 Ok("usage, names the file")

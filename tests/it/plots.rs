@@ -156,6 +156,61 @@ fn missing_metrics_are_left_out() {
     assert_self_contained_charts(&out, 1);
 }
 
+/// A damaged file of a run directory (a non-number in a value column, a missing column, a torn
+/// row, in summary.csv, annual.csv or deltas.csv) makes `plot` exit 2 with a message naming the
+/// file, the line and the column; the directory keeps its files.
+#[test]
+fn plot_of_a_damaged_file_names_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_smoke_pair(dir.path(), &["-n", "2", "--no-plots"]);
+    // Line 3 of a file (its second data row): cell `col` set to `value`, or the last cell cut
+    // when `col` is None.
+    let damage = |text: &str, col: Option<usize>, value: &str| -> String {
+        let mut lines: Vec<String> = text.lines().map(String::from).collect();
+        let mut cells: Vec<&str> = lines[2].split(',').collect();
+        match col {
+            Some(c) => cells[c] = value,
+            None => drop(cells.pop()),
+        }
+        lines[2] = cells.join(",");
+        lines.join("\n") + "\n"
+    };
+    let cases: [(&str, Option<usize>, &str, &[&str]); 4] = [
+        ("summary.csv", Some(11), "two", &["summary.csv:3", "column `n`", "expected a whole number, found \"two\""]),
+        ("summary.csv", Some(8), "abc", &["summary.csv:3", "column `p50`", "expected a number, found \"abc\""]),
+        ("annual.csv", Some(1), "1999x", &["annual.csv:3", "column `year`", "\"1999x\""]),
+        ("deltas.csv", None, "", &["deltas.csv:3", "11 fields where the header has 12 (a torn or edited row)"]),
+    ];
+    for (i, (file, col, value, needles)) in cases.iter().enumerate() {
+        let copy = dir.path().join(format!("copy-{i}"));
+        std::fs::create_dir(&copy).unwrap();
+        for f in ["summary.csv", "annual.csv", "deltas.csv", "manifest.json", "metrics.csv"] {
+            std::fs::copy(out.join(f), copy.join(f)).unwrap();
+        }
+        let text = read(&copy.join(file));
+        std::fs::write(copy.join(file), damage(&text, *col, value)).unwrap();
+        let o = plot(&copy, &[]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{file}: {err}");
+        for n in *needles {
+            assert!(err.contains(n), "{file}: message lacks {n:?}: {err}");
+        }
+        assert!(!copy.join("plots").exists(), "{file}: nothing drawn");
+    }
+    // A header without a column the charts read.
+    let copy = dir.path().join("copy-header");
+    std::fs::create_dir(&copy).unwrap();
+    for f in ["summary.csv", "annual.csv", "manifest.json"] {
+        std::fs::copy(out.join(f), copy.join(f)).unwrap();
+    }
+    let text = read(&copy.join("annual.csv")).replacen(",p95,", ",p96,", 1);
+    std::fs::write(copy.join("annual.csv"), text).unwrap();
+    let o = plot(&copy, &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("annual.csv:1: the header lacks column `p95`"), "{err}");
+}
+
 fn assert_self_contained_charts(out: &Path, charts: usize) {
     let report = read(&out.join("report.html"));
     assert!(!report.contains("http") && !report.contains("src="));

@@ -1,4 +1,4 @@
-use crate::util::{read, root, run_ok, zeromile};
+use crate::util::{assert_metrics_cover, read, root, run_ok, zeromile};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -117,6 +117,8 @@ fn smoke_sweep_writes_points_sensitivity_and_manifest() {
     assert_eq!(m["points_total"], 20);
     assert_eq!(m["sweep"]["design"], "saltelli");
     assert!(!out.join("points.partial.csv").exists());
+    let outcomes = m["sweep"]["outcomes"].as_array().unwrap().iter().map(|o| o["metric"].as_str().unwrap().to_string());
+    assert_metrics_cover(&out, outcomes);
 }
 
 #[test]
@@ -372,7 +374,7 @@ fn merge_verifies_sweep_shards_points_before_writing() {
                 rows[0].push_str(",1");
                 "\n".into()
             }),
-            &["points.csv:2", "cells, the header has", "rerun sweep shard 1/2"],
+            &["points.csv:2", "fields where the header has", "rerun sweep shard 1/2"],
         ),
     ];
     for (name, edit, needles) in &cases {

@@ -67,6 +67,32 @@ pub fn rows(path: &Path) -> Vec<csv::StringRecord> {
     r.records().map(Result::unwrap).collect()
 }
 
+/// Checks `dir/metrics.csv`: its header, one row per metric name, and exactly one for each of
+/// `metrics` (the metrics some output of the directory uses); and that the manifest lists it.
+pub fn assert_metrics_cover(dir: &Path, metrics: impl IntoIterator<Item = String>) {
+    let path = dir.join("metrics.csv");
+    assert_eq!(header(&path), zeromile::output::METRICS_HEADER.join(","));
+    let rows = rows(&path);
+    for m in metrics {
+        let n = rows.iter().filter(|r| r[0] == *m).count();
+        assert_eq!(n, 1, "{}: {n} rows for metric {m}", path.display());
+    }
+    for r in &rows {
+        assert!(!r[1].is_empty() && !r[3].is_empty() && !r[6].is_empty(), "incomplete row {r:?}");
+    }
+    let manifest: serde_json::Value = serde_json::from_str(&read(&dir.join("manifest.json"))).unwrap();
+    assert!(manifest["files"].as_array().unwrap().iter().any(|f| f == "metrics.csv"), "{manifest}");
+}
+
+/// Runs the smoke scenario and `smoke_alt` (a variant with another price sensitivity) into
+/// `dir/out` with `extra` flags; returns the output directory.
+pub fn run_smoke_pair(dir: &Path, extra: &[&str]) -> PathBuf {
+    let out = dir.join("out");
+    let alt = smoke_variant(dir, "smoke_alt", "[consumers]\nprice_sensitivity = 6.0\n");
+    run_scenarios(&[&scenario_path("smoke.toml"), &alt], &out, extra);
+    out
+}
+
 /// Writes a scenario that extends `scenarios/smoke.toml` under another name, with `extra` TOML
 /// (tables only) appended; returns its path.
 pub fn smoke_variant(dir: &Path, name: &str, extra: &str) -> PathBuf {
@@ -111,4 +137,4 @@ pub const CONTRACT_METRICS: &[&str] = &[
 ];
 
 pub const SUMMARY_HEADER: &str = "scenario,month,date,metric,mean,sd,p05,p25,p50,p75,p95,n";
-pub const ANNUAL_HEADER: &str = "scenario,year,metric,mean,p05,p50,p95";
+pub const ANNUAL_HEADER: &str = "scenario,year,metric,mean,sd,p05,p25,p50,p75,p95,n";

@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use super::{POINTS_FILE, SENSITIVITY_FILE};
 use crate::error::{Error, Result};
+use crate::output::read::CsvFile;
 use crate::output::MANIFEST_FILE;
-use crate::plot::data::{csv_error, number};
 
 /// One swept parameter, from the manifest.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,7 +47,7 @@ pub struct SweepPoint {
 }
 
 /// One row of `sensitivity.csv`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 pub struct SensitivityRow {
     /// `sobol` or `morris`.
     pub method: String,
@@ -88,7 +88,8 @@ const STATS: [&str; 5] = ["mean", "sd", "p05", "p50", "p95"];
 
 impl SweepData {
     /// Reads `dir`: `manifest.json` and `points.csv` are required, `sensitivity.csv` optional.
-    /// Missing or malformed files are [`Error::Usage`]; unreadable ones [`Error::Io`].
+    /// Missing files are [`Error::Usage`], damaged CSV files [`Error::Data`] (file, line,
+    /// column); unreadable ones [`Error::Io`].
     pub fn read(dir: &Path) -> Result<SweepData> {
         let manifest_path = dir.join(MANIFEST_FILE);
         let points_path = dir.join(POINTS_FILE);
@@ -130,10 +131,8 @@ impl SweepData {
             })
             .collect();
 
-        let file = fs::File::open(&points_path).map_err(|e| Error::io(&points_path, e))?;
-        let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(file);
-        let header: Vec<String> =
-            reader.headers().map_err(|e| csv_error(&points_path, e))?.iter().map(str::to_string).collect();
+        let mut csv = CsvFile::open(&points_path)?;
+        let header: Vec<String> = csv.headers().iter().map(str::to_string).collect();
         let column = |name: &str| header.iter().position(|h| h == name);
         // Without the manifest's lists, infer them from the header: `<name>_mean` columns are
         // outcomes, other columns (but `point`) parameters.
@@ -158,28 +157,18 @@ impl SweepData {
             outcomes.iter().map(|o| STATS.map(|s| column(&format!("{}_{s}", o.name)))).collect();
         let point_col = column("point");
         let mut points = Vec::new();
-        let mut record = csv::StringRecord::new();
-        while reader.read_record(&mut record).map_err(|e| csv_error(&points_path, e))? {
-            let line = record.position().map_or(0, csv::Position::line);
-            let field = |c: Option<usize>| -> Result<Option<f64>> {
-                let Some(c) = c else { return Ok(None) };
-                number(&points_path, line, &header[c], record.get(c).unwrap_or_default())
-            };
-            let point = match point_col.and_then(|c| record.get(c)).map(str::parse::<usize>) {
-                Some(Ok(p)) => p,
+        // Every column of points.csv is a number (or empty): read the rows as such.
+        csv.for_each_positional(|_, row: Vec<Option<f64>>, _| {
+            let field = |c: Option<usize>| c.and_then(|c| row.get(c).copied().flatten());
+            let point = match field(point_col) {
+                Some(p) if p >= 0.0 && p.fract() == 0.0 => p as usize,
                 _ => points.len(),
             };
-            let values = param_cols.iter().map(|c| field(*c)).collect::<Result<Vec<_>>>()?;
-            let mut stats = Vec::with_capacity(stat_cols.len());
-            for cols in &stat_cols {
-                let mut s = [None; 5];
-                for (k, c) in cols.iter().enumerate() {
-                    s[k] = field(*c)?;
-                }
-                stats.push(s);
-            }
+            let values = param_cols.iter().map(|c| field(*c)).collect();
+            let stats = stat_cols.iter().map(|cols| cols.map(field)).collect();
             points.push(SweepPoint { point, values, stats });
-        }
+            Ok(())
+        })?;
         let sensitivity_path = dir.join(SENSITIVITY_FILE);
         let sensitivity = if sensitivity_path.is_file() { read_sensitivity(&sensitivity_path)? } else { Vec::new() };
         Ok(SweepData { manifest, design, parameters, outcomes, replicates, points, sensitivity })
@@ -192,30 +181,5 @@ pub(super) fn list<'a>(v: &'a Value, key: &str) -> &'a [Value] {
 }
 
 fn read_sensitivity(path: &Path) -> Result<Vec<SensitivityRow>> {
-    const COLS: [&str; 7] = ["method", "outcome", "parameter", "index", "estimate", "ci_low", "ci_high"];
-    let file = fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(file);
-    let header = reader.headers().map_err(|e| csv_error(path, e))?.clone();
-    let mut index = [0usize; 7];
-    for (k, c) in COLS.iter().enumerate() {
-        index[k] = header.iter().position(|h| h == *c).ok_or_else(|| {
-            Error::Usage(format!("{}: not a sweep sensitivity file: the header lacks column `{c}`", path.display()))
-        })?;
-    }
-    let mut out = Vec::new();
-    let mut record = csv::StringRecord::new();
-    while reader.read_record(&mut record).map_err(|e| csv_error(path, e))? {
-        let line = record.position().map_or(0, csv::Position::line);
-        let field = |k: usize| record.get(index[k]).unwrap_or_default();
-        out.push(SensitivityRow {
-            method: field(0).to_string(),
-            outcome: field(1).to_string(),
-            parameter: field(2).to_string(),
-            index: field(3).to_string(),
-            estimate: number(path, line, COLS[4], field(4))?,
-            ci_low: number(path, line, COLS[5], field(5))?,
-            ci_high: number(path, line, COLS[6], field(6))?,
-        });
-    }
-    Ok(out)
+    crate::output::read::read_rows(path)
 }
