@@ -285,7 +285,7 @@ pub struct Sourcing<'a> {
     pub markets: &'a [ForeignMarket],
     /// Their parameters.
     pub params: &'a [MarketParams],
-    /// Destination weights ([`destination_weights`]).
+    /// Destination weights: the active traders' scale by destination (or zero-mileage demand).
     pub destinations: &'a [f64],
 }
 

@@ -311,14 +311,25 @@ impl<'a> Context<'a> {
 
     fn price_war(&self) -> Option<Chart> {
         let s = self.scenarios();
+        let by_powertrain = [
+            self.medians_panel(
+                "Transaction price by powertrain, median",
+                &s,
+                &["avg_transaction_price_nev", "avg_transaction_price_ice"],
+            ),
+            self.medians_panel("Discount by powertrain, median", &s, &["avg_discount_nev", "avg_discount_ice"]),
+        ];
         let panels: Vec<Panel> = [
             self.monthly_panel("Transaction price index", &s, &["price_index"], true),
             self.monthly_panel("Average discount off list price", &s, &["avg_discount"], true),
         ]
         .into_iter()
+        .chain(by_powertrain)
         .flatten()
         .collect();
-        self.chart("price_war", "The price war: prices and discounts", self.fan_caption.clone(), 1, panels)
+        // Side by side once the powertrain panels are there (runs of an older version lack them).
+        let columns = if panels.len() > 2 { 2 } else { 1 };
+        self.chart("price_war", "The price war: prices and discounts", self.fan_caption.clone(), columns, panels)
     }
 
     fn export_volumes(&self) -> Option<Chart> {

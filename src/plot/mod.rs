@@ -46,9 +46,10 @@ pub const REPORT_FILE: &str = "report.html";
 pub fn description(name: &str) -> &'static str {
     match name {
         "price_war" => {
-            "Top: the chained transaction-price index (first month = 100). Bottom: the average \
+            "Top: the chained transaction-price index (first month = 100) and the average \
              discount off list price, street plus push discounts. Falling prices and rising \
-             discounts are the price war."
+             discounts are the price war. Bottom: transaction prices and discounts of NEV and \
+             ICE lines (medians)."
         }
         "export_volumes" => {
             "Top: zero-mileage shipments (left) and official new-car exports (right) per month, \

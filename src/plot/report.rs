@@ -17,13 +17,17 @@ use super::ImageFormat;
 use crate::output::ManifestScenario;
 
 /// Metrics of the annual headline table, in column order.
-const HEADLINE: [&str; 8] = [
+const HEADLINE: [&str; 12] = [
     "production",
     "domestic_retail_sales",
+    "nev_share_retail",
     "new_car_exports",
     "zero_mileage_exports",
+    "zero_mileage_exports_nev",
+    "zero_mileage_exports_ice",
     "price_index",
-    "avg_discount",
+    "avg_discount_nev",
+    "avg_discount_ice",
     "utilization",
     "active_automakers",
 ];
