@@ -1,0 +1,179 @@
+//! Unit tests of `automaker` (plan, consolidation, rivals' cuts, learning curve, floors).
+
+use super::*;
+use crate::scenario::YearMonth;
+
+fn firms(n: usize) -> Vec<Automaker> {
+    init(
+        &AutomakerParams { count: n, powertrains: Powertrains::Single, ..Default::default() },
+        &[1.0],
+        &mut rng::stream(7, purpose::INIT_AUTOMAKERS, 0, 0),
+    )
+}
+
+/// Month `index` of a run starting January 2020 (index 2 is March: no quarter or year-end rule).
+fn month(index: u64) -> Month {
+    Month { key: 1, index, date: YearMonth::new(2020, 1).unwrap().offset(index as i64) }
+}
+
+/// Parameters with every random or political term of `plan` switched off.
+fn quiet() -> AutomakerParams {
+    AutomakerParams {
+        discount_step_max: 0.0,
+        follow_probability: 0.0,
+        list_price_adjustment: 0.0,
+        target_push: 0.0,
+        ..Default::default()
+    }
+}
+
+fn ctx<'a>(p: &'a AutomakerParams, policy: &'a PolicyParams, at: Month) -> PlanContext<'a> {
+    PlanContext { p, policy, at, target_growth: 0.0, support: &[0.0], rebate_max: 0.0 }
+}
+
+fn run_plan(a: &mut Automaker, p: &AutomakerParams, policy: &PolicyParams, at: Month) {
+    plan(a, &ctx(p, policy, at), 0.0, &mut rng::stream(1, purpose::AUTOMAKERS, 0, 0));
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * b.abs().max(1.0)
+}
+
+/// Under the threshold a group retires `retire_share` of its capacity above demand / u*;
+/// above the threshold, with no excess, or inactive, capacity is untouched.
+#[test]
+fn consolidate_retires_share_of_excess_below_threshold_only() {
+    let mut f = firms(4);
+    for (a, (util, cap, active)) in
+        f.iter_mut().zip([(0.3, 1000.0, true), (0.6, 1000.0, true), (0.3, 400.0, true), (0.1, 1000.0, false)])
+    {
+        (a.utilization_ema, a.capacity, a.demand_exp, a.active) = (util, cap, 400.0, active);
+    }
+    let c = CapacityConsolidation { utilization_threshold: 0.5, retire_share: 0.4 };
+    consolidate(&mut f, &c, 0.8);
+    // needed = 400 / 0.8 = 500; excess 500; 40% of it retired.
+    assert!(close(f[0].capacity, 800.0));
+    assert_eq!(f[1].capacity, 1000.0, "above the threshold");
+    assert_eq!(f[2].capacity, 400.0, "capacity below what demand needs");
+    assert_eq!(f[3].capacity, 1000.0, "inactive");
+}
+
+/// Each firm sees the largest last cut among the three best sellers (all sales channels)
+/// other than itself; inactive firms do not rank.
+#[test]
+fn rival_cuts_are_the_largest_among_top_three_others() {
+    let mut f = firms(6);
+    let sales =
+        [(50.0, 0.0, 0.0), (10.0, 20.0, 10.0), (30.0, 0.0, 0.0), (0.0, 0.0, 20.0), (10.0, 0.0, 0.0), (99.0, 0.0, 0.0)];
+    let cuts = [0.01, 0.02, 0.03, 0.09, 0.5, 0.7];
+    for ((a, s), c) in f.iter_mut().zip(sales).zip(cuts) {
+        (a.retail_sales, a.zero_mileage_sales, a.export_sales, a.last_cut) = (s.0, s.1, s.2, c);
+    }
+    f[5].active = false;
+    // Ranking 0 (50), 1 (40), 2 (30), 3 (20), then 4 (10).
+    assert_eq!(rival_cuts(&f), vec![0.09, 0.09, 0.09, 0.03, 0.03, 0.03]);
+}
+
+/// Equal sales rank by index, lower first.
+#[test]
+fn rival_cuts_break_sales_ties_by_index() {
+    let mut f = firms(5);
+    for (i, a) in f.iter_mut().enumerate() {
+        (a.retail_sales, a.last_cut) = (10.0, 0.1 * (i + 1) as f64);
+    }
+    // Top four are 0..=3: firm 0 sees max(0.2, 0.3, 0.4); firms 3 and 4 see max(0.1, 0.2, 0.3).
+    let r = rival_cuts(&f);
+    assert!(close(r[0], 0.4) && close(r[3], 0.3) && close(r[4], 0.3), "{r:?}");
+}
+
+/// c = c0 (X/X0)^-b with b = -log2(1 - LR): two doublings of experience cut cost by (1 - LR)^2,
+/// LR blended by the EV share after the yearly shift.
+#[test]
+fn plan_cost_follows_the_learning_curve() {
+    let p = quiet();
+    let mut a = firms(1).remove(0);
+    (a.ownership, a.ev_share0) = (Ownership::State, 0.5);
+    a.experience = 4.0 * a.experience0;
+    run_plan(&mut a, &p, &PolicyParams::default(), month(6));
+    let ev = 0.5 + 0.07 * 0.5;
+    let lr = ev * 0.15 + (1.0 - ev) * 0.05;
+    assert!(close(a.ev_share, ev));
+    assert!(close(a.cost, a.cost0 * (1.0 - lr).powi(2)), "{} vs {}", a.cost, a.cost0 * (1.0 - lr).powi(2));
+}
+
+/// Demand expectation moves θ toward last month's orders; production is
+/// (1 + ι) E - stock clamped to [0, capacity], capacity including the arriving order.
+#[test]
+fn plan_production_is_desired_clamped_to_capacity() {
+    let p = quiet();
+    let produce = |inventory: f64, capacity: f64, arriving: f64| {
+        let mut a = firms(1).remove(0);
+        (a.demand_exp, a.orders_last, a.inventory, a.capacity) = (1000.0, 2000.0, inventory, capacity);
+        a.pipeline[0] = arriving;
+        run_plan(&mut a, &p, &PolicyParams::default(), month(2));
+        assert!(close(a.demand_exp, 1300.0));
+        assert!(close(a.inventory, inventory + a.production));
+        (a.production, a.capacity_month)
+    };
+    // desired = 2.2 x 1300 - 500 = 2360.
+    let (q, _) = produce(500.0, 5000.0, 0.0);
+    assert!(close(q, 2360.0));
+    assert_eq!(produce(500.0, 1000.0, 500.0), (1500.0, 1500.0));
+    assert_eq!(produce(4000.0, 5000.0, 0.0).0, 0.0);
+}
+
+/// A below-cost ban lifts list and transaction prices to the cost basis less the leaked
+/// share of the cut down to the soft floor; without it only the soft floor c (1 - ω) holds.
+#[test]
+fn plan_below_cost_ban_lifts_prices_to_the_cost_basis() {
+    let p = quiet();
+    let price = |ban: bool, full_cost: bool, leakage: f64| {
+        let mut a = firms(1).remove(0);
+        a.ownership = Ownership::State;
+        (a.cost0, a.experience, a.list_price, a.discount) = (100_000.0, a.experience0, 50_000.0, 0.1);
+        (a.capacity, a.demand_exp, a.orders_last, a.inventory) = (1000.0, 1000.0, 1000.0, 0.0);
+        let policy = PolicyParams {
+            below_cost_ban: ban,
+            below_cost_full_cost: full_cost,
+            below_cost_leakage: leakage,
+            ..Default::default()
+        };
+        run_plan(&mut a, &p, &policy, month(2));
+        assert_eq!(a.production, 1000.0);
+        (a.list_price, a.transaction_price())
+    };
+    let (list, tx) = price(true, false, 0.0);
+    assert!(close(list, 100_000.0) && close(tx, 100_000.0), "{list} {tx}");
+    // Soft floor 90,000 (ω = 0.1); 30% of the 10,000 banned cut leaks.
+    assert!(close(price(true, false, 0.3).1, 97_000.0));
+    assert!(close(price(false, false, 0.0).1, 90_000.0));
+    // Full cost: 100,000 + 10,000 x 1000 capacity / 1000 produced.
+    assert!(close(price(true, true, 0.0).1, 110_000.0));
+}
+
+/// Inactive groups produce nothing and hold no available stock; the transaction change is
+/// Σ w p_new / Σ w p_old - 1 over active groups with last month's retail weights w > 0.
+#[test]
+fn plan_all_chains_prices_on_last_months_retail_weights() {
+    let p = AutomakerParams { list_price_adjustment: 1.0, ..quiet() };
+    let mut f = firms(4);
+    // (weight, list, cost, markup, discount): the new list is (1 + markup) x cost.
+    let set = [
+        (100.0, 200e3, 100e3, 0.5, 0.1),
+        (300.0, 100e3, 50e3, 0.8, 0.2),
+        (0.0, 100e3, 10e3, 0.1, 0.0),
+        (500.0, 100e3, 10e3, 0.1, 0.0),
+    ];
+    for (a, (w, list, cost, mu, d)) in f.iter_mut().zip(set) {
+        (a.retail_sales, a.list_price, a.cost0, a.markup, a.discount) = (w, list, cost, mu, d);
+        (a.experience, a.share_hist) = (a.experience0, [0.1, 0.1]);
+    }
+    (f[3].active, f[3].production, f[3].capacity_month, f[3].inventory) = (false, 7.0, 7.0, 1e12);
+    let out = plan_all(&mut f, &ctx(&p, &PolicyParams::default(), month(2)));
+    let expected = (100.0 * 150e3 * 0.9 + 300.0 * 90e3 * 0.8) / (100.0 * 200e3 * 0.9 + 300.0 * 100e3 * 0.8) - 1.0;
+    assert!(close(out.transaction_change, expected), "{} vs {expected}", out.transaction_change);
+    assert!(close(out.regular_change, expected));
+    assert_eq!((f[3].production, f[3].capacity_month, f[3].retail_sales), (0.0, 0.0, 0.0));
+    assert!(out.available < 1e12, "the inactive group's stock is not available");
+    assert_eq!(f[0].retail_sales, 0.0, "this month's flows are reset");
+}
