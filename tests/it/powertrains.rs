@@ -1,39 +1,12 @@
 //! The powertrain split (docs/model.md, Powertrains): `powertrains = "single"` reproduces the
 //! round-1 model bit for bit, and the split's levers move the powertrain they name.
 
-use crate::util::scenario_path;
+use crate::util::{scenario_path, CONTRACT_METRICS};
 use zeromile::engine::{run_one, seed::replicate_key};
 use zeromile::scenario::{self, Scenario};
 
-/// The metrics of the round-1 output contract (before the powertrain split), by name.
-const ROUND1_METRICS: &[&str] = &[
-    "production",
-    "capacity",
-    "utilization",
-    "domestic_retail_sales",
-    "zero_mileage_exports",
-    "new_car_exports",
-    "reported_domestic_sales",
-    "inventory",
-    "avg_list_price",
-    "avg_transaction_price",
-    "price_index",
-    "avg_discount",
-    "share_cutting_price",
-    "active_automakers",
-    "exits",
-    "bailouts",
-    "industry_profit_margin",
-    "local_subsidy_spend",
-    "participating_governments",
-    "active_exporters",
-    "exporter_margin",
-    "consumers_waiting_share",
-    "expected_price_change",
-    "zero_mileage_ev_share",
-];
-
-/// FNV-1a over the bits of every round-1 metric (and `exports_<market>`) of `replicates`
+/// FNV-1a over the bits of every metric of the output contract (the round-1 metrics and
+/// `exports_<market>` of the default markets, `util::CONTRACT_METRICS`) of `replicates`
 /// replicates of `s`, month by month.
 fn round1_bits(s: &Scenario, replicates: u64) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -46,8 +19,7 @@ fn round1_bits(s: &Scenario, replicates: u64) -> u64 {
     for r in 0..replicates {
         let world = zeromile::model::World::new(s, replicate_key(s.seed, r));
         let set = world.metric_set().clone();
-        let mut cols: Vec<usize> = ROUND1_METRICS.iter().map(|m| set.position(m).expect(m)).collect();
-        cols.extend((0..set.len()).filter(|&j| set.names[j].starts_with("exports_")));
+        let cols: Vec<usize> = CONTRACT_METRICS.iter().map(|m| set.position(m).expect(m)).collect();
         let t = run_one(s, replicate_key(s.seed, r));
         for i in 0..t.months() {
             for &j in &cols {
