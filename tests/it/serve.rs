@@ -221,7 +221,7 @@ fn levers_files_are_checked_against_the_scenario_with_positions() {
         &["levers.toml:", "levers[0].max", "validated range"],
     );
     refused(("keys = [\"consumers.attention_mean\"]", "keys = [\"consumers.attention\"]"), &["levers[1]", "no key"]);
-    refused(("agents = 20000", "agents = 5000000"), &["quality.quick.agents", "page's cap"]);
+    refused(("agents = 50000", "agents = 5000000"), &["quality.quick.agents", "page's cap"]);
     refused(
         ("backlash_strength = 0.25\n", "backlash_strength = 0.9\n"),
         &["lessons[2].levers.backlash_strength", "teaching range"],
