@@ -449,7 +449,7 @@ fn serve_load_20_clients() {
     let wall = started.elapsed();
     assert!(wall < Duration::from_secs(600), "took {wall:?}");
     println!(
-        "load: {CLIENTS} clients, {} page requests: p50 {:.1} ms, p95 {:.1} ms; {CLIENTS} quick runs (baseline, 20,000 \
+        "load: {CLIENTS} clients, {} page requests: p50 {:.1} ms, p95 {:.1} ms; {CLIENTS} quick runs (baseline, 50,000 \
          agents, 10 replicates): p50 {:.1} s, p95 {:.1} s from first POST to result; {refused} POSTs answered 429 and \
          retried; wall {:.1} s",
         pages.len(),
