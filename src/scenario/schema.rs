@@ -135,11 +135,11 @@ params! {
         /// Share of foreign joint ventures.
         jv_share: f64 = 0.2, unit "fraction", range [0.0, 1.0], source "assumption";
         /// Mean EV share of output of private groups at the start.
-        ev_share_private: f64 = 0.15, unit "fraction", range [0.0, 1.0], source "assumption";
+        ev_share_private: f64 = 0.15, unit "fraction", range [0.0, 1.0], source "assumption from 2019 group sales (CAAM/CPCA): BYD about half NEV, Geely and Great Wall under 10 %";
         /// Mean EV share of output of state groups at the start.
-        ev_share_state: f64 = 0.05, unit "fraction", range [0.0, 1.0], source "assumption";
+        ev_share_state: f64 = 0.05, unit "fraction", range [0.0, 1.0], source "assumption from 2019 group sales (CAAM/CPCA): SAIC, BAIC, GAC and Changan a few per cent NEV";
         /// Mean EV share of output of joint ventures at the start.
-        ev_share_jv: f64 = 0.02, unit "fraction", range [0.0, 1.0], source "assumption";
+        ev_share_jv: f64 = 0.02, unit "fraction", range [0.0, 1.0], source "assumption from 2019 group sales (CAAM/CPCA): joint ventures sold almost no NEVs";
         /// Yearly shift of a state group's output toward EVs (other ownerships scaled below); single powertrain only.
         ev_shift_per_year: f64 = 0.07, unit "1/year", range [0.0, 1.0], source "assumption";
         /// EV-shift multiplier of private groups (single powertrain only).
