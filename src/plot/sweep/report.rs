@@ -200,7 +200,8 @@ fn sensitivity_cell(h: &mut String, cell: Option<&SensitivityRow>) {
 fn chart_sections(h: &mut String, charts: &[(&SweepFigure, String)], format: ImageFormat) {
     h.push_str("<h2>Charts</h2>\n");
     for (figure, svg) in charts {
-        let _ = writeln!(h, "<figure id=\"{}\">\n<h3>{}</h3>", esc(&figure.name), esc(&figure.title));
+        // The title is drawn at the top of the chart itself: no heading repeats it.
+        let _ = writeln!(h, "<figure id=\"{}\">", esc(&figure.name));
         h.push_str(&inline_svg(svg, &figure.title));
         let _ = writeln!(
             h,
