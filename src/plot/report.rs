@@ -43,7 +43,8 @@ th{background:#f3f3f3;text-align:left}td.n{text-align:right;white-space:nowrap}\
 .ci{color:#666;font-size:.85em}code{font-size:.92em}\
 figure{margin:1.2em 0 2.2em}figure svg{width:100%;height:auto;border:1px solid #eee}\
 figcaption{color:#444;margin-top:.3em}pre{background:#f7f7f7;padding:.6em;overflow:auto;font-size:.8em}\
-tr.diff td{background:#fff4d6}.wide{overflow-x:auto}td.m{color:#555;font-size:.9em}";
+tr.diff td{background:#fff4d6}.wide{overflow-x:auto}td.m{color:#555;font-size:.9em}\
+.warn{background:#fff4d6;border-left:4px solid #e69f00;padding:.4em .7em}";
 
 /// The report page for `data` with the `charts` (chart, SVG document) in order; `format` says
 /// which files of each chart were written.

@@ -486,6 +486,44 @@ fn sweep_sobol_charts_are_sorted_bars() {
     assert!(plot_files_named(dir.path(), "sweep_report.html") == before, "re-plotting a sweep changed bytes");
 }
 
+/// The sweep report warns next to each Sobol table and chart when the indices come from fewer
+/// than 256 base samples or fall outside [0, 1], and only then.
+#[test]
+fn sweep_report_warns_about_noisy_sobol_indices() {
+    let dir = tempfile::tempdir().unwrap();
+    let sensitivity = |s1: &str| {
+        format!(
+            "method,outcome,parameter,index,estimate,ci_low,ci_high\nsobol,zm,{p},S1,{s1},0,1\nsobol,zm,{p},ST,0.5,0,1\n",
+            p = SWEEP_PARAMS[0]
+        )
+    };
+    let set_points = |points: u64| {
+        let path = dir.path().join("manifest.json");
+        let mut m: serde_json::Value = serde_json::from_str(&read(&path)).unwrap();
+        m["sweep"]["points"] = points.into();
+        std::fs::write(&path, m.to_string()).unwrap();
+    };
+    let report = || {
+        zeromile::plot::sweep::render(dir.path()).unwrap();
+        read(&dir.path().join("sweep_report.html"))
+    };
+    // 40 points of 3 parameters: N = 40 / 5 = 8 base samples.
+    sweep_fixture(dir.path(), "saltelli", &SWEEP_PARAMS, &lhs_rows(40, 3), Some(&sensitivity("0.4")));
+    let r = report();
+    assert_eq!(r.matches("Sobol indices unreliable").count(), 2, "a warning by the table and by the chart");
+    assert!(r.contains("only 8 base samples N (at least 256 needed)"), "{r}");
+    assert!(!r.contains("= 0.400 outside"), "an index in [0, 1] is not flagged");
+
+    set_points(256 * 5);
+    assert!(!report().contains("class=\"warn\""), "N = 256 and indices in [0, 1]: no warning");
+
+    std::fs::write(dir.path().join("sensitivity.csv"), sensitivity("1.33")).unwrap();
+    let r = report();
+    assert_eq!(r.matches("Sobol indices unreliable").count(), 2);
+    assert!(r.contains(&format!("S1 of <code>{}</code> = 1.33 outside [0, 1]", SWEEP_PARAMS[0])), "{r}");
+    assert!(!r.contains("only "), "N is large enough: {r}");
+}
+
 #[test]
 fn sweep_morris_chart_labels_parameters() {
     let dir = tempfile::tempdir().unwrap();
