@@ -17,16 +17,19 @@ pub const SUMMARY_FILE: &str = "summary.csv";
 pub const ANNUAL_FILE: &str = "annual.csv";
 /// Paired scenario differences (see [`MonteCarloStats::write_deltas`]).
 pub const DELTAS_FILE: &str = "deltas.csv";
+/// Paired annual differences (see [`MonteCarloStats::write_annual_deltas`]).
+pub const ANNUAL_DELTAS_FILE: &str = "annual_deltas.csv";
 /// The run manifest; its presence marks the directory complete.
 pub const MANIFEST_FILE: &str = "manifest.json";
 
-/// Writes `summary.csv`, `annual.csv`, `deltas.csv` (only with two or more scenarios),
+/// Writes `summary.csv`, `annual.csv`, `deltas.csv` and `annual_deltas.csv` (only with two or
+/// more paired scenarios),
 /// `metrics.csv` (every metric of those files, once) and `manifest.json` into `dir`, creating it if needed; returns the paths written, manifest last.
 ///
 /// **A directory is complete if and only if it holds `manifest.json`.** A stale manifest is
 /// removed before anything else is written and the new one is written last, each file through
 /// [`AtomicFile`], so an interrupted rewrite never looks complete and never holds a torn file.
-/// A stale `deltas.csv` is removed when this run has no deltas.
+/// A stale `deltas.csv` or `annual_deltas.csv` is removed when this run has no deltas.
 ///
 /// The manifest written is `manifest` with `files` completed: entries naming this function's
 /// files are replaced by the ones actually written, other entries (e.g. a trajectories file
@@ -40,13 +43,15 @@ pub fn write_outputs(dir: &Path, stats: &MonteCarloStats, manifest: &Manifest) -
     written.push(write_csv(dir, ANNUAL_FILE, |w| stats.annual_csv(w))?);
     if stats.has_deltas() {
         written.push(write_csv(dir, DELTAS_FILE, |w| stats.deltas_csv(w))?);
+        written.push(write_csv(dir, ANNUAL_DELTAS_FILE, |w| stats.annual_deltas_csv(w))?);
     } else {
         remove_if_present(&dir.join(DELTAS_FILE))?;
+        remove_if_present(&dir.join(ANNUAL_DELTAS_FILE))?;
     }
 
     written.push(write_metrics_file(dir, metric_names(stats.scenarios().iter().map(|s| &s.metrics)))?);
 
-    let ours = [SUMMARY_FILE, ANNUAL_FILE, DELTAS_FILE, METRICS_FILE, MANIFEST_FILE];
+    let ours = [SUMMARY_FILE, ANNUAL_FILE, DELTAS_FILE, ANNUAL_DELTAS_FILE, METRICS_FILE, MANIFEST_FILE];
     let mut manifest = manifest.clone();
     manifest.files.retain(|f| !ours.contains(&f.as_str()));
     manifest.files.extend(written.iter().filter_map(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()));
@@ -146,13 +151,22 @@ mod tests {
         let s = stats(2);
         let paths = write_outputs(&dir, &s, &manifest()).unwrap();
         let names: Vec<_> = paths.iter().map(|p| p.file_name().unwrap().to_str().unwrap()).collect();
-        assert_eq!(names, ["summary.csv", "annual.csv", "deltas.csv", "metrics.csv", "manifest.json"]);
-        assert_eq!(entries(&dir), ["annual.csv", "deltas.csv", "manifest.json", "metrics.csv", "summary.csv"]);
+        assert_eq!(
+            names,
+            ["summary.csv", "annual.csv", "deltas.csv", "annual_deltas.csv", "metrics.csv", "manifest.json"]
+        );
+        assert_eq!(
+            entries(&dir),
+            ["annual.csv", "annual_deltas.csv", "deltas.csv", "manifest.json", "metrics.csv", "summary.csv"]
+        );
         let mut summary = Vec::new();
         s.write_summary(&mut summary).unwrap();
         assert_eq!(fs::read(dir.join("summary.csv")).unwrap(), summary);
         let m: Manifest = serde_json::from_slice(&fs::read(dir.join("manifest.json")).unwrap()).unwrap();
-        assert_eq!(m.files, ["trajectories.csv", "summary.csv", "annual.csv", "deltas.csv", "metrics.csv"]);
+        assert_eq!(
+            m.files,
+            ["trajectories.csv", "summary.csv", "annual.csv", "deltas.csv", "annual_deltas.csv", "metrics.csv"]
+        );
     }
 
     #[test]

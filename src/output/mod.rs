@@ -3,7 +3,8 @@
 //! Brief overview:
 //!
 //! - [`MonteCarloStats`] streams replicates of one or more [`ScenarioSeries`] into
-//!   per-cell [`QuantileSketch`]es and writes `summary.csv`, `annual.csv` and `deltas.csv`.
+//!   per-cell [`QuantileSketch`]es and writes `summary.csv`, `annual.csv`, `deltas.csv` and
+//!   `annual_deltas.csv`.
 //! - [`TrajectoryWriter`] writes raw replicates, one wide row per scenario × replicate × month.
 //! - [`Manifest`] records seed, version, command, scenario hashes and files of a run.
 //! - [`write_outputs`] writes a run directory through [`AtomicFile`]s, `manifest.json` last.
@@ -35,7 +36,7 @@ mod trajectory;
 mod verify;
 
 pub use atomic::{remove_if_present, AtomicFile};
-pub use dir::{write_outputs, ANNUAL_FILE, DELTAS_FILE, MANIFEST_FILE, SUMMARY_FILE};
+pub use dir::{write_outputs, ANNUAL_DELTAS_FILE, ANNUAL_FILE, DELTAS_FILE, MANIFEST_FILE, SUMMARY_FILE};
 pub use manifest::{
     fnv1a64, hash_hex, toml_to_json, Manifest, ManifestScenario, Provenance, ShardInfo, KIND_RUN, KIND_RUN_SHARD,
     KIND_SWEEP_SHARD,

@@ -1,5 +1,5 @@
-//! Streaming Monte Carlo statistics across replicates, written as `summary.csv`, `annual.csv`
-//! and `deltas.csv`.
+//! Streaming Monte Carlo statistics across replicates, written as `summary.csv`, `annual.csv`,
+//! `deltas.csv` and `annual_deltas.csv`.
 //!
 //! Each cell (scenario × month × metric, scenario × year × metric, or paired difference) owns
 //! one [`QuantileSketch`] of fixed size (4 KiB, reserved by the first replicate), so memory does
@@ -21,7 +21,8 @@ use super::sketch::QuantileSketch;
 pub const SUMMARY_HEADER: [&str; 12] =
     ["scenario", "month", "date", "metric", "mean", "sd", "p05", "p25", "p50", "p75", "p95", "n"];
 
-/// Header of `annual.csv`: the statistics of `summary.csv` per calendar year.
+/// Header of `annual.csv` and `annual_deltas.csv`: the statistics of `summary.csv` per
+/// calendar year.
 pub const ANNUAL_HEADER: [&str; 11] =
     ["scenario", "year", "metric", "mean", "sd", "p05", "p25", "p50", "p75", "p95", "n"];
 
@@ -47,6 +48,12 @@ struct DeltaPlan {
     metrics: Vec<(usize, usize)>,
     /// One sketch per `(month pair, metric pair)`, row-major by month pair.
     cells: Vec<QuantileSketch>,
+    /// `(year index in this scenario, year index in the baseline)` for each shared calendar
+    /// year, in this scenario's year order.
+    years: Vec<(usize, usize)>,
+    /// One sketch per `(year pair, metric pair)` of the annual values' difference, row-major by
+    /// year pair.
+    annual_cells: Vec<QuantileSketch>,
 }
 
 /// Accumulates replicates of one or more scenarios and writes their summaries.
@@ -80,9 +87,11 @@ impl MonteCarloStats {
         let annual =
             scenarios.iter().zip(&years).map(|(s, y)| vec![QuantileSketch::new(); y.len() * s.metrics.len()]).collect();
         let deltas = match scenarios.split_first() {
-            Some((base, others)) => {
-                others.iter().map(|s| s.pairing.is_paired_with(&base.pairing).then(|| delta_plan(base, s))).collect()
-            }
+            Some((base, others)) => others
+                .iter()
+                .zip(&years[1..])
+                .map(|(s, y)| s.pairing.is_paired_with(&base.pairing).then(|| delta_plan(base, &years[0], s, y)))
+                .collect(),
             None => Vec::new(),
         };
         MonteCarloStats { scenarios, monthly, years, annual, deltas, replicates: 0 }
@@ -109,27 +118,44 @@ impl MonteCarloStats {
             trajs.len(),
             self.scenarios.len()
         );
+        // Per scenario, this replicate's value of each `year_index * width + metric`.
+        let mut annual_values: Vec<Vec<f64>> = Vec::with_capacity(trajs.len());
         for (s, traj) in trajs.iter().enumerate() {
             let series = &self.scenarios[s];
             series.assert_fits(traj);
             for (sketch, &v) in self.monthly[s].iter_mut().zip(&traj.values) {
                 sketch.add(v);
             }
-            let width = traj.width;
-            for (y, group) in self.years[s].iter().enumerate() {
-                for (j, annual) in series.metrics.annual.iter().enumerate() {
-                    let value = annual.aggregate(group.months.iter().map(|&i| traj.get(i, j)));
-                    self.annual[s][y * width + j].add(value);
-                }
+            let values: Vec<f64> = self.years[s]
+                .iter()
+                .flat_map(|group| {
+                    series
+                        .metrics
+                        .annual
+                        .iter()
+                        .enumerate()
+                        .map(|(j, annual)| annual.aggregate(group.months.iter().map(|&i| traj.get(i, j))))
+                })
+                .collect();
+            for (sketch, &v) in self.annual[s].iter_mut().zip(&values) {
+                sketch.add(v);
             }
+            annual_values.push(values);
         }
         if let Some((base, others)) = trajs.split_first() {
-            for (plan, traj) in self.deltas.iter_mut().zip(others) {
+            let base_width = base.width;
+            for ((plan, traj), values) in self.deltas.iter_mut().zip(others).zip(&annual_values[1..]) {
                 let Some(plan) = plan else { continue };
                 let m = plan.metrics.len();
                 for (mi, &(i, i0)) in plan.months.iter().enumerate() {
                     for (mj, &(j, j0)) in plan.metrics.iter().enumerate() {
                         plan.cells[mi * m + mj].add(traj.get(i, j) - base.get(i0, j0));
+                    }
+                }
+                for (yi, &(y, y0)) in plan.years.iter().enumerate() {
+                    for (mj, &(j, j0)) in plan.metrics.iter().enumerate() {
+                        let diff = values[y * traj.width + j] - annual_values[0][y0 * base_width + j0];
+                        plan.annual_cells[yi * m + mj].add(diff);
                     }
                 }
             }
@@ -180,6 +206,17 @@ impl MonteCarloStats {
         self.deltas_csv(w).map_err(|e| Error::io("deltas.csv", e.into()))
     }
 
+    /// Writes `annual_deltas.csv` (columns [`ANNUAL_HEADER`]): for every scenario `s >= 1`
+    /// paired with the baseline, the statistics across replicates of the paired difference of
+    /// annual values, `annual(scenario s) − annual(scenario 0)` of the same replicate index, each
+    /// year's value aggregated as in `annual.csv` (the metric's
+    /// [`Annual`](crate::model::metrics::Annual)). Years (matched by calendar year) and metrics
+    /// (matched by name) that both scenarios have, in scenario `s`'s order; written exactly when
+    /// `deltas.csv` is, and with only the header when it would be.
+    pub fn write_annual_deltas(&self, w: impl Write) -> Result<()> {
+        self.annual_deltas_csv(w).map_err(|e| Error::io("annual_deltas.csv", e.into()))
+    }
+
     pub(crate) fn summary_csv(&self, w: impl Write) -> csv::Result<()> {
         let mut out = csv::Writer::from_writer(w);
         out.write_record(SUMMARY_HEADER)?;
@@ -223,6 +260,25 @@ impl MonteCarloStats {
                     let name = &series.metrics.names[j];
                     let sketch = &plan.cells[mi * m + mj];
                     out.write_record(summary_row(&series.name, i, series.dates[i], name, sketch))?;
+                }
+            }
+        }
+        out.flush()?;
+        Ok(())
+    }
+}
+
+impl MonteCarloStats {
+    pub(crate) fn annual_deltas_csv(&self, w: impl Write) -> csv::Result<()> {
+        let mut out = csv::Writer::from_writer(w);
+        out.write_record(ANNUAL_HEADER)?;
+        for ((series, years), plan) in self.scenarios.iter().zip(&self.years).skip(1).zip(&self.deltas) {
+            let Some(plan) = plan else { continue };
+            let m = plan.metrics.len();
+            for (yi, &(y, _)) in plan.years.iter().enumerate() {
+                for (mj, &(j, _)) in plan.metrics.iter().enumerate() {
+                    let key = [series.name.clone(), years[y].year.to_string(), series.metrics.names[j].clone()];
+                    out.write_record(key.into_iter().chain(statistics(&plan.annual_cells[yi * m + mj])))?;
                 }
             }
         }
@@ -283,8 +339,14 @@ fn year_groups(dates: &[YearMonth]) -> Vec<YearGroup> {
     by_year.into_iter().map(|(year, months)| YearGroup { year, months }).collect()
 }
 
-/// Matches `other`'s months and metrics to the baseline's by date and by name.
-fn delta_plan(base: &ScenarioSeries, other: &ScenarioSeries) -> DeltaPlan {
+/// Matches `other`'s months, years and metrics to the baseline's by date, calendar year (with
+/// the same months simulated) and name.
+fn delta_plan(
+    base: &ScenarioSeries,
+    base_years: &[YearGroup],
+    other: &ScenarioSeries,
+    other_years: &[YearGroup],
+) -> DeltaPlan {
     let base_month: BTreeMap<YearMonth, usize> = base.dates.iter().enumerate().map(|(i, d)| (*d, i)).collect();
     let months: Vec<(usize, usize)> =
         other.dates.iter().enumerate().filter_map(|(i, d)| base_month.get(d).map(|&i0| (i, i0))).collect();
@@ -296,7 +358,19 @@ fn delta_plan(base: &ScenarioSeries, other: &ScenarioSeries) -> DeltaPlan {
         .filter_map(|(j, name)| base.metrics.position(name).map(|j0| (j, j0)))
         .collect();
     let cells = vec![QuantileSketch::new(); months.len() * metrics.len()];
-    DeltaPlan { months, metrics, cells }
+    let base_year: BTreeMap<i32, usize> = base_years.iter().enumerate().map(|(y, g)| (g.year, y)).collect();
+    // A year is compared only when both scenarios simulate the same months of it.
+    let same_months = |g: &YearGroup, g0: &YearGroup| {
+        g.months.iter().map(|&i| other.dates[i]).eq(g0.months.iter().map(|&i| base.dates[i]))
+    };
+    let years: Vec<(usize, usize)> = other_years
+        .iter()
+        .enumerate()
+        .filter_map(|(y, g)| base_year.get(&g.year).map(|&y0| (y, y0)))
+        .filter(|&(y, y0)| same_months(&other_years[y], &base_years[y0]))
+        .collect();
+    let annual_cells = vec![QuantileSketch::new(); years.len() * metrics.len()];
+    DeltaPlan { months, metrics, cells, years, annual_cells }
 }
 
 #[cfg(test)]
@@ -403,7 +477,7 @@ mod tests {
     }
 
     #[test]
-    fn deltas_are_paired_differences() {
+    fn deltas_and_annual_deltas_are_paired_differences() {
         let stats = two_scenarios();
         assert!(stats.has_deltas());
         let csv = text(|w| stats.write_deltas(w));
@@ -415,6 +489,33 @@ mod tests {
         // price diff = −r -> 0, −1, −2 (p95 numpy.quantile gives as -0.10000000000000009, written to ten digits).
         assert_eq!(l[2], "policy,0,2024-11,price,-1,1,-1.9,-1.5,-1,-0.5,-0.1,3");
         assert!(l[1..].iter().all(|r| r.starts_with("policy,")));
+
+        // annual_deltas.csv: the paired differences of each replicate's annual values.
+        let csv = text(|w| stats.write_annual_deltas(w));
+        let l = lines(&csv);
+        assert_eq!(l[0], "scenario,year,metric,mean,sd,p05,p25,p50,p75,p95,n");
+        assert_eq!(l.len(), 1 + 2 * 2, "baseline rows are not written");
+        // 2024 (2 months): sales diff summed = 2 (2 r + 1) -> 2, 6, 10; price mean diff = −r.
+        assert_eq!(l[1], "policy,2024,sales,6,4,2.4,4,6,8,9.6,3");
+        assert_eq!(l[2], "policy,2024,price,-1,1,-1.9,-1.5,-1,-0.5,-0.1,3");
+        // 2025 (12 months): 12 (2 r + 1) -> 12, 36, 60.
+        assert_eq!(l[3], "policy,2025,sales,36,24,14.4,24,36,48,57.6,3");
+    }
+
+    /// A scenario against an identical twin: every annual delta is exactly zero.
+    #[test]
+    fn annual_deltas_of_a_twin_are_zero() {
+        let (a, b) = (series("a", ym(2024, 11), 14, SP), series("b", ym(2024, 11), 14, SP));
+        let mut stats = MonteCarloStats::new(vec![a.clone(), b.clone()]);
+        for r in 0..4 {
+            let f = |i: usize, j: usize| (i * 7 + j * 3 + r * 11) as f64 * 0.37;
+            stats.add_replicate(&[traj(&a, f), traj(&b, f)]);
+        }
+        let csv = text(|w| stats.write_annual_deltas(w));
+        assert_eq!(lines(&csv).len(), 1 + 2 * 2);
+        for row in &lines(&csv)[1..] {
+            assert!(row.starts_with("b,") && row.ends_with(",0,0,0,0,0,0,0,4"), "{row}");
+        }
     }
 
     #[test]
@@ -467,6 +568,7 @@ mod tests {
         stats.add_replicate(&[traj(&s, |_, _| 1.0)]);
         assert!(!stats.has_deltas());
         assert_eq!(text(|w| stats.write_deltas(w)), "scenario,month,date,metric,mean,sd,p05,p25,p50,p75,p95,n\n");
+        assert_eq!(text(|w| stats.write_annual_deltas(w)), "scenario,year,metric,mean,sd,p05,p25,p50,p75,p95,n\n");
     }
 
     #[test]
@@ -481,7 +583,12 @@ mod tests {
     fn writing_is_reproducible() {
         let (a, b) = (two_scenarios(), two_scenarios());
         type Writer = fn(&MonteCarloStats, &mut Vec<u8>) -> Result<()>;
-        let writers: [Writer; 3] = [|s, w| s.write_summary(w), |s, w| s.write_annual(w), |s, w| s.write_deltas(w)];
+        let writers: [Writer; 4] = [
+            |s, w| s.write_summary(w),
+            |s, w| s.write_annual(w),
+            |s, w| s.write_deltas(w),
+            |s, w| s.write_annual_deltas(w),
+        ];
         for f in writers {
             let ta = text(|w| f(&a, w));
             assert_eq!(ta, text(|w| f(&b, w)));

@@ -3,7 +3,7 @@
 //!
 //! Only the columns the charts need are kept. Empty CSV fields are missing values (`None`), as
 //! the output layer writes undefined statistics; a missing optional file (`annual.csv`,
-//! `deltas.csv`) is an empty table, never an error.
+//! `deltas.csv`, `annual_deltas.csv`) is an empty table, never an error.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::output::read::CsvFile;
-use crate::output::{Manifest, ANNUAL_FILE, DELTAS_FILE, MANIFEST_FILE, SUMMARY_FILE};
+use crate::output::{Manifest, ANNUAL_DELTAS_FILE, ANNUAL_FILE, DELTAS_FILE, MANIFEST_FILE, SUMMARY_FILE};
 use crate::scenario::YearMonth;
 
 /// Quantiles of one cell (scenario × month × metric) across replicates; `None` where the CSV
@@ -58,11 +58,13 @@ impl ScenarioTable {
     }
 }
 
-/// One calendar year of one metric in `annual.csv`.
+/// One calendar year of one metric in `annual.csv` (or `annual_deltas.csv`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AnnualCell {
     /// Calendar year.
     pub year: i32,
+    /// Mean across replicates.
+    pub mean: Option<f64>,
     /// 5th percentile of the annual total (flows) or average (levels).
     pub p05: Option<f64>,
     /// Median.
@@ -71,7 +73,7 @@ pub struct AnnualCell {
     pub p95: Option<f64>,
 }
 
-/// `annual.csv` of one scenario, by metric, years ascending.
+/// `annual.csv` (or `annual_deltas.csv`) of one scenario, by metric, years ascending.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnnualTable {
     /// Scenario name.
@@ -109,6 +111,8 @@ pub struct RunData {
     pub annual: Vec<AnnualTable>,
     /// `deltas.csv`, one table per non-baseline scenario; empty without the file.
     pub deltas: Vec<ScenarioTable>,
+    /// `annual_deltas.csv`, one table per non-baseline scenario; empty without the file.
+    pub annual_deltas: Vec<AnnualTable>,
     /// Dated events of all scenarios, by date then id.
     pub events: Vec<EventMark>,
     /// `facts.csv` of `zeromile check-facts`; empty without the file.
@@ -116,8 +120,8 @@ pub struct RunData {
 }
 
 impl RunData {
-    /// Reads `dir`: `summary.csv` and `manifest.json` are required, `annual.csv` and
-    /// `deltas.csv` optional.
+    /// Reads `dir`: `summary.csv` and `manifest.json` are required, `annual.csv`,
+    /// `deltas.csv` and `annual_deltas.csv` optional.
     ///
     /// A directory without `summary.csv` or `manifest.json` is the user's mistake
     /// ([`Error::Usage`]), and so is a CSV file that is not in the format `zeromile run` writes
@@ -150,10 +154,13 @@ impl RunData {
         let annual = if annual_path.is_file() { read_annual(&annual_path, &order)? } else { Vec::new() };
         let deltas_path = dir.join(DELTAS_FILE);
         let deltas = if deltas_path.is_file() { read_monthly(&deltas_path, &order)? } else { Vec::new() };
+        let annual_deltas_path = dir.join(ANNUAL_DELTAS_FILE);
+        let annual_deltas =
+            if annual_deltas_path.is_file() { read_annual(&annual_deltas_path, &order)? } else { Vec::new() };
         let events = events(&manifest);
         let facts_path = dir.join(crate::output::facts::FACTS_FILE);
         let facts = if facts_path.is_file() { crate::output::facts::read_facts(&facts_path)? } else { Vec::new() };
-        Ok(RunData { manifest, monthly, annual, deltas, events, facts })
+        Ok(RunData { manifest, monthly, annual, deltas, annual_deltas, events, facts })
     }
 
     /// Name of the baseline (the first scenario), against which `deltas` are taken.
@@ -204,15 +211,14 @@ struct MonthlyRow {
     p95: Option<f64>,
 }
 
-/// An `annual.csv` row: the columns the charts and the report use. Older files without `sd`,
+/// An `annual.csv` or `annual_deltas.csv` row: the columns the charts and the report use. Older files without `sd`,
 /// `p25`, `p75` and `n` are still read.
 #[derive(Deserialize)]
 struct AnnualRow {
     scenario: String,
     year: i32,
     metric: String,
-    #[serde(rename = "mean")]
-    _mean: Option<f64>,
+    mean: Option<f64>,
     p05: Option<f64>,
     p50: Option<f64>,
     p95: Option<f64>,
@@ -285,7 +291,7 @@ fn read_annual(path: &Path, order: &[String]) -> Result<Vec<AnnualTable>> {
     let mut by = ByScenario::new(order);
     CsvFile::open(path)?.for_each(|_, r: AnnualRow, _| {
         let table = by.get(&r.scenario, |name| AnnualTable { name, ..Default::default() });
-        let cell = AnnualCell { year: r.year, p05: r.p05, p50: r.p50, p95: r.p95 };
+        let cell = AnnualCell { year: r.year, mean: r.mean, p05: r.p05, p50: r.p50, p95: r.p95 };
         table.years.entry(r.metric).or_default().push(cell);
         Ok(())
     })?;

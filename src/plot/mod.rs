@@ -21,6 +21,7 @@
 mod charts;
 mod data;
 mod draw;
+mod findings;
 mod report;
 pub mod sweep;
 mod units;

@@ -1,6 +1,7 @@
-//! `report.html`: one self-contained page per run: scenarios and provenance from the manifest,
-//! the policy events (numbered as the charts' markers), annual headline figures with 90 %
-//! intervals, every chart as inline SVG, and the resolved parameters as tables by section.
+//! `report.html`: one self-contained page per run: what a zero-mileage car is and the key
+//! findings (`findings`), scenarios and provenance from the manifest, the policy events (numbered as the charts' markers), annual headline figures with 90 %
+//! intervals, the annual policy effects (two or more scenarios), every chart as inline SVG (its
+//! title drawn in the chart, not repeated as a heading), and the resolved parameters as tables by section.
 //!
 //! Architecture invariant: the page references nothing outside itself: no scripts, style sheets,
 //! fonts, images or links (no `src=`, no `href=`, no URL), so it opens offline in any browser.
@@ -11,7 +12,8 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use super::charts::{annual_note, event_markers, Chart};
-use super::data::RunData;
+use super::data::{AnnualCell, AnnualTable, RunData};
+use super::findings;
 use super::units;
 use super::ImageFormat;
 use crate::output::ManifestScenario;
@@ -41,7 +43,8 @@ th{background:#f3f3f3;text-align:left}td.n{text-align:right;white-space:nowrap}\
 .ci{color:#666;font-size:.85em}code{font-size:.92em}\
 figure{margin:1.2em 0 2.2em}figure svg{width:100%;height:auto;border:1px solid #eee}\
 figcaption{color:#444;margin-top:.3em}pre{background:#f7f7f7;padding:.6em;overflow:auto;font-size:.8em}\
-tr.diff td{background:#fff4d6}.wide{overflow-x:auto}td.m{color:#555;font-size:.9em}";
+tr.diff td{background:#fff4d6}.wide{overflow-x:auto}td.m{color:#555;font-size:.9em}\
+.warn{background:#fff4d6;border-left:4px solid #e69f00;padding:.4em .7em}";
 
 /// The report page for `data` with the `charts` (chart, SVG document) in order; `format` says
 /// which files of each chart were written.
@@ -62,9 +65,11 @@ pub fn html(data: &RunData, charts: &[(Chart, String)], format: ImageFormat) -> 
         m.replicates,
         if m.replicates == 1 { "" } else { "s" },
         m.master_seed,
-        if data.deltas.is_empty() { "" } else { ", <code>deltas.csv</code>" },
+        if data.deltas.is_empty() { "" } else { ", <code>deltas.csv</code>, <code>annual_deltas.csv</code>" },
         esc(env!("CARGO_PKG_VERSION")),
     );
+    findings::intro(&mut h);
+    findings::key_findings(&mut h, data);
 
     h.push_str("<h2>Scenarios</h2>\n<table>\n<tr><th>scenario</th><th>description</th><th>source</th>");
     h.push_str("<th>hash (FNV-1a of the resolved TOML)</th><th>overrides</th></tr>\n");
@@ -111,10 +116,12 @@ pub fn html(data: &RunData, charts: &[(Chart, String)], format: ImageFormat) -> 
     events_table(&mut h, data);
     facts_table(&mut h, data);
     annual_tables(&mut h, data);
+    findings::effect_tables(&mut h, data);
 
     h.push_str("<h2>Charts</h2>\n");
     for (chart, svg) in charts {
-        let _ = writeln!(h, "<figure id=\"{}\">\n<h3>{}</h3>", chart.name, esc(&chart.title));
+        // The title is drawn at the top of the chart itself: no heading repeats it.
+        let _ = writeln!(h, "<figure id=\"{}\">", chart.name);
         h.push_str(&inline_svg(svg, &chart.title));
         let _ = writeln!(
             h,
@@ -428,41 +435,50 @@ fn annual_tables(h: &mut String, data: &RunData) {
             })
             .collect();
         let _ = writeln!(h, "<h3>{}</h3>\n<table>\n<tr><th>year</th>", esc(&table.name));
-        for (m, d) in metrics.iter().zip(&shown) {
-            let _ = write!(
-                h,
-                "<th>{}<br><span class=\"ci\">{}, {}</span></th>",
-                esc(&units::metric_label(m)),
-                esc(&d.label),
-                annual_note(m)
-            );
+        year_rows(h, table, &metrics, &shown, |c, f| {
+            format!("{}<br><span class=\"ci\">{} – {}</span>", f(c.p50), f(c.p05), f(c.p95))
+        });
+        h.push_str("</table>\n");
+    }
+}
+
+/// The rest of a table of `table`'s years (the caller has opened it and its first header cell):
+/// a header cell per metric with its unit `shown` and annual note, then a row per year with a
+/// cell per metric written by `cell` (given the formatter of a value in the column's unit), a
+/// dash where the year lacks the metric.
+pub(super) fn year_rows(
+    h: &mut String,
+    table: &AnnualTable,
+    metrics: &[&str],
+    shown: &[units::Display],
+    cell: impl Fn(&AnnualCell, &dyn Fn(Option<f64>) -> String) -> String,
+) {
+    for (m, d) in metrics.iter().zip(shown) {
+        let _ = write!(
+            h,
+            "<th>{}<br><span class=\"ci\">{}, {}</span></th>",
+            esc(&units::metric_label(m)),
+            esc(&d.label),
+            annual_note(m)
+        );
+    }
+    h.push_str("</tr>\n");
+    let mut years: Vec<i32> =
+        metrics.iter().flat_map(|m| table.get(m).unwrap_or_default().iter().map(|c| c.year)).collect();
+    years.sort_unstable();
+    years.dedup();
+    for year in years {
+        let _ = write!(h, "<tr><td>{year}</td>");
+        for (m, d) in metrics.iter().zip(shown) {
+            let f = |v: Option<f64>| v.map(|v| units::significant(v * d.factor)).unwrap_or_else(|| "–".into());
+            match table.get(m).unwrap_or_default().iter().find(|c| c.year == year) {
+                Some(c) => {
+                    let _ = write!(h, "<td class=\"n\">{}</td>", cell(c, &f));
+                }
+                None => h.push_str("<td class=\"n\">–</td>"),
+            }
         }
         h.push_str("</tr>\n");
-        let mut years: Vec<i32> =
-            metrics.iter().flat_map(|m| table.get(m).unwrap_or_default().iter().map(|c| c.year)).collect();
-        years.sort_unstable();
-        years.dedup();
-        for year in years {
-            let _ = write!(h, "<tr><td>{year}</td>");
-            for (m, d) in metrics.iter().zip(&shown) {
-                let cell = table.get(m).unwrap_or_default().iter().find(|c| c.year == year);
-                let f = |v: Option<f64>| v.map(|v| units::significant(v * d.factor)).unwrap_or_else(|| "–".into());
-                match cell {
-                    Some(c) => {
-                        let _ = write!(
-                            h,
-                            "<td class=\"n\">{}<br><span class=\"ci\">{} – {}</span></td>",
-                            f(c.p50),
-                            f(c.p05),
-                            f(c.p95)
-                        );
-                    }
-                    None => h.push_str("<td class=\"n\">–</td>"),
-                }
-            }
-            h.push_str("</tr>\n");
-        }
-        h.push_str("</table>\n");
     }
 }
 

@@ -21,6 +21,11 @@ mod purpose {
 /// Coverage of the bootstrap intervals.
 pub const CONFIDENCE: f64 = 0.95;
 
+/// Saltelli base samples N below which Sobol indices are noise rather than shares of variance:
+/// the sweep report says so next to their table and chart (docs/sweeps.md). With N in the tens,
+/// estimates outside [0, 1] and intervals wider than the index are common.
+pub const SOBOL_MIN_BASE_SAMPLES: usize = 256;
+
 /// A point estimate with its bootstrap percentile interval.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Estimate {

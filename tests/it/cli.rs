@@ -13,6 +13,7 @@ fn run_writes_summary_annual_and_manifest() {
     assert_eq!(header(&out.join("summary.csv")), SUMMARY_HEADER);
     assert_eq!(header(&out.join("annual.csv")), ANNUAL_HEADER);
     assert!(!out.join("deltas.csv").exists(), "deltas.csv needs two scenarios");
+    assert!(!out.join("annual_deltas.csv").exists(), "annual_deltas.csv needs two scenarios");
     assert!(!out.join("trajectories.csv").exists(), "trajectories.csv needs --trajectories");
 
     // One row per month and metric, each over all replicates.
@@ -54,6 +55,10 @@ fn two_scenarios_write_deltas_and_trajectories() {
     let deltas = rows(&out.join("deltas.csv"));
     assert!(!deltas.is_empty());
     assert!(deltas.iter().all(|r| &r[0] == "smoke_alt"), "deltas are named after the non-baseline scenario");
+    assert_eq!(header(&out.join("annual_deltas.csv")), ANNUAL_HEADER);
+    let annual_deltas = rows(&out.join("annual_deltas.csv"));
+    assert_eq!(annual_deltas.len(), rows(&out.join("annual.csv")).len() / 2, "one row per annual.csv row of smoke_alt");
+    assert!(annual_deltas.iter().all(|r| &r[0] == "smoke_alt"));
 
     let traj = out.join("trajectories.csv");
     assert!(header(&traj).starts_with("scenario,replicate,month,date,production"), "{}", header(&traj));
@@ -62,15 +67,16 @@ fn two_scenarios_write_deltas_and_trajectories() {
 
     let manifest: serde_json::Value = serde_json::from_str(&read(&out.join("manifest.json"))).unwrap();
     let files: Vec<&str> = manifest["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
-    for f in ["summary.csv", "annual.csv", "deltas.csv", "trajectories.csv"] {
+    for f in ["summary.csv", "annual.csv", "deltas.csv", "annual_deltas.csv", "trajectories.csv"] {
         assert!(files.contains(&f), "manifest files {files:?} lack {f}");
     }
     assert_eq!(manifest["scenarios"].as_array().unwrap().len(), 2);
 
     // Every metric of every file has exactly one row in metrics.csv.
     let mut used: Vec<String> = Vec::new();
-    for f in ["summary.csv", "annual.csv", "deltas.csv"] {
-        used.extend(rows(&out.join(f)).iter().map(|r| r[if f == "annual.csv" { 2 } else { 3 }].to_string()));
+    for f in ["summary.csv", "annual.csv", "deltas.csv", "annual_deltas.csv"] {
+        let column = if f.starts_with("annual") { 2 } else { 3 };
+        used.extend(rows(&out.join(f)).iter().map(|r| r[column].to_string()));
     }
     used.extend(header(&traj).split(',').skip(4).map(str::to_string));
     used.sort();

@@ -3,7 +3,7 @@ use std::path::Path;
 use zeromile::engine::{run_one, seed::replicate_key};
 use zeromile::scenario;
 
-const FILES: &[&str] = &["summary.csv", "annual.csv", "deltas.csv", "trajectories.csv"];
+const FILES: &[&str] = &["summary.csv", "annual.csv", "deltas.csv", "annual_deltas.csv", "trajectories.csv"];
 
 /// Asserts that every output CSV present in either directory is byte-identical in both.
 fn assert_same_outputs(a: &Path, b: &Path, what: &str) {
@@ -97,12 +97,15 @@ fn identical_scenarios_have_zero_deltas() {
     let twin = smoke_variant(dir.path(), "smoke_twin", "");
     run_scenarios(&[&scenario_path("smoke.toml"), &twin], &out, &["-n", "4"]);
 
-    let deltas = rows(&out.join("deltas.csv"));
-    assert!(!deltas.is_empty());
-    for r in &deltas {
-        for col in 4..=10 {
-            let v: f64 = r[col].parse().unwrap_or_else(|_| panic!("column {col} of {r:?} is not a number"));
-            assert!(v == 0.0, "non-zero delta in {r:?}");
+    // deltas.csv's statistics are columns 4..=10, annual_deltas.csv's 3..=9.
+    for (file, first) in [("deltas.csv", 4), ("annual_deltas.csv", 3)] {
+        let deltas = rows(&out.join(file));
+        assert!(!deltas.is_empty(), "{file} is empty");
+        for r in &deltas {
+            for col in first..first + 7 {
+                let v: f64 = r[col].parse().unwrap_or_else(|_| panic!("column {col} of {r:?} is not a number"));
+                assert!(v == 0.0, "non-zero delta in {file}: {r:?}");
+            }
         }
     }
 
@@ -117,7 +120,8 @@ fn identical_scenarios_have_zero_deltas() {
 }
 
 /// Pins the bytes of a small smoke run (two scenarios, so `deltas.csv` too) to checksums taken
-/// before the model was split into phase functions (issue 14). A refactor must leave them alone;
+/// before the model was split into phase functions (issue 14; `annual_deltas.csv` pinned when it
+/// was added, the others unchanged by it). A refactor must leave them alone;
 /// only an intentional model or output-format change may update them, with a note in its commit
 /// saying why.
 /// Floating-point results are pinned for x86_64 Linux only, where CI runs.
@@ -133,6 +137,7 @@ fn smoke_run_bytes_are_pinned() {
         ("summary.csv", "48e8fa858525c069"),
         ("annual.csv", "b129b987dfd8b6f9"),
         ("deltas.csv", "792be8d0d9b63700"),
+        ("annual_deltas.csv", "3abc48d6bf9cff4c"),
         ("trajectories.csv", "8f814a4f8b105be9"),
     ];
     let got: Vec<(&str, String)> =

@@ -73,6 +73,22 @@ fn run_writes_charts_and_a_self_contained_report() {
     for needle in ["smoke", hash.as_str(), "Annual headline figures", "holding_rule", "domestic retail sales"] {
         assert!(report.contains(needle), "report.html lacks {needle:?}");
     }
+    assert_report_opening(&report);
+    assert!(!report.contains("Annual policy effects"), "one scenario has no policy-effect table");
+}
+
+/// The report opens with what a zero-mileage car is and the key findings, before the scenarios;
+/// each chart's title appears once (drawn in the chart, not repeated as a heading).
+fn assert_report_opening(report: &str) {
+    let what = report.find("<h2>What is a zero-mileage car</h2>").expect("report lacks the zero-mileage paragraph");
+    let findings = report.find("<h2>Key findings</h2>").expect("report lacks the key findings");
+    assert!(what < findings && findings < report.find("<h2>Scenarios</h2>").unwrap(), "the opening comes first");
+    assert!(report.contains("counted as a domestic sale"), "the paragraph says why it is a domestic sale");
+    assert!(report.contains("zero-mileage exports in "), "a finding gives zero-mileage exports");
+    assert!(report.contains("transaction price index"), "a finding gives the price index");
+    let title = "The price war: prices and discounts";
+    assert_eq!(report.matches(&format!(">\n{title}\n<")).count(), 1, "the chart title is drawn once");
+    assert!(!report.contains(&format!("<h3>{title}</h3>")), "the chart title is not repeated as a heading");
 }
 
 #[test]
@@ -118,7 +134,14 @@ fn two_scenarios_add_policy_deltas_and_a_rerun_removes_them() {
     run_scenarios(&[&scenario_path("smoke.toml"), &alt], &out, &["-n", "3"]);
     assert_chart(&out, "policy_deltas", "smoke_alt");
     assert!(read(&out.join("plots/price_war.svg")).contains("smoke_alt"), "overlay legend names both scenarios");
-    assert!(read(&out.join("report.html")).contains("id=\"policy_deltas\""));
+    let report = read(&out.join("report.html"));
+    assert!(report.contains("id=\"policy_deltas\""));
+    assert_report_opening(&report);
+    assert!(report.contains("Largest policy effect: <b>smoke_alt</b>"), "a finding names the largest effect");
+    let table = &report[report.find("<h2>Annual policy effects</h2>").expect("report lacks the effect table")..];
+    assert!(table.contains("<h3>smoke_alt − smoke</h3>"), "the effect table is headed by the pair");
+    assert!(table.contains("zero-mileage exports<br>"), "the effect table has a zero-mileage column");
+    assert!(table.contains("<span class=\"ci\">["), "effects carry their 90% intervals");
 
     run_scenarios(&[&scenario_path("smoke.toml")], &out, &["-n", "2"]);
     assert!(!out.join("plots/policy_deltas.png").exists(), "a stale policy_deltas chart survived a rerun");
@@ -461,6 +484,44 @@ fn sweep_sobol_charts_are_sorted_bars() {
     let o = plot(dir.path(), &[]);
     assert!(o.status.success(), "`zeromile plot` draws a sweep: {}", String::from_utf8_lossy(&o.stderr));
     assert!(plot_files_named(dir.path(), "sweep_report.html") == before, "re-plotting a sweep changed bytes");
+}
+
+/// The sweep report warns next to each Sobol table and chart when the indices come from fewer
+/// than 256 base samples or fall outside [0, 1], and only then.
+#[test]
+fn sweep_report_warns_about_noisy_sobol_indices() {
+    let dir = tempfile::tempdir().unwrap();
+    let sensitivity = |s1: &str| {
+        format!(
+            "method,outcome,parameter,index,estimate,ci_low,ci_high\nsobol,zm,{p},S1,{s1},0,1\nsobol,zm,{p},ST,0.5,0,1\n",
+            p = SWEEP_PARAMS[0]
+        )
+    };
+    let set_points = |points: u64| {
+        let path = dir.path().join("manifest.json");
+        let mut m: serde_json::Value = serde_json::from_str(&read(&path)).unwrap();
+        m["sweep"]["points"] = points.into();
+        std::fs::write(&path, m.to_string()).unwrap();
+    };
+    let report = || {
+        zeromile::plot::sweep::render(dir.path()).unwrap();
+        read(&dir.path().join("sweep_report.html"))
+    };
+    // 40 points of 3 parameters: N = 40 / 5 = 8 base samples.
+    sweep_fixture(dir.path(), "saltelli", &SWEEP_PARAMS, &lhs_rows(40, 3), Some(&sensitivity("0.4")));
+    let r = report();
+    assert_eq!(r.matches("Sobol indices unreliable").count(), 2, "a warning by the table and by the chart");
+    assert!(r.contains("only 8 base samples N (at least 256 needed)"), "{r}");
+    assert!(!r.contains("= 0.400 outside"), "an index in [0, 1] is not flagged");
+
+    set_points(256 * 5);
+    assert!(!report().contains("class=\"warn\""), "N = 256 and indices in [0, 1]: no warning");
+
+    std::fs::write(dir.path().join("sensitivity.csv"), sensitivity("1.33")).unwrap();
+    let r = report();
+    assert_eq!(r.matches("Sobol indices unreliable").count(), 2);
+    assert!(r.contains(&format!("S1 of <code>{}</code> = 1.33 outside [0, 1]", SWEEP_PARAMS[0])), "{r}");
+    assert!(!r.contains("only "), "N is large enough: {r}");
 }
 
 #[test]

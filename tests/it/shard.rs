@@ -113,7 +113,15 @@ fn assert_same_run(reference: &Path, merged: &Path, what: &str) {
 fn merged_shards_equal_the_unsharded_run() {
     let fx = Fixture::new();
     let reference = fx.reference();
-    let names = ["summary.csv", "annual.csv", "deltas.csv", "metrics.csv", "trajectories.csv", "plots/price_war.png"];
+    let names = [
+        "summary.csv",
+        "annual.csv",
+        "deltas.csv",
+        "annual_deltas.csv",
+        "metrics.csv",
+        "trajectories.csv",
+        "plots/price_war.png",
+    ];
     for name in names.into_iter().chain(["report.html"]) {
         assert!(reference.join(name).exists(), "the reference run lacks {name}");
     }

@@ -119,6 +119,12 @@ fn smoke_sweep_writes_points_sensitivity_and_manifest() {
     assert!(!out.join("points.partial.csv").exists());
     let outcomes = m["sweep"]["outcomes"].as_array().unwrap().iter().map(|o| o["metric"].as_str().unwrap().to_string());
     assert_metrics_cover(&out, outcomes);
+
+    // N = 4 base samples: the report warns by each of the 3 outcomes' tables and charts.
+    run_ok(["plot", out.to_str().unwrap()]);
+    let report = read(&out.join("sweep_report.html"));
+    assert_eq!(report.matches("Sobol indices unreliable").count(), 2 * 3, "a warning by every table and chart");
+    assert!(report.contains("only 4 base samples N (at least 256 needed)"));
 }
 
 #[test]

@@ -10,6 +10,7 @@ use super::data::{list, SensitivityRow, SweepData};
 use super::figures::{plural, SweepFigure};
 use crate::plot::report::{esc, files_note, inline_svg, STYLE};
 use crate::plot::{units, ImageFormat};
+use crate::sweep::sensitivity::SOBOL_MIN_BASE_SAMPLES;
 
 /// The sweep's report page: design, parameters, outcomes, sensitivity tables, charts inline.
 pub(super) fn html(data: &SweepData, charts: &[(&SweepFigure, String)], format: ImageFormat) -> String {
@@ -19,7 +20,7 @@ pub(super) fn html(data: &SweepData, charts: &[(&SweepFigure, String)], format: 
     parameter_table(&mut h, data);
     outcome_table(&mut h, data);
     sensitivity_tables(&mut h, data);
-    chart_sections(&mut h, charts, format);
+    chart_sections(&mut h, data, charts, format);
     h.push_str("</body>\n</html>\n");
     h
 }
@@ -159,8 +160,12 @@ fn sensitivity_table(h: &mut String, data: &SweepData, method: &str, outcome: &s
             params.push(&r.parameter);
         }
     }
-    let _ =
-        writeln!(h, "<h3>{} indices: <code>{}</code></h3>\n<table>\n<tr><th>parameter</th>", esc(method), esc(outcome));
+    let _ = writeln!(h, "<h3>{} indices: <code>{}</code></h3>", esc(method), esc(outcome));
+    if let Some(warning) = (method == "sobol").then(|| sobol_warning(data, Some(outcome))).flatten() {
+        h.push_str(&warning);
+        h.push('\n');
+    }
+    h.push_str("<table>\n<tr><th>parameter</th>");
     for i in &indices {
         let _ = write!(h, "<th>{}</th>", esc(i));
     }
@@ -196,11 +201,59 @@ fn sensitivity_cell(h: &mut String, cell: Option<&SensitivityRow>) {
     }
 }
 
-/// The charts section: each chart as a figure with its inline SVG, caption and file note.
-fn chart_sections(h: &mut String, charts: &[(&SweepFigure, String)], format: ImageFormat) {
+/// The Saltelli base sample count N of the sweep: the manifest's point count (else the points
+/// read) over k + 2; `None` for another design.
+fn sobol_base_samples(data: &SweepData) -> Option<usize> {
+    if data.design != "saltelli" {
+        return None;
+    }
+    let points =
+        data.manifest.pointer("/sweep/points").and_then(Value::as_u64).map_or(data.points.len(), |p| p as usize);
+    Some(points / (data.parameters.len() + 2))
+}
+
+/// A warning when the Sobol indices of `outcome` (all outcomes with `None`) are noise: from
+/// fewer than [`SOBOL_MIN_BASE_SAMPLES`] base samples, or with an estimate outside [0, 1].
+fn sobol_warning(data: &SweepData, outcome: Option<&str>) -> Option<String> {
+    let rows = data.sensitivity.iter().filter(|r| r.method == "sobol" && outcome.is_none_or(|o| r.outcome == o));
+    let outside: Vec<String> = rows
+        .filter_map(|r| r.estimate.filter(|v| !(0.0..=1.0).contains(v)).map(|v| (r, v)))
+        .map(|(r, v)| format!("{} of <code>{}</code> = {}", esc(&r.index), esc(&r.parameter), units::significant(v)))
+        .collect();
+    let n = sobol_base_samples(data);
+    let few = n.is_some_and(|n| n < SOBOL_MIN_BASE_SAMPLES);
+    if !few && outside.is_empty() {
+        return None;
+    }
+    let mut why = Vec::new();
+    if let Some(n) = n.filter(|_| few) {
+        why.push(format!("only {n} base sample{} N (at least {SOBOL_MIN_BASE_SAMPLES} needed)", plural(n as u64)));
+    }
+    if !outside.is_empty() {
+        why.push(format!("{} outside [0, 1]", outside.join(", ")));
+    }
+    Some(format!(
+        "<p class=\"warn\"><b>Sobol indices unreliable:</b> {}. Indices outside [0, 1], or from fewer than \
+         {SOBOL_MIN_BASE_SAMPLES} base samples, are sampling noise, not shares of variance; run the sweep with \
+         <code>points</code> of at least {SOBOL_MIN_BASE_SAMPLES} before reading them.</p>",
+        why.join("; ")
+    ))
+}
+
+/// The charts section: each chart as a figure with its inline SVG, caption and file note, and
+/// a Sobol chart with the warning of [`sobol_warning`] when it applies.
+fn chart_sections(h: &mut String, data: &SweepData, charts: &[(&SweepFigure, String)], format: ImageFormat) {
     h.push_str("<h2>Charts</h2>\n");
     for (figure, svg) in charts {
-        let _ = writeln!(h, "<figure id=\"{}\">\n<h3>{}</h3>", esc(&figure.name), esc(&figure.title));
+        // The title is drawn at the top of the chart itself: no heading repeats it.
+        let _ = writeln!(h, "<figure id=\"{}\">", esc(&figure.name));
+        if figure.kind == "sobol" {
+            let outcome = data.outcomes.iter().find(|o| figure.name == format!("sobol_{}", o.name));
+            if let Some(warning) = sobol_warning(data, outcome.map(|o| o.name.as_str())) {
+                h.push_str(&warning);
+                h.push('\n');
+            }
+        }
         h.push_str(&inline_svg(svg, &figure.title));
         let _ = writeln!(
             h,
