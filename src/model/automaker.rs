@@ -317,7 +317,6 @@ fn split_lines(groups: Vec<Automaker>, p: &AutomakerParams, rng: &mut Rng) -> Ve
             }
             a.capacity *= share;
             a.demand_exp *= share;
-            a.size_utility = share; // the line's share of its group, turned into utility below
             lines.push(a);
         }
     }

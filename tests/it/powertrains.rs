@@ -3,6 +3,7 @@
 
 use crate::util::{scenario_path, CONTRACT_METRICS};
 use zeromile::engine::{run_one, seed::replicate_key};
+use zeromile::model::metrics::MetricSet;
 use zeromile::scenario::{self, Scenario};
 
 /// FNV-1a over the bits of every metric of the output contract (the round-1 metrics and
@@ -16,10 +17,9 @@ fn round1_bits(s: &Scenario, replicates: u64) -> u64 {
             h = h.wrapping_mul(0x0000_0100_0000_01b3);
         }
     };
+    let set = metric_set(s);
+    let cols: Vec<usize> = CONTRACT_METRICS.iter().map(|m| set.position(m).expect(m)).collect();
     for r in 0..replicates {
-        let world = zeromile::model::World::new(s, replicate_key(s.seed, r));
-        let set = world.metric_set().clone();
-        let cols: Vec<usize> = CONTRACT_METRICS.iter().map(|m| set.position(m).expect(m)).collect();
         let t = run_one(s, replicate_key(s.seed, r));
         for i in 0..t.months() {
             for &j in &cols {
@@ -28,6 +28,11 @@ fn round1_bits(s: &Scenario, replicates: u64) -> u64 {
         }
     }
     h
+}
+
+/// The metric set of `s` (its markets' `exports_<id>` included).
+fn metric_set(s: &Scenario) -> MetricSet {
+    MetricSet::new(&s.markets.iter().map(|m| m.id.as_str()).collect::<Vec<_>>())
 }
 
 fn load(file: &str, sets: &[&str]) -> Scenario {
@@ -58,12 +63,11 @@ fn smoke_with(extra: &str) -> Scenario {
 /// keys shared by every scenario compared (common random numbers).
 fn retail_by_powertrain(s: &Scenario) -> (f64, f64) {
     let mut total = (0.0, 0.0);
+    let set = metric_set(s);
+    let (nev, ice) =
+        (set.position("domestic_retail_sales_nev").unwrap(), set.position("domestic_retail_sales_ice").unwrap());
     for r in 0..6 {
         let t = run_one(s, replicate_key(s.seed, r));
-        let world = zeromile::model::World::new(s, replicate_key(s.seed, r));
-        let set = world.metric_set();
-        let (nev, ice) =
-            (set.position("domestic_retail_sales_nev").unwrap(), set.position("domestic_retail_sales_ice").unwrap());
         for i in 0..t.months() {
             total.0 += t.get(i, nev);
             total.1 += t.get(i, ice);
