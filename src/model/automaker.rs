@@ -61,6 +61,9 @@ pub struct Automaker {
     pub brand_base: f64,
     /// Current brand value.
     pub brand: f64,
+    /// Hedonic value of the group's car (yuan): its initial transaction price, which buyers read
+    /// as its features (docs/model.md sec. 7.3); both lines of a group share it.
+    pub value: f64,
     /// Relative propensity to export officially.
     pub export_orientation: f64,
     /// Production capacity (vehicles/month).
@@ -237,6 +240,7 @@ pub fn init(p: &AutomakerParams, region_weights: &[f64], rng: &mut Rng) -> Vec<A
             size_utility: p.demand_concentration * (size * n as f64 / total).ln(),
             brand_base,
             brand: brand_base,
+            value: list * (1.0 - p.initial_discount),
             export_orientation: orient_dist.map_or(1.0, |d| d.sample(rng)),
             capacity,
             capacity_month: capacity,

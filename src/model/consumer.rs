@@ -139,6 +139,9 @@ pub struct Offer {
     pub owner_price: f64,
     /// Quality and brand utility (logit units).
     pub appeal: f64,
+    /// Hedonic value of the group's car (yuan): what its features are worth to a buyer of the
+    /// reference price sensitivity ([`Automaker::value`](super::automaker::Automaker::value)).
+    pub value: f64,
     /// Zero-mileage share of its sales last month.
     pub zero_mileage_share: f64,
     /// In the NEV nest (split powertrains; ignored by a flat logit).
@@ -193,13 +196,16 @@ pub fn nested_shares(u: &[f64], nev: &[bool], nests: &Nests, out: &mut [f64]) {
     }
 }
 
-/// Builds the logit tables: `U = appeal - alpha_c p / p_ref + home_bias 1[local] - stigma zm`,
-/// over all lines as one flat logit, or in the powertrain nests ([`nested_shares`]).
+/// Builds the logit tables: `U = appeal + alpha q v / p_ref - alpha_c y p / p_ref + home_bias
+/// 1[local] - stigma zm` (v the hedonic value, q `vertical_quality`, y `income_factor`, the
+/// income effect on the class's price weight alpha_c), over all lines as one flat logit, or in
+/// the powertrain nests ([`nested_shares`]).
 pub fn build_tables(
     p: &ConsumerParams,
     offers: &[Offer],
     regions: usize,
     p_ref: f64,
+    income_factor: f64,
     nests: Option<&Nests>,
     out: &mut ChoiceTables,
 ) {
@@ -214,7 +220,8 @@ pub fn build_tables(
     let nev: Vec<bool> = offers.iter().map(|o| o.nev).collect();
     for region in 0..regions {
         for &z in &CLASS_Z {
-            let alpha = p.price_sensitivity * (p.sensitivity_spread * z).exp();
+            let alpha = p.price_sensitivity * (p.sensitivity_spread * z).exp() * income_factor;
+            let quality = p.price_sensitivity * p.vertical_quality;
             for eligible in [false, true] {
                 let mut max_u = f64::NEG_INFINITY;
                 for (j, o) in offers.iter().enumerate() {
@@ -223,7 +230,9 @@ pub fn build_tables(
                         continue;
                     }
                     let price = if eligible { o.owner_price } else { o.price };
-                    let u = o.appeal - alpha * price / p_ref + if o.region == region { p.home_bias } else { 0.0 }
+                    let u = o.appeal
+                        + (quality * o.value - alpha * price) / p_ref
+                        + if o.region == region { p.home_bias } else { 0.0 }
                         - p.zero_mileage_stigma * o.zero_mileage_share;
                     weights[j] = u;
                     max_u = max_u.max(u);
@@ -336,6 +345,7 @@ pub fn decide_chunk(
                 let z: f64 = StandardNormal.sample(r);
                 let v = s.valuation_mean * (p.valuation_sigma * z - 0.5 * p.valuation_sigma * p.valuation_sigma).exp();
                 c.valuation[i] = v as f32;
+                c.class[i] = valuation_class(z);
                 c.expectation[i] = pi_last;
             } else {
                 if owner && u > turnover {
@@ -394,6 +404,15 @@ pub fn decide_chunk(
     }
 }
 
+/// Quartiles of the standard normal (Φ⁻¹ of 1/4, 1/2, 3/4).
+const QUARTILE_Z: [f64; 3] = [-0.674_49, 0.0, 0.674_49];
+
+/// Price-sensitivity class of a household whose valuation has standard-normal score `z`: the
+/// richest quartile is class 0 (the least price-sensitive, `CLASS_Z[0] < 0`), the poorest class 3.
+pub fn valuation_class(z: f64) -> u8 {
+    (CLASSES - QUARTILE_Z.partition_point(|&q| q < z)) as u8 - 1
+}
+
 /// Mutable views of one chunk of [`Consumers`].
 pub struct ConsumerSlice<'a> {
     /// See [`Consumers::valuation`].
@@ -409,7 +428,7 @@ pub struct ConsumerSlice<'a> {
     /// See [`Consumers::region`].
     pub region: &'a [u8],
     /// See [`Consumers::class`].
-    pub class: &'a [u8],
+    pub class: &'a mut [u8],
     /// See [`Consumers::attention`].
     pub attention: &'a [u8],
     /// See [`Consumers::choice`].
@@ -457,7 +476,8 @@ fn chunk_jobs(c: &mut Consumers, brands: usize) -> Vec<ChunkJob<'_>> {
     let mut waited = c.waited.as_mut_slice();
     let mut flags = c.flags.as_mut_slice();
     let mut choice = c.choice.as_mut_slice();
-    let (mut region, mut class, mut attention) = (c.region.as_slice(), c.class.as_slice(), c.attention.as_slice());
+    let mut class = c.class.as_mut_slice();
+    let (mut region, mut attention) = (c.region.as_slice(), c.attention.as_slice());
     let mut start = 0;
     while !valuation.is_empty() {
         let k = CHUNK.min(valuation.len());
@@ -468,7 +488,7 @@ fn chunk_jobs(c: &mut Consumers, brands: usize) -> Vec<ChunkJob<'_>> {
         let (f, f_rest) = flags.split_at_mut(k);
         let (ch, ch_rest) = choice.split_at_mut(k);
         let (r, r_rest) = region.split_at(k);
-        let (cl, cl_rest) = class.split_at(k);
+        let (cl, cl_rest) = class.split_at_mut(k);
         let (at, at_rest) = attention.split_at(k);
         jobs.push(ChunkJob {
             index: jobs.len(),
@@ -487,8 +507,9 @@ fn chunk_jobs(c: &mut Consumers, brands: usize) -> Vec<ChunkJob<'_>> {
             tally: Tally::new(brands),
             served: Vec::new(),
         });
-        (valuation, expectation, age, waited, flags, choice) = (v_rest, e_rest, a_rest, w_rest, f_rest, ch_rest);
-        (region, class, attention) = (r_rest, cl_rest, at_rest);
+        (valuation, expectation, age, waited, flags, choice, class) =
+            (v_rest, e_rest, a_rest, w_rest, f_rest, ch_rest, cl_rest);
+        (region, attention) = (r_rest, at_rest);
         start += k;
     }
     jobs

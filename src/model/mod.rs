@@ -254,7 +254,7 @@ impl World {
         }
         let offers = consumer::offers(&self.automakers, &self.policy, c, |a| a.active);
         let nests = Nests::of(c, self.split(), 0.0);
-        consumer::build_tables(c, &offers, self.governments.len(), self.p_ref, nests.as_ref(), &mut self.tables);
+        consumer::build_tables(c, &offers, self.governments.len(), self.p_ref, 1.0, nests.as_ref(), &mut self.tables);
         let signals = MarketSignals {
             pi_last: self.expectations.last_change(),
             trend_forecast: self.expectations.trend_forecast(),

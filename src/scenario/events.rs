@@ -151,6 +151,16 @@ params! {
     }
 }
 
+params! {
+    /// `kind = "retail_price_factor"`: a measurement lever, not a policy: every line's retail
+    /// transaction price times `factor` (automakers absorb the cut in their revenue), used by
+    /// `scenarios/tests/price_cut_10.toml` to measure the market's price elasticity.
+    pub struct RetailPriceFactor {
+        /// Multiplier of every retail transaction price (0.9 = a uniform 10 % cut).
+        factor: f64 = 1.0, unit "1", range [0.1, 10.0], source "measurement lever (docs/validation.md, aggregate elasticity)";
+    }
+}
+
 macro_rules! event_kinds {
     ($($variant:ident($ty:ident) = $tag:literal,)*) => {
         /// What an event changes.
@@ -213,6 +223,7 @@ event_kinds! {
     Tariff(Tariff) = "tariff",
     ForeignDemandShift(ForeignDemandShift) = "foreign_demand_shift",
     DomesticDemandShift(DomesticDemandShift) = "domestic_demand_shift",
+    RetailPriceFactor(RetailPriceFactor) = "retail_price_factor",
 }
 
 /// A key that an event of one kind must write because its default would silently mean
@@ -280,6 +291,7 @@ pub const REQUIRED_KEYS: &[RequiredKey] = &[
         "the multiplier of the market's demand for Chinese cars (1 = no change)",
     ),
     required("domestic_demand_shift", "factor", "the multiplier of households' market-entry hazards (1 = no change)"),
+    required("retail_price_factor", "factor", "the multiplier of every retail transaction price (0.9 = a 10 % cut)"),
 ];
 
 /// The first required key that an event of kind `kind` with keys `table` does not write, with
@@ -347,6 +359,7 @@ impl Event {
             EventKind::NevExportLicence(e) => policy.nev_export_blocked = e.blocked_share,
             EventKind::LocalSubsidyCap(e) => policy.local_subsidy_cap = e.yuan_per_vehicle,
             EventKind::HardBudget(e) => policy.hard_budget = e.enabled,
+            EventKind::RetailPriceFactor(e) => policy.retail_price_factor = e.factor,
             EventKind::CapacityConsolidation(_)
             | EventKind::Tariff(_)
             | EventKind::ForeignDemandShift(_)

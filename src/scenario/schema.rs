@@ -28,11 +28,15 @@ params! {
         /// Growth of household valuations (income growth).
         income_growth: f64 = 0.02, unit "1/year", range [-0.5, 0.5], source "assumption";
         /// Mean valuation of an entering household relative to the initial average transaction price.
-        valuation_ratio: f64 = 1.3, unit "1", range [0.1, 10.0], source "assumption";
+        valuation_ratio: f64 = 1.5, unit "1", range [0.1, 10.0], source "assumption, set with list_price_mean so that 2019 domestic sales stay at CAAM's level (docs/validation.md, price level)";
         /// Log-sd of valuations across households.
         valuation_sigma: f64 = 0.45, unit "log points", range [0.0, 3.0], source "assumption";
         /// Logit weight on price relative to the initial average price (elasticity about -alpha).
         price_sensitivity: f64 = 4.0, unit "utils per 100% of price", range [0.0, 50.0], source "BLP 1995 range -3..-6";
+        /// Weight of a group's hedonic value (its initial transaction price, yuan) in utility, as a share of the price weight: 1 = price differences between groups at the start reflect features that buyers value (vertical differentiation).
+        vertical_quality: f64 = 1.0, unit "fraction of price_sensitivity", range [0.0, 2.0], source "Griliches 1961 and Berry, Levinsohn & Pakes 1995 (prices across models follow characteristics); assumption";
+        /// Income elasticity of the price weight: alpha falls as incomes grow, alpha_t = alpha (1 + income_growth)^(-eta t), and households in a richer valuation quartile are less price-sensitive.
+        sensitivity_income_elasticity: f64 = 1.0, unit "1", range [0.0, 3.0], source "Berry, Levinsohn & Pakes 1995 (marginal utility of money falls with income); assumption eta = 1 (alpha / y)";
         /// Log-spread of price sensitivity across the four sensitivity classes.
         sensitivity_spread: f64 = 0.4, unit "log points", range [0.0, 3.0], source "assumption";
         /// Logit weight on brand value.
@@ -151,7 +155,7 @@ params! {
         /// Spread of initial utilisation from the smallest to the largest seller.
         initial_utilization_spread: f64 = 0.65, unit "fraction", range [0.0, 1.0], source "facts.md sec. 2 (leaders 82-96%)";
         /// Mean list price at the start.
-        list_price_mean: f64 = 168_000.0, unit "yuan", range [1_000.0, 1.0e7], source "facts.md sec. 2 (151k retail 2019)";
+        list_price_mean: f64 = 195_000.0, unit "yuan", range [1_000.0, 1.0e7], source "set so that the 2019 retail-weighted list price is CPCA's 151k yuan (docs/validation.md, price level)";
         /// Log-sd of list prices across groups.
         list_price_sigma: f64 = 0.35, unit "log points", range [0.0, 3.0], source "assumption";
         /// Street discount at the start.
@@ -432,6 +436,8 @@ params! {
         trade_in_min_age_months: f64 = 0.0, unit "months", range [0.0, 600.0], source "assumption (2024 scheme scraps old cars; not in facts.md)";
         /// National NEV purchase subsidy per EV.
         nev_purchase_subsidy: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "ended Dec 2022 (facts.md sec. 2)";
+        /// Multiplier of every retail transaction price (`retail_price_factor` events; a measurement lever).
+        retail_price_factor: f64 = 1.0, unit "1", range [0.1, 10.0], source "measurement lever (docs/validation.md)";
         /// Purchase tax on ICE cars, as a share of the VAT-inclusive price (10 % of the pre-VAT price: 0.10 / 1.13); paid by households (split powertrains) and by traders at registration.
         ice_purchase_tax: f64 = 0.0885, unit "fraction", range [0.0, 1.0], source "Vehicle Purchase Tax Law of the PRC (2019), 10 %";
         /// Share of traders' NEV purchases blocked by the pure-EV export licence (`nev_export_licence` events).

@@ -20,7 +20,7 @@ pub fn offers(
     automakers
         .iter()
         .map(|a| {
-            let tx = a.transaction_price();
+            let tx = a.transaction_price() * policy.retail_price_factor;
             let price = match a.powertrain {
                 Powertrain::Blend => {
                     tx * (1.0 + policy.nev_purchase_tax * a.ev_share) - policy.nev_purchase_subsidy * a.ev_share
@@ -40,11 +40,18 @@ pub fn offers(
                 price: price.max(0.0),
                 owner_price: (price - trade_in).max(0.0),
                 appeal: a.appeal(c),
+                value: a.value,
                 zero_mileage_share: if sales > 0.0 { a.zm_last / sales } else { 0.0 },
                 nev: a.powertrain == Powertrain::Nev,
             }
         })
         .collect()
+}
+
+/// Income effect on the price weight after `years`: (1 + g)^(-eta years), with g
+/// `income_growth` and eta `sensitivity_income_elasticity` (1 at the start).
+pub fn income_factor(c: &ConsumerParams, years: f64) -> f64 {
+    (1.0 + c.income_growth).powf(-c.sensitivity_income_elasticity * years)
 }
 
 /// What the domestic market phase reads from the rest of the world.
@@ -82,7 +89,7 @@ pub fn domestic_market(
     let c = ctx.p;
     let scale = c.households_per_agent;
     let offers = offers(firms, ctx.policy, c, |a| a.active && a.inventory >= scale.min(1.0));
-    build_tables(c, &offers, ctx.regions, ctx.p_ref, ctx.nests.as_ref(), tables);
+    build_tables(c, &offers, ctx.regions, ctx.p_ref, income_factor(c, ctx.at.years()), ctx.nests.as_ref(), tables);
     let signals = MarketSignals {
         pi_last: ctx.expectations.last_change(),
         trend_forecast: ctx.expectations.trend_forecast(),
@@ -111,7 +118,7 @@ pub fn domestic_market(
         let sold = (n as f64 * scale).min(a.inventory);
         a.retail_sales = sold;
         a.inventory -= sold;
-        a.revenue += sold * a.transaction_price();
+        a.revenue += sold * a.transaction_price() * ctx.policy.retail_price_factor;
     }
     tally
 }
@@ -157,5 +164,52 @@ mod tests {
         let o = offers(&firms, &share, &p, |_| true);
         assert_eq!(o[0].price - o[0].owner_price, 10_000.0);
         assert_eq!(o[2].price - o[2].owner_price, 1_200.0);
+    }
+
+    fn offer(price: f64, value: f64) -> Offer {
+        Offer {
+            available: true,
+            region: 0,
+            price,
+            owner_price: price,
+            appeal: 0.0,
+            value,
+            zero_mileage_share: 0.0,
+            nev: false,
+        }
+    }
+
+    /// Shares of two offers for the price-sensitivity class `class` (one region, not eligible).
+    fn shares(p: &ConsumerParams, offers: &[Offer], income: f64, class: usize) -> f64 {
+        let mut t = super::super::ChoiceTables::default();
+        build_tables(p, offers, 1, 100_000.0, income, None, &mut t);
+        let row = &t.cum[class * 2 * 2..class * 2 * 2 + 2];
+        (row[0] / row[1]) as f64
+    }
+
+    /// Vertical differentiation: with quality priced in (vertical_quality = 1) and no spread of
+    /// sensitivity, a car twice as dear that is worth twice as much sells as well as the cheap
+    /// one; without it the cheap car takes the market.
+    #[test]
+    fn priced_in_quality_neutralises_price_levels_for_the_reference_buyer() {
+        let p = ConsumerParams { sensitivity_spread: 0.0, ..ConsumerParams::default() };
+        let pair = [offer(100_000.0, 100_000.0), offer(200_000.0, 200_000.0)];
+        assert!((shares(&p, &pair, 1.0, 0) - 0.5).abs() < 1e-6);
+        let flat = ConsumerParams { vertical_quality: 0.0, ..p.clone() };
+        assert!(shares(&flat, &pair, 1.0, 0) > 0.95);
+        // Richer households (income factor below 1) buy up: the dear car's share rises.
+        assert!(shares(&p, &pair, 0.8, 0) < 0.5);
+    }
+
+    /// The least price-sensitive class (0) buys the dearer car more often than the most
+    /// sensitive (3), and households are sorted into classes by valuation quartile.
+    #[test]
+    fn rich_households_are_the_least_price_sensitive() {
+        let p = ConsumerParams::default();
+        let pair = [offer(100_000.0, 100_000.0), offer(200_000.0, 200_000.0)];
+        assert!(shares(&p, &pair, 1.0, 0) < 0.5 && shares(&p, &pair, 1.0, 3) > 0.5);
+        let classes: Vec<u8> = [-2.0, -0.5, 0.3, 1.0].iter().map(|&z| super::super::valuation_class(z)).collect();
+        assert_eq!(classes, vec![3, 2, 1, 0]);
+        assert!((income_factor(&p, 0.0) - 1.0).abs() < 1e-12 && income_factor(&p, 5.0) < 1.0);
     }
 }
