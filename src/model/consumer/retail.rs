@@ -27,7 +27,7 @@ pub fn offers(
                 }
                 Powertrain::Nev => tx * (1.0 + policy.nev_purchase_tax) - policy.nev_purchase_subsidy,
                 Powertrain::Ice => tx * (1.0 + policy.ice_purchase_tax),
-            };
+            } - a.hidden_discount; // taxed on the invoice; the hidden discount comes off after
             let trade_in = if policy.trade_in_price_share > 0.0 {
                 (policy.trade_in_price_share * tx).min(policy.trade_in_cap)
             } else {
@@ -111,7 +111,7 @@ pub fn domestic_market(
         let sold = (n as f64 * scale).min(a.inventory);
         a.retail_sales = sold;
         a.inventory -= sold;
-        a.revenue += sold * a.transaction_price();
+        a.revenue += sold * a.effective_price();
     }
     tally
 }
