@@ -441,7 +441,7 @@ params! {
         /// Sales below cost are banned.
         below_cost_ban: bool = false, unit "-", range [false, true], source "draft Price Law, Jul 2025";
         /// The ban's cost basis: "variable_cost" (c) or "full_cost_planned" (c + fixed cost / max(planned output, below_cost_normal_utilization x capacity)).
-        below_cost_basis: CostBasis = CostBasis::VariableCost, unit "-", range [CostBasis::VariableCost, CostBasis::FullCostPlanned], source "NDRC 1999 cost rules for low-price dumping (manufacturing cost + period expenses); docs/model.md sec. 7.1";
+        below_cost_basis: CostBasis = CostBasis::VariableCost, unit "-", range [CostBasis::VariableCost, CostBasis::FullCostPlanned], source "State Planning Commission 1999 cost rules for low-price dumping, Jijiage [1999] 177 Art. 4 (manufacturing cost + period expenses); docs/model.md sec. 7.1";
         /// Normal utilisation u_n: the full-cost basis spreads fixed cost over at least u_n x capacity (normal-capacity allocation of fixed overheads).
         below_cost_normal_utilization: f64 = 0.8, unit "fraction", range [0.05, 1.0], source "IAS 2 para. 13 / CAS 1 normal capacity; 0.75-0.85 normal utilisation (docs/model.md sec. 7.1)";
         /// Share of a banned cut that still happens off the invoice as hidden discounts (free insurance, financing).

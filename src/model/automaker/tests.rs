@@ -163,7 +163,8 @@ fn full_cost_planned_basis_is_bounded_when_output_is_zero() {
     let p = AutomakerParams::default();
     let mut a = firms(1).remove(0);
     (a.cost, a.capacity, a.production) = (100_000.0, 1000.0, 0.0);
-    let policy = PolicyParams { below_cost_ban: true, below_cost_basis: CostBasis::FullCostPlanned, ..Default::default() };
+    let policy =
+        PolicyParams { below_cost_ban: true, below_cost_basis: CostBasis::FullCostPlanned, ..Default::default() };
     let f = p.fixed_cost_per_capacity * 1000.0;
     assert!(close(cost_basis(&a, &p, &policy), 100_000.0 + f / 800.0));
     a.production = 1000.0;
@@ -209,7 +210,8 @@ fn ban_leaves_prices_above_the_basis_alone() {
     for ban in [false, true] {
         let mut a = firms(1).remove(0);
         (a.cost0, a.experience, a.list_price, a.discount) = (100_000.0, a.experience0, 200_000.0, 0.3);
-        let policy = PolicyParams { below_cost_ban: ban, below_cost_basis: CostBasis::FullCostPlanned, ..Default::default() };
+        let policy =
+            PolicyParams { below_cost_ban: ban, below_cost_basis: CostBasis::FullCostPlanned, ..Default::default() };
         run_plan(&mut a, &p, &policy, month(2));
         assert!(close(a.list_price, 200_000.0) && close(a.discount, 0.3) && a.hidden_discount == 0.0);
         assert!(close(a.effective_price(), 140_000.0));
