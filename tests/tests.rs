@@ -22,6 +22,10 @@ mod determinism;
 #[path = "it/scenarios.rs"]
 mod scenarios;
 
+/// The below-cost ban on its full-cost basis: bounded prices, finite outputs.
+#[path = "it/below_cost_ban.rs"]
+mod below_cost_ban;
+
 /// Accounting and range invariants of the model, month by month, over random small worlds.
 #[path = "it/invariants.rs"]
 mod invariants;

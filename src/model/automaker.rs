@@ -9,7 +9,9 @@ use rand::Rng as _;
 use rand_distr::{Distribution, LogNormal, Normal};
 
 mod accounts;
+mod floor;
 pub use accounts::{account, AccountingContext, Accounts};
+pub use floor::cost_basis;
 
 /// Ownership of a brand group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,6 +101,9 @@ pub struct Automaker {
     pub discount: f64,
     /// Year-end push discount in force this month.
     pub push_discount: f64,
+    /// Hidden discount this month (yuan/vehicle): the part of a cut banned by a below-cost ban
+    /// that still happens off the invoice (free insurance, financing); 0 without a ban.
+    pub hidden_discount: f64,
     /// Extra rebate offered to exporters (fraction of list).
     pub rebate: f64,
     /// Unsold new cars (vehicles).
@@ -155,6 +160,12 @@ impl Automaker {
     /// Transaction price (list less street and push discounts).
     pub fn transaction_price(&self) -> f64 {
         self.list_price * (1.0 - self.discount - self.push_discount).max(0.0)
+    }
+
+    /// Price households pay and the line receives for a retail sale: the invoice transaction
+    /// price less the hidden discount (which the automaker funds).
+    pub fn effective_price(&self) -> f64 {
+        (self.transaction_price() - self.hidden_discount).max(0.0)
     }
 
     /// Regular transaction price: list less the street discount, without the year-end push.
@@ -258,6 +269,7 @@ pub fn init(p: &AutomakerParams, region_weights: &[f64], rng: &mut Rng) -> Vec<A
             cut_12m: 0.0,
             discount: p.initial_discount,
             push_discount: 0.0,
+            hidden_discount: 0.0,
             rebate: 0.0,
             inventory: 0.0,
             demand_exp: 0.0,
@@ -473,26 +485,8 @@ pub fn plan(a: &mut Automaker, ctx: &PlanContext<'_>, rival_cut: f64, rng: &mut 
     let behind = a.ytd_reported < target * (calendar_month as f64 - 1.0) * 0.98;
     a.push_discount = if calendar_month >= 11 && behind { p.year_end_discount } else { 0.0 };
 
-    // Price floor: soft-budget firms may sell below variable cost; a ban removes that.
-    let policy = ctx.policy;
-    let omega = if policy.hard_budget { 0.0 } else { p.soft_floor_margin * a.softness(p) };
-    let soft_floor = a.cost * (1.0 - omega);
-    let floor = if policy.below_cost_ban {
-        let basis = if policy.below_cost_full_cost { a.cost + a.fixed_cost(p) / a.production.max(1.0) } else { a.cost };
-        // The ban lifts the floor to the cost basis; a share `leakage` of the banned cut below
-        // it still happens through hidden discounts.
-        basis - policy.below_cost_leakage * (basis - soft_floor).max(0.0)
-    } else {
-        soft_floor
-    };
-    if a.list_price < floor {
-        a.list_price = floor;
-    }
-    if a.transaction_price() < floor {
-        let total = 1.0 - floor / a.list_price;
-        a.push_discount = a.push_discount.min(total.max(0.0));
-        a.discount = (total - a.push_discount).max(0.0);
-    }
+    // Price floor: soft-budget firms may sell below variable cost; a ban lifts it to the cost basis.
+    floor::apply(a, p, ctx.policy);
     a.last_cut = ((a.list_prev - a.list_price) / a.list_prev).max(0.0);
     // The ring holds the lists of the last 12 months; this month's slot still has last year's.
     let year_ago = a.list_ring[a.ring_slot];

@@ -158,6 +158,7 @@ pub const CORE_METRICS: &[MetricDef] = &[
     metric("expected_price_change", Ratio, Mean, "fraction/month", PRICES, "Mean expected price change of households in the market."),
     metric("zero_mileage_ev_share", Share, Mean, "fraction", EXPORTERS, "EV share of the cars counted in zero_mileage_exports (0 if none)."),
     metric("nev_share_retail", Share, Mean, "fraction", HOUSEHOLDS, "NEV retail sales / all retail sales (0 without retail sales)."),
+    metric("hidden_discount", Ratio, Mean, "fraction", AUTOMAKERS, "Hidden discount (free insurance, financing) under a below-cost ban: retail-weighted hidden discount / weighted list price, with the weights of avg_list_price; off the invoice, so not in avg_discount or avg_transaction_price (0 without a ban)."),
     metric("domestic_retail_sales_nev", Flow, Sum, "vehicles/month", HOUSEHOLDS, "Retail sales of NEVs: an NEV line counts as NEV, an ICE line as ICE, a blended line (single powertrain) by its EV share."),
     metric("domestic_retail_sales_ice", Flow, Sum, "vehicles/month", HOUSEHOLDS, "Retail sales of ICE cars, split as domestic_retail_sales_nev."),
     metric("avg_list_price_nev", Price, Mean, "yuan", AUTOMAKERS, "NEV list price weighted by NEV retail sales (plain mean over active lines without retail sales)."),
@@ -233,11 +234,12 @@ pub mod idx {
     pub const EXPECTED_PRICE_CHANGE: usize = 22;
     pub const ZERO_MILEAGE_EV_SHARE: usize = 23;
     pub const NEV_SHARE_RETAIL: usize = 24;
+    pub const HIDDEN_DISCOUNT: usize = 25;
     /// First of the metrics by powertrain (`<metric>_nev`, `<metric>_ice` pairs in
     /// [`super::POWERTRAIN_METRICS`] order).
-    pub const FIRST_POWERTRAIN: usize = 25;
+    pub const FIRST_POWERTRAIN: usize = 26;
     /// First `exports_<market>` column.
-    pub const FIRST_MARKET: usize = 41;
+    pub const FIRST_MARKET: usize = 42;
 }
 
 /// Names, annual aggregations and units of every metric of a scenario, in output order.
@@ -364,11 +366,12 @@ pub fn fill_row(row: &mut [f64], agents: &Agents<'_>, r: &MonthResults<'_>) {
     let capacity: f64 = firms.iter().filter(|a| a.active || a.production > 0.0).map(|a| a.capacity_month).sum();
     let retail: f64 = firms.iter().map(|a| a.retail_sales).sum();
     let zm_reg: f64 = firms.iter().map(|a| a.zero_mileage_sales).sum();
-    let (mut wl, mut wt, mut w) = (0.0, 0.0, 0.0);
+    let (mut wl, mut wt, mut wh, mut w) = (0.0, 0.0, 0.0, 0.0);
     for a in firms {
         if a.retail_sales > 0.0 {
             wl += a.retail_sales * a.list_price;
             wt += a.retail_sales * a.transaction_price();
+            wh += a.retail_sales * a.hidden_discount;
             w += a.retail_sales;
         }
     }
@@ -376,6 +379,7 @@ pub fn fill_row(row: &mut [f64], agents: &Agents<'_>, r: &MonthResults<'_>) {
         for a in &active {
             wl += a.list_price;
             wt += a.transaction_price();
+            wh += a.hidden_discount;
             w += 1.0;
         }
     }
@@ -395,6 +399,7 @@ pub fn fill_row(row: &mut [f64], agents: &Agents<'_>, r: &MonthResults<'_>) {
     row[idx::AVG_TRANSACTION_PRICE] = if w > 0.0 { wt / w } else { 0.0 };
     row[idx::PRICE_INDEX] = r.price_index;
     row[idx::AVG_DISCOUNT] = if wl > 0.0 { 1.0 - wt / wl } else { 0.0 };
+    row[idx::HIDDEN_DISCOUNT] = if wl > 0.0 { wh / wl } else { 0.0 };
     row[idx::SHARE_CUTTING_PRICE] = if n_active > 0.0 {
         active.iter().filter(|a| a.list_price < a.list_prev).count() as f64 / n_active
     } else {

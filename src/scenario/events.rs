@@ -2,7 +2,7 @@
 //! an optional `until` and a `kind` naming what changes.
 
 use super::params::{params, KeyDoc, Violation};
-use super::schema::PolicyParams;
+use super::schema::{CostBasis, PolicyParams};
 use super::YearMonth;
 
 params! {
@@ -38,10 +38,12 @@ params! {
 params! {
     /// `kind = "below_cost_ban"`: sales below cost are banned.
     pub struct BelowCostBan {
-        /// Cost basis includes fixed cost per unit.
-        full_cost: bool = false, unit "-", range [false, true], source "draft Price Law, Jul 2025";
-        /// Share of a banned cut that leaks through hidden discounts.
-        leakage: f64 = 0.3, unit "fraction", range [0.0, 1.0], source "mechanics.md 4";
+        /// Cost basis: "variable_cost" (c) or "full_cost_planned" (c + fixed cost / max(planned output, normal_utilization x capacity)).
+        basis: CostBasis = CostBasis::VariableCost, unit "-", range [CostBasis::VariableCost, CostBasis::FullCostPlanned], source "draft Price Law amendment, Jul 2025; State Planning Commission, Jijiage [1999] 177 Art. 4 (manufacturing cost + period expenses)";
+        /// Normal utilisation u_n under which fixed cost is not spread over fewer cars.
+        normal_utilization: f64 = 0.8, unit "fraction", range [0.05, 1.0], source "IAS 2 para. 13 / CAS 1 normal capacity; 0.75-0.85 (docs/model.md sec. 7.1)";
+        /// Share of a banned cut that still happens off the invoice as hidden discounts.
+        leakage: f64 = 0.3, unit "fraction", range [0.0, 1.0], source "assumption (docs/model.md sec. 7.1)";
     }
 }
 
@@ -258,6 +260,11 @@ pub const REQUIRED_KEYS: &[RequiredKey] = &[
         "vehicles_per_month",
         "the cap on registrations for export per month (write 0 for a ban)",
     ),
+    required(
+        "below_cost_ban",
+        "basis",
+        "the cost basis of the floor: \"variable_cost\" or \"full_cost_planned\" (docs/model.md sec. 7.1)",
+    ),
     required("payment_days_cap", "days", "the longest permitted supplier payment term, in days"),
     required(
         "trade_in_subsidy",
@@ -343,7 +350,8 @@ impl Event {
             EventKind::ZeroMileageQuota(e) => policy.zero_mileage_quota = e.vehicles_per_month,
             EventKind::BelowCostBan(e) => {
                 policy.below_cost_ban = true;
-                policy.below_cost_full_cost = e.full_cost;
+                policy.below_cost_basis = e.basis;
+                policy.below_cost_normal_utilization = e.normal_utilization;
                 policy.below_cost_leakage = e.leakage;
             }
             EventKind::PaymentDaysCap(e) => policy.payment_days_cap = e.days,

@@ -347,6 +347,7 @@ fn required_event_keys_are_named_when_missing() {
             .map(|r| match r.key {
                 "market" => "market = \"russia\"".to_string(),
                 "regions" | "min_holding_months" => format!("{} = 1", r.key),
+                "basis" => "basis = \"full_cost_planned\"".to_string(),
                 k => format!("{k} = 0.5"),
             })
             .collect();

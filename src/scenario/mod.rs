@@ -19,7 +19,8 @@ pub use load::{from_str, load};
 pub use params::KeyDoc;
 pub use resolution::{check_paired, Pairing};
 pub use schema::{
-    AutomakerParams, ConsumerParams, ExporterParams, GovernmentParams, MarketParams, PolicyParams, Powertrains,
+    AutomakerParams, ConsumerParams, CostBasis, ExporterParams, GovernmentParams, MarketParams, PolicyParams,
+    Powertrains,
 };
 
 /// A validated scenario. Built by [`load`] or [`from_str`]; `Default` is the built-in baseline

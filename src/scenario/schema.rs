@@ -105,6 +105,32 @@ impl super::params::ParamValue for Powertrains {
     }
 }
 
+/// Cost basis of a below-cost ban (`policy.below_cost_basis`, `basis` of a `below_cost_ban` event).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CostBasis {
+    /// Variable (manufacturing) cost c only.
+    #[default]
+    VariableCost,
+    /// Full cost on planned output: c + F / max(Q, u_n K), the fixed cost spread over this
+    /// month's planned output but never over less than normal-capacity output (docs/model.md sec. 7.1).
+    FullCostPlanned,
+}
+
+impl super::params::ParamValue for CostBasis {
+    const TY: &'static str = "string";
+    const CHOICES: &'static [&'static str] = &["variable_cost", "full_cost_planned"];
+    fn check(&self, _: &Self, _: &Self) -> Result<(), String> {
+        Ok(())
+    }
+    fn toml(&self) -> String {
+        match self {
+            CostBasis::VariableCost => "\"variable_cost\"".to_string(),
+            CostBasis::FullCostPlanned => "\"full_cost_planned\"".to_string(),
+        }
+    }
+}
+
 params! {
     /// `[automakers]`: brand groups with capacity, costs, prices, inventory and finances.
     pub struct AutomakerParams {
@@ -418,10 +444,12 @@ params! {
         zero_mileage_quota: f64 = f64::INFINITY, unit "vehicles/month", range [0.0, f64::INFINITY], source "policy lever";
         /// Sales below cost are banned.
         below_cost_ban: bool = false, unit "-", range [false, true], source "draft Price Law, Jul 2025";
-        /// The ban's cost basis includes fixed cost per unit (full cost), not only variable cost.
-        below_cost_full_cost: bool = false, unit "-", range [false, true], source "policy lever";
-        /// Share of a banned cut that leaks through hidden discounts.
-        below_cost_leakage: f64 = 0.3, unit "fraction", range [0.0, 1.0], source "mechanics.md 4";
+        /// The ban's cost basis: "variable_cost" (c) or "full_cost_planned" (c + fixed cost / max(planned output, below_cost_normal_utilization x capacity)).
+        below_cost_basis: CostBasis = CostBasis::VariableCost, unit "-", range [CostBasis::VariableCost, CostBasis::FullCostPlanned], source "State Planning Commission 1999 cost rules for low-price dumping, Jijiage [1999] 177 Art. 4 (manufacturing cost + period expenses); docs/model.md sec. 7.1";
+        /// Normal utilisation u_n: the full-cost basis spreads fixed cost over at least u_n x capacity (normal-capacity allocation of fixed overheads).
+        below_cost_normal_utilization: f64 = 0.8, unit "fraction", range [0.05, 1.0], source "IAS 2 para. 13 / CAS 1 normal capacity; 0.75-0.85 normal utilisation (docs/model.md sec. 7.1)";
+        /// Share of a banned cut that still happens off the invoice as hidden discounts (free insurance, financing).
+        below_cost_leakage: f64 = 0.3, unit "fraction", range [0.0, 1.0], source "assumption (docs/model.md sec. 7.1)";
         /// Cap on supplier payment days.
         payment_days_cap: f64 = f64::INFINITY, unit "days", range [0.0, f64::INFINITY], source "60-day pledge, Jun 2025";
         /// Trade-in subsidy for an NEV bought by a car owner.

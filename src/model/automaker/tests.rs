@@ -1,7 +1,7 @@
 //! Unit tests of `automaker` (plan, consolidation, rivals' cuts, learning curve, floors).
 
 use super::*;
-use crate::scenario::YearMonth;
+use crate::scenario::{CostBasis, YearMonth};
 
 fn firms(n: usize) -> Vec<Automaker> {
     init(
@@ -122,33 +122,100 @@ fn plan_production_is_desired_clamped_to_capacity() {
     assert_eq!(produce(4000.0, 5000.0, 0.0).0, 0.0);
 }
 
-/// A below-cost ban lifts list and transaction prices to the cost basis less the leaked
-/// share of the cut down to the soft floor; without it only the soft floor c (1 - ω) holds.
+/// A below-cost ban lifts list and invoice prices to the cost basis; a share λ of the banned
+/// cut (down to the soft floor) is the hidden discount, off the invoice, so the effective price
+/// is the basis less it; without a ban only the soft floor c (1 - ω) holds and nothing is hidden.
 #[test]
 fn plan_below_cost_ban_lifts_prices_to_the_cost_basis() {
     let p = quiet();
-    let price = |ban: bool, full_cost: bool, leakage: f64| {
+    let price = |ban: bool, basis: CostBasis, leakage: f64| {
         let mut a = firms(1).remove(0);
         a.ownership = Ownership::State;
         (a.cost0, a.experience, a.list_price, a.discount) = (100_000.0, a.experience0, 50_000.0, 0.1);
         (a.capacity, a.demand_exp, a.orders_last, a.inventory) = (1000.0, 1000.0, 1000.0, 0.0);
         let policy = PolicyParams {
             below_cost_ban: ban,
-            below_cost_full_cost: full_cost,
+            below_cost_basis: basis,
             below_cost_leakage: leakage,
             ..Default::default()
         };
         run_plan(&mut a, &p, &policy, month(2));
         assert_eq!(a.production, 1000.0);
-        (a.list_price, a.transaction_price())
+        (a.list_price, a.transaction_price(), a.effective_price(), a.hidden_discount)
     };
-    let (list, tx) = price(true, false, 0.0);
-    assert!(close(list, 100_000.0) && close(tx, 100_000.0), "{list} {tx}");
-    // Soft floor 90,000 (ω = 0.1); 30% of the 10,000 banned cut leaks.
-    assert!(close(price(true, false, 0.3).1, 97_000.0));
-    assert!(close(price(false, false, 0.0).1, 90_000.0));
-    // Full cost: 100,000 + 10,000 x 1000 capacity / 1000 produced.
-    assert!(close(price(true, true, 0.0).1, 110_000.0));
+    let (list, tx, eff, hidden) = price(true, CostBasis::VariableCost, 0.0);
+    assert!(close(list, 100_000.0) && close(tx, 100_000.0) && close(eff, tx) && hidden == 0.0, "{list} {tx}");
+    // Soft floor 90,000 (ω = 0.1); 30% of the 10,000 banned cut is hidden: the invoice stays at
+    // the floor, households pay 97,000.
+    let (_, tx, eff, hidden) = price(true, CostBasis::VariableCost, 0.3);
+    assert!(close(tx, 100_000.0) && close(hidden, 3_000.0) && close(eff, 97_000.0), "{tx} {hidden} {eff}");
+    let (_, tx, eff, hidden) = price(false, CostBasis::VariableCost, 0.3);
+    assert!(close(tx, 90_000.0) && close(eff, 90_000.0) && hidden == 0.0);
+    // Full cost: 100,000 + 10,000 x 1000 capacity / max(1000 planned, 0.8 x 1000).
+    assert!(close(price(true, CostBasis::FullCostPlanned, 0.0).1, 110_000.0));
+}
+
+/// The full-cost basis spreads fixed cost over max(planned output, u_n K): with no output it is
+/// c + F / (u_n K), finite and bounded, never F / max(Q, 1); above normal output it falls with Q;
+/// without capacity it is c; the variable basis is c.
+#[test]
+fn full_cost_planned_basis_is_bounded_when_output_is_zero() {
+    let p = AutomakerParams::default();
+    let mut a = firms(1).remove(0);
+    (a.cost, a.capacity, a.production) = (100_000.0, 1000.0, 0.0);
+    let policy =
+        PolicyParams { below_cost_ban: true, below_cost_basis: CostBasis::FullCostPlanned, ..Default::default() };
+    let f = p.fixed_cost_per_capacity * 1000.0;
+    assert!(close(cost_basis(&a, &p, &policy), 100_000.0 + f / 800.0));
+    a.production = 1000.0;
+    assert!(close(cost_basis(&a, &p, &policy), 100_000.0 + f / 1000.0));
+    (a.capacity, a.production) = (0.0, 0.0);
+    assert_eq!(cost_basis(&a, &p, &policy), 100_000.0);
+    let variable = PolicyParams { below_cost_basis: CostBasis::VariableCost, ..policy };
+    a.capacity = 1000.0;
+    assert_eq!(cost_basis(&a, &p, &variable), 100_000.0);
+}
+
+/// The line prices on what households pay: last month's hidden discount comes off its planned
+/// price, so a line held at the floor keeps leaking λ (B − c (1 − ω)); a planned price between
+/// that effective floor E and B is the basis on the invoice, the rest of the cut hidden.
+#[test]
+fn hidden_discount_is_the_leaked_part_of_the_banned_cut() {
+    let p = quiet();
+    let run = |list: f64, hidden_prev: f64| {
+        let mut a = firms(1).remove(0);
+        a.ownership = Ownership::State;
+        (a.cost0, a.experience, a.list_price, a.discount) = (100_000.0, a.experience0, list, 0.0);
+        a.hidden_discount = hidden_prev;
+        let policy = PolicyParams { below_cost_ban: true, below_cost_leakage: 0.3, ..Default::default() };
+        run_plan(&mut a, &p, &policy, month(2));
+        (a.transaction_price(), a.hidden_discount, a.effective_price())
+    };
+    // E = 100,000 - 0.3 x 10,000 = 97,000. Planned 99,000: invoice 100,000, 1,000 hidden.
+    let (tx, h, eff) = run(99_000.0, 0.0);
+    assert!(close(tx, 100_000.0) && close(h, 1_000.0) && close(eff, 99_000.0), "{tx} {h} {eff}");
+    // At the floor with 1,000 hidden last month, planned is 99,000 again: no creep below it.
+    let (tx, h, _) = run(100_000.0, 1_000.0);
+    assert!(close(tx, 100_000.0) && close(h, 1_000.0));
+    // Planned below E: the hidden discount is capped at B - E.
+    let (_, h, eff) = run(100_000.0, 5_000.0);
+    assert!(close(h, 3_000.0) && close(eff, 97_000.0));
+}
+
+/// A price above the basis is untouched by a ban and nothing is hidden; without a ban a line
+/// above the soft floor keeps its planned prices (the old behaviour).
+#[test]
+fn ban_leaves_prices_above_the_basis_alone() {
+    let p = quiet();
+    for ban in [false, true] {
+        let mut a = firms(1).remove(0);
+        (a.cost0, a.experience, a.list_price, a.discount) = (100_000.0, a.experience0, 200_000.0, 0.3);
+        let policy =
+            PolicyParams { below_cost_ban: ban, below_cost_basis: CostBasis::FullCostPlanned, ..Default::default() };
+        run_plan(&mut a, &p, &policy, month(2));
+        assert!(close(a.list_price, 200_000.0) && close(a.discount, 0.3) && a.hidden_discount == 0.0);
+        assert!(close(a.effective_price(), 140_000.0));
+    }
 }
 
 /// Inactive groups produce nothing and hold no available stock; the transaction change is

@@ -27,7 +27,7 @@ pub fn offers(
                 }
                 Powertrain::Nev => tx * (1.0 + policy.nev_purchase_tax) - policy.nev_purchase_subsidy,
                 Powertrain::Ice => tx * (1.0 + policy.ice_purchase_tax),
-            };
+            } - a.hidden_discount; // taxed on the invoice; the hidden discount comes off after
             let trade_in = if policy.trade_in_price_share > 0.0 {
                 (policy.trade_in_price_share * tx).min(policy.trade_in_cap)
             } else {
@@ -118,7 +118,9 @@ pub fn domestic_market(
         let sold = (n as f64 * scale).min(a.inventory);
         a.retail_sales = sold;
         a.inventory -= sold;
-        a.revenue += sold * a.transaction_price() * ctx.policy.retail_price_factor;
+        // Households pay the invoice less the hidden discount; a measurement `retail_price_factor`
+        // scales both.
+        a.revenue += sold * a.effective_price() * ctx.policy.retail_price_factor;
     }
     tally
 }
