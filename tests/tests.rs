@@ -22,6 +22,10 @@ mod determinism;
 #[path = "it/scenarios.rs"]
 mod scenarios;
 
+/// Trade-in eligibility (scrapping cut-off, replacement) moves claims and retail sales.
+#[path = "it/trade_in.rs"]
+mod trade_in;
+
 /// Accounting and range invariants of the model, month by month, over random small worlds.
 #[path = "it/invariants.rs"]
 mod invariants;

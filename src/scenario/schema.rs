@@ -1,8 +1,8 @@
 //! The scenario schema: every section and key a scenario file may set, with unit, default,
 //! valid range and source. Defaults are the calibrated baseline; `docs/model.md` explains each.
 
-use super::params::params;
 use super::date::YearMonth;
+use super::params::params;
 
 /// Range of `consumers.agents` (also used by the resolution rule, `scenario::resolution`).
 pub(super) const AGENTS_RANGE: (usize, usize) = (100, 50_000_000);
