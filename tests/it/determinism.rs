@@ -134,11 +134,11 @@ fn smoke_run_bytes_are_pinned() {
     let ban = smoke_variant(dir.path(), "smoke_ban", "[policy]\nbelow_cost_ban = true\n");
     run_scenarios(&[&scenario_path("smoke.toml"), &ban], &out, &["-n", "3", "--trajectories", "--no-plots"]);
     let pinned = [
-        ("summary.csv", "48e8fa858525c069"),
-        ("annual.csv", "b129b987dfd8b6f9"),
-        ("deltas.csv", "792be8d0d9b63700"),
-        ("annual_deltas.csv", "3abc48d6bf9cff4c"),
-        ("trajectories.csv", "8f814a4f8b105be9"),
+        ("summary.csv", "8d714bb68534fc57"),
+        ("annual.csv", "721b8adefcff942b"),
+        ("deltas.csv", "b0203afed52692d7"),
+        ("annual_deltas.csv", "c35e59c7ff323bc6"),
+        ("trajectories.csv", "1b3bf3c7ec332de4"),
     ];
     let got: Vec<(&str, String)> =
         pinned.iter().map(|(f, _)| (*f, hash_hex(&std::fs::read(out.join(f)).unwrap()))).collect();
