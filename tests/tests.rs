@@ -25,6 +25,9 @@ mod scenarios;
 /// The below-cost ban on its full-cost basis: bounded prices, finite outputs.
 #[path = "it/below_cost_ban.rs"]
 mod below_cost_ban;
+/// Trade-in eligibility (scrapping cut-off, replacement) moves claims and retail sales.
+#[path = "it/trade_in.rs"]
+mod trade_in;
 
 /// Accounting and range invariants of the model, month by month, over random small worlds.
 #[path = "it/invariants.rs"]

@@ -8,8 +8,11 @@ use rand_distr::{Distribution, StandardNormal};
 
 mod expectations;
 mod retail;
+pub mod trade_in;
 pub use expectations::{trend, Expectations};
 pub use retail::{domestic_market, offers, RetailContext};
+pub use trade_in::TradeInRule;
+use trade_in::ELIGIBILITY;
 
 /// Consumers processed with one random stream (fixed, so results do not depend on threads).
 pub const CHUNK: usize = 4096;
@@ -111,17 +114,18 @@ impl Consumers {
 pub struct ChoiceTables {
     /// Brands offered.
     pub brands: usize,
-    /// Cumulative choice probabilities, `[(region * CLASSES + class) * 2 + eligible][brand]`.
+    /// Cumulative choice probabilities, `[(region * CLASSES + class) * ELIGIBILITY + eligibility][brand]`.
     pub cum: Vec<f32>,
-    /// Effective price per brand without (index 0) and with (index 1) the trade-in subsidy:
-    /// `[eligible][brand]`. An owner is eligible when its car is at least
-    /// `MarketSignals::trade_in_min_age` months old.
-    pub price: [Vec<f32>; 2],
+    /// Effective price per brand by trade-in eligibility ([`trade_in::NONE`], [`trade_in::REPLACE`],
+    /// [`trade_in::SCRAP`]): `[eligibility][brand]` ([`TradeInRule::class`]).
+    pub price: [Vec<f32>; ELIGIBILITY],
+    /// The scheme a served buyer claims, `[eligibility][brand]` ([`trade_in::Amounts::claim`]).
+    pub claim: [Vec<u8>; ELIGIBILITY],
 }
 
 impl ChoiceTables {
-    fn table(&self, region: u8, class: u8, eligible: bool) -> &[f32] {
-        let t = (region as usize * CLASSES + class as usize) * 2 + eligible as usize;
+    fn table(&self, region: u8, class: u8, eligibility: u8) -> &[f32] {
+        let t = (region as usize * CLASSES + class as usize) * ELIGIBILITY + eligibility as usize;
         &self.cum[t * self.brands..(t + 1) * self.brands]
     }
 }
@@ -135,8 +139,8 @@ pub struct Offer {
     pub region: usize,
     /// Price a non-owner pays after national subsidies and taxes (yuan).
     pub price: f64,
-    /// Price an eligible owner pays after the trade-in subsidy (yuan).
-    pub owner_price: f64,
+    /// The trade-in subsidies a buyer of this line can claim (yuan).
+    pub trade_in: trade_in::Amounts,
     /// Quality and brand utility (logit units).
     pub appeal: f64,
     /// Hedonic value of the group's car (yuan): what its features are worth to a buyer of the
@@ -146,6 +150,13 @@ pub struct Offer {
     pub zero_mileage_share: f64,
     /// In the NEV nest (split powertrains; ignored by a flat logit).
     pub nev: bool,
+}
+
+impl Offer {
+    /// The price a buyer in trade-in eligibility class `e` pays (yuan, at least 0).
+    pub fn price_for(&self, e: u8) -> f64 {
+        (self.price - self.trade_in.subsidy(e)).max(0.0)
+    }
 }
 
 /// The powertrain nests of the households' choice (split powertrains, docs/model.md sec. 7.3):
@@ -212,9 +223,11 @@ pub fn build_tables(
     let n = offers.len();
     out.brands = n;
     out.cum.clear();
-    out.cum.reserve(regions * CLASSES * 2 * n);
-    out.price[0] = offers.iter().map(|o| o.price as f32).collect();
-    out.price[1] = offers.iter().map(|o| o.owner_price as f32).collect();
+    out.cum.reserve(regions * CLASSES * ELIGIBILITY * n);
+    for e in 0..ELIGIBILITY as u8 {
+        out.price[e as usize] = offers.iter().map(|o| o.price_for(e) as f32).collect();
+        out.claim[e as usize] = offers.iter().map(|o| o.trade_in.claim(e)).collect();
+    }
     let mut weights = vec![0.0f64; n];
     let mut shares = vec![0.0f64; n];
     let nev: Vec<bool> = offers.iter().map(|o| o.nev).collect();
@@ -222,14 +235,14 @@ pub fn build_tables(
         for &z in &CLASS_Z {
             let alpha = p.price_sensitivity * (p.sensitivity_spread * z).exp() * income_factor;
             let quality = p.price_sensitivity * p.vertical_quality;
-            for eligible in [false, true] {
+            for eligibility in 0..ELIGIBILITY as u8 {
                 let mut max_u = f64::NEG_INFINITY;
                 for (j, o) in offers.iter().enumerate() {
                     if !o.available {
                         weights[j] = f64::NEG_INFINITY;
                         continue;
                     }
-                    let price = if eligible { o.owner_price } else { o.price };
+                    let price = o.price_for(eligibility);
                     let u = o.appeal
                         + (quality * o.value - alpha * price) / p_ref
                         + if o.region == region { p.home_bias } else { 0.0 }
@@ -273,8 +286,8 @@ pub struct MarketSignals<'a> {
     pub valuation_mean: f64,
     /// Replacement hazard by car age in months (last entry for older cars).
     pub hazard: &'a [f32],
-    /// Car age from which an owner gets the trade-in price (months; 0 = every owner).
-    pub trade_in_min_age: f64,
+    /// Who may claim which trade-in subsidy this month.
+    pub trade_in: TradeInRule,
     /// Multiplier of the market-entry hazards this month (`domestic_demand_shift` events; 1 = none).
     pub entry_factor: f64,
 }
@@ -290,6 +303,9 @@ pub struct Tally {
     pub waiting: u64,
     /// Sum of expectations of agents in the market.
     pub expectation_sum: f64,
+    /// Served buyers claiming the scrapping and the replacement subsidy, in households (set by
+    /// [`domestic_market`] after the rationing; not merged per chunk).
+    pub trade_in_claims: [f64; 2],
 }
 
 impl Tally {
@@ -322,7 +338,6 @@ pub fn decide_chunk(
     let patience = p.patience_months as u8;
     let h_last = s.hazard.len() - 1;
     let entry = s.entry_factor as f32;
-    let min_age = s.trade_in_min_age as f32;
     let first = p.first_purchase_hazard as f32 * entry;
     let turnover = 1.0 - p.household_turnover as f32;
     let ada = p.adaptive_weight as f32;
@@ -375,8 +390,8 @@ pub fn decide_chunk(
             }
         }
         // Brand drawn from the logit table of the agent's segment.
-        let eligible = owner && c.age[i] as f32 >= min_age;
-        let cum = tables.table(c.region[i], c.class[i], eligible);
+        let eligibility = s.trade_in.class(owner, c.age[i], c.start + i);
+        let cum = tables.table(c.region[i], c.class[i], eligibility);
         let u: f32 = r.random();
         let total = cum.last().copied().unwrap_or(0.0);
         if total <= 0.0 {
@@ -384,7 +399,7 @@ pub fn decide_chunk(
             continue;
         }
         let j = cum.partition_point(|&x| x <= u * total).min(cum.len() - 1);
-        let price = tables.price[eligible as usize][j];
+        let price = tables.price[eligibility as usize][j];
         let surplus = c.valuation[i] - price;
         let k = c.attention[i] as f32 * (1.0 / 255.0);
         let gain = k * price * (-pe).max(0.0) * horizon;
@@ -415,6 +430,8 @@ pub fn valuation_class(z: f64) -> u8 {
 
 /// Mutable views of one chunk of [`Consumers`].
 pub struct ConsumerSlice<'a> {
+    /// Global index of the chunk's first agent.
+    pub start: usize,
     /// See [`Consumers::valuation`].
     pub valuation: &'a mut [f32],
     /// See [`Consumers::expectation`].
@@ -447,6 +464,8 @@ pub struct ChunkJob<'a> {
     pub tally: Tally,
     /// Agents served per brand in this chunk (rationing).
     pub served: Vec<u32>,
+    /// Served agents claiming the scrapping and the replacement subsidy in this chunk.
+    pub claims: [u32; 2],
 }
 
 /// Runs chunk jobs. The model runs them in order ([`Sequential`]); the engine may run them on
@@ -494,6 +513,7 @@ fn chunk_jobs(c: &mut Consumers, brands: usize) -> Vec<ChunkJob<'_>> {
             index: jobs.len(),
             start,
             slice: ConsumerSlice {
+                start,
                 valuation: v,
                 expectation: e,
                 age: a,
@@ -506,6 +526,7 @@ fn chunk_jobs(c: &mut Consumers, brands: usize) -> Vec<ChunkJob<'_>> {
             },
             tally: Tally::new(brands),
             served: Vec::new(),
+            claims: [0; 2],
         });
         (valuation, expectation, age, waited, flags, choice, class) =
             (v_rest, e_rest, a_rest, w_rest, f_rest, ch_rest, cl_rest);
@@ -580,10 +601,30 @@ pub fn warm_up(
     last
 }
 
+/// What the rationing of one month served.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Served {
+    /// Agents served per brand.
+    pub brands: Vec<u32>,
+    /// Served agents claiming the scrapping subsidy.
+    pub scrap: u32,
+    /// Served agents claiming the replacement subsidy.
+    pub replace: u32,
+}
+
 /// Deterministic rationing: a buyer of brand j is served iff its counter-based uniform is below
-/// the fill ratio of j. Served buyers own a new car; unserved ones stay in the market.
-/// Returns agents served per brand.
-pub fn settle(c: &mut Consumers, fill: &[f64], key: u64, month: u64, exec: &dyn Executor) -> Vec<u32> {
+/// the fill ratio of j. Served buyers own a new car; unserved ones stay in the market. A served
+/// owner claims the trade-in scheme of its eligibility class under `rule` (its car's age before
+/// the purchase) for the brand bought (`tables.claim`).
+pub fn settle(
+    c: &mut Consumers,
+    fill: &[f64],
+    tables: &ChoiceTables,
+    rule: &TradeInRule,
+    at: (u64, u64),
+    exec: &dyn Executor,
+) -> Served {
+    let (key, month) = at;
     let mut jobs = chunk_jobs(c, 0);
     exec.for_each(&mut jobs, &|job: &mut ChunkJob<'_>| {
         let mut served = vec![0u32; fill.len()];
@@ -598,6 +639,12 @@ pub fn settle(c: &mut Consumers, fill: &[f64], key: u64, month: u64, exec: &dyn 
             let ok = f >= 1.0 || rng::hashed_uniform(key, purpose::RATIONING, month, global) < f;
             if ok {
                 served[j as usize] += 1;
+                let class = rule.class(c.flags[i] & OWNER != 0, c.age[i], global as usize);
+                match tables.claim[class as usize].get(j as usize) {
+                    Some(&trade_in::SCRAP) => job.claims[0] += 1,
+                    Some(&trade_in::REPLACE) => job.claims[1] += 1,
+                    _ => {}
+                }
                 c.flags[i] |= OWNER;
                 c.age[i] = 0;
                 c.waited[i] = 0;
@@ -607,13 +654,15 @@ pub fn settle(c: &mut Consumers, fill: &[f64], key: u64, month: u64, exec: &dyn 
         }
         job.served = served;
     });
-    let mut served = vec![0u32; fill.len()];
+    let mut out = Served { brands: vec![0u32; fill.len()], ..Served::default() };
     for job in &jobs {
-        for (a, b) in served.iter_mut().zip(&job.served) {
+        for (a, b) in out.brands.iter_mut().zip(&job.served) {
             *a += b;
         }
+        out.scrap += job.claims[0];
+        out.replace += job.claims[1];
     }
-    served
+    out
 }
 
 /// Weibull replacement hazard per month of car age: h(a) = (k/l)(a/l)^(k-1), capped at 1,
@@ -635,7 +684,9 @@ mod tests {
             *ch = (i % 2) as u8;
         }
         c.waited.iter_mut().for_each(|w| *w = 3);
-        let served = settle(&mut c, &[1.0, 0.25], 5, 0, &Sequential);
+        let tables = ChoiceTables::default();
+        let rule = TradeInRule::everyone();
+        let served = settle(&mut c, &[1.0, 0.25], &tables, &rule, (5, 0), &Sequential).brands;
         assert_eq!(served[0], 10_000);
         let rate = served[1] as f64 / 10_000.0;
         assert!((rate - 0.25).abs() < 0.02, "served share {rate}");

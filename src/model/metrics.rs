@@ -175,6 +175,9 @@ pub const CORE_METRICS: &[MetricDef] = &[
     metric("zero_mileage_exports_ice", Flow, Sum, "vehicles/month", EXPORTERS, "Zero-mileage ICE cars shipped out of the export pipelines."),
     metric("capacity_nev", Flow, Sum, "vehicles/month", ACCOUNTING, "NEV production capacity, counted as capacity; summed per year like capacity."),
     metric("capacity_ice", Flow, Sum, "vehicles/month", ACCOUNTING, "ICE production capacity, counted as capacity; summed per year like capacity."),
+    metric("trade_in_claims", Flow, Sum, "vehicles/month", HOUSEHOLDS, "Trade-in subsidy claims: served buyers claiming the scrapping or the replacement subsidy (trade_in_claims_scrap + trade_in_claims_replace), scaled to households like retail sales."),
+    metric("trade_in_claims_scrap", Flow, Sum, "vehicles/month", HOUSEHOLDS, "Scrapping claims: served owners of a car bought before the scrapping cut-off, on a line with a positive scrapping subsidy at least the replacement one."),
+    metric("trade_in_claims_replace", Flow, Sum, "vehicles/month", HOUSEHOLDS, "Replacement claims: other served owners on a line with a positive replacement subsidy."),
 ];
 
 /// The metrics reported by powertrain, each as a `_nev` and an `_ice` column from
@@ -238,8 +241,11 @@ pub mod idx {
     /// First of the metrics by powertrain (`<metric>_nev`, `<metric>_ice` pairs in
     /// [`super::POWERTRAIN_METRICS`] order).
     pub const FIRST_POWERTRAIN: usize = 26;
+    pub const TRADE_IN_CLAIMS: usize = 42;
+    pub const TRADE_IN_CLAIMS_SCRAP: usize = 43;
+    pub const TRADE_IN_CLAIMS_REPLACE: usize = 44;
     /// First `exports_<market>` column.
-    pub const FIRST_MARKET: usize = 42;
+    pub const FIRST_MARKET: usize = 45;
 }
 
 /// Names, annual aggregations and units of every metric of a scenario, in output order.
@@ -257,7 +263,8 @@ impl MetricSet {
     /// The metric set for a scenario with these foreign market ids.
     pub fn new<S: AsRef<str>>(market_ids: &[S]) -> Self {
         debug_assert_eq!(CORE_METRICS[idx::FIRST_POWERTRAIN].name, "domestic_retail_sales_nev");
-        debug_assert_eq!(idx::FIRST_MARKET, idx::FIRST_POWERTRAIN + 2 * POWERTRAIN_METRICS.len());
+        debug_assert_eq!(idx::TRADE_IN_CLAIMS, idx::FIRST_POWERTRAIN + 2 * POWERTRAIN_METRICS.len());
+        debug_assert_eq!(idx::FIRST_MARKET, CORE_METRICS.len());
         let mut names: Vec<String> = CORE_METRICS.iter().map(|m| m.name.to_string()).collect();
         let mut annual: Vec<Annual> = CORE_METRICS.iter().map(|m| m.annual).collect();
         let mut units: Vec<String> = CORE_METRICS.iter().map(|m| m.unit.to_string()).collect();
@@ -425,6 +432,10 @@ pub fn fill_row(row: &mut [f64], agents: &Agents<'_>, r: &MonthResults<'_>) {
     row[idx::CONSUMERS_WAITING_SHARE] = if in_market > 0.0 { r.tally.waiting as f64 / in_market } else { 0.0 };
     row[idx::EXPECTED_PRICE_CHANGE] = if in_market > 0.0 { r.tally.expectation_sum / in_market } else { 0.0 };
     row[idx::ZERO_MILEAGE_EV_SHARE] = if shipped > 0.0 { r.exports.shipped_ev / shipped } else { 0.0 };
+    let [scrap, replace] = r.tally.trade_in_claims;
+    row[idx::TRADE_IN_CLAIMS] = scrap + replace;
+    row[idx::TRADE_IN_CLAIMS_SCRAP] = scrap;
+    row[idx::TRADE_IN_CLAIMS_REPLACE] = replace;
     for (k, m) in agents.markets.iter().enumerate() {
         row[idx::FIRST_MARKET + k] = m.new_exports + m.zm_shipped;
     }

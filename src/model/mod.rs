@@ -261,7 +261,7 @@ impl World {
             trend_probability: self.expectations.trend_probability(),
             valuation_mean: c.valuation_ratio * self.p_ref,
             hazard: &self.hazard,
-            trade_in_min_age: self.policy.trade_in_min_age_months,
+            trade_in: consumer::TradeInRule::new(&self.policy, self.scenario.start, (self.key, 0)),
             // The burn-in runs without dated entry shocks (φ = 1).
             entry_factor: 1.0,
         };

@@ -19,6 +19,7 @@ pub mod purpose {
     pub const CONSUMERS: u64 = 7;
     pub const RATIONING: u64 = 8;
     pub const WARMUP: u64 = 9;
+    pub const TRADE_IN: u64 = 10;
 }
 
 /// SplitMix64 finaliser: a bijective 64-bit mix.

@@ -56,18 +56,25 @@ params! {
 }
 
 params! {
-    /// `kind = "trade_in_subsidy"`: subsidy for car owners who buy a new car.
+    /// `kind = "trade_in_subsidy"`: the scrapping (报废更新) and replacement (置换更新) subsidies
+    /// for car owners who buy a new car (docs/model.md §7.3, "Trade-in").
     pub struct TradeInSubsidy {
-        /// Flat subsidy for an NEV.
-        nev_yuan: f64 = 20_000.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "facts.md sec. 3 (Jul 2024)";
-        /// Flat subsidy for an ICE car.
-        ice_yuan: f64 = 15_000.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "facts.md sec. 3 (Jul 2024)";
-        /// Subsidy as a share of price, used instead of the flat amounts when > 0.
-        price_share: f64 = 0.0, unit "fraction", range [0.0, 1.0], source "facts.md sec. 3 (2026: 12%)";
-        /// Cap of the price-share subsidy.
-        cap_yuan: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "facts.md sec. 3 (20k)";
-        /// Only owners whose car is at least this old qualify (the scheme scraps or trades in an old car).
-        min_car_age_months: f64 = 0.0, unit "months", range [0.0, 600.0], source "assumption (2024: China III petrol cars and pre-2018 NEVs; not in facts.md)";
+        /// Flat scrapping subsidy for an NEV.
+        nev_yuan: f64 = 20_000.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "MOFCOM et al., Apr 2024 (10k), raised 25 Jul 2024 (20k)";
+        /// Flat scrapping subsidy for an ICE car.
+        ice_yuan: f64 = 15_000.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "MOFCOM et al., Apr 2024 (7k), raised 25 Jul 2024 (15k)";
+        /// Scrapping subsidy as a share of price, used instead of the flat amounts when > 0.
+        price_share: f64 = 0.0, unit "fraction", range [0.0, 1.0], source "2026 trade-in rules: 12% (facts.md sec. 3)";
+        /// Cap of the price-share scrapping subsidy.
+        cap_yuan: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "2026 trade-in rules: 20k (facts.md sec. 3)";
+        /// Scrapping cut-off: a car bought before this month may be scrapped for the subsidy.
+        scrap_registered_before: YearMonth = YearMonth { year: 2011, month: 1 }, unit "month", range [YearMonth { year: 1990, month: 1 }, YearMonth { year: 2100, month: 12 }], source "China III petrol cars (MOFCOM et al., Apr 2024); China IV for new light petrol cars from 1 Jan 2011 (GB 18352.3-2005)";
+        /// Replacement subsidy for an NEV bought by an owner who sells a car.
+        replace_nev_yuan: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "provincial replacement rules 2024 (up to 15k NEV)";
+        /// Replacement subsidy for an ICE car bought by an owner who sells a car.
+        replace_ice_yuan: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "provincial replacement rules 2024 (up to 10k ICE)";
+        /// Share of replacing owners of a younger car who sell it in the scheme and claim.
+        replace_take_up: f64 = 1.0, unit "fraction", range [0.0, 1.0], source "calibrated: MOFCOM 2024 replacement claims, 3.7 million (SCIO press conference, Jan 2025)";
     }
 }
 
@@ -316,6 +323,18 @@ pub fn missing_key(kind: &str, table: &toml::Table) -> Option<(&'static str, &'s
     REQUIRED_KEYS.iter().find(|r| r.kind == kind && !table.contains_key(r.key)).map(|r| (r.key, r.meaning))
 }
 
+/// A key an older scenario may still write that was removed, with what to write instead:
+/// `trade_in_subsidy.min_car_age_months` (a fixed car age) became the registration cut-off
+/// `scrap_registered_before` plus the replacement amounts.
+pub fn removed_key(kind: &str, table: &toml::Table) -> Option<(&'static str, &'static str)> {
+    (kind == "trade_in_subsidy" && table.contains_key("min_car_age_months")).then_some((
+        "min_car_age_months",
+        "`min_car_age_months` was removed: write `scrap_registered_before = \"YYYY-MM\"` (scrapping: cars bought \
+         before that month, e.g. \"2011-01\" for China III petrol cars; the age threshold then moves with the \
+         calendar) and `replace_nev_yuan` / `replace_ice_yuan` (replacement: any owner who sells a car)",
+    ))
+}
+
 /// A dated change.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
@@ -360,7 +379,10 @@ impl Event {
                 policy.trade_in_ice = e.ice_yuan;
                 policy.trade_in_price_share = e.price_share;
                 policy.trade_in_cap = e.cap_yuan;
-                policy.trade_in_min_age_months = e.min_car_age_months;
+                policy.trade_in_scrap_before = e.scrap_registered_before;
+                policy.trade_in_replace_nev = e.replace_nev_yuan;
+                policy.trade_in_replace_ice = e.replace_ice_yuan;
+                policy.trade_in_replace_take_up = e.replace_take_up;
             }
             EventKind::NevPurchaseSubsidy(e) => policy.nev_purchase_subsidy = e.yuan,
             EventKind::NevPurchaseTax(e) => policy.nev_purchase_tax = e.rate,

@@ -1,7 +1,7 @@
 //! TOML → validated [`Scenario`]: reads files, follows `extends`, merges, applies `--set`
 //! overrides, deserialises and checks every key, reporting file, key path, line and column.
 
-use super::events::{missing_key, Event, EventKind, EVENT_KINDS};
+use super::events::{missing_key, removed_key, Event, EventKind, EVENT_KINDS};
 use super::kind::FileKind;
 use super::limits;
 use super::params::Violation;
@@ -500,6 +500,9 @@ fn parse_event(mut t: toml::Table, index: usize, spans: &Spans, markets: &[Marke
                 .error(&format!("{p}.kind"), format!("each event needs a `kind`, one of: {}", EVENT_KINDS.join(", "))))
         }
     };
+    if let Some((key, message)) = removed_key(&kind, &t) {
+        return Err(spans.error(&format!("{p}.{key}"), message));
+    }
     let missing = missing_key(&kind, &t);
     let parsed = EventKind::from_table(&kind, t)
         .ok_or_else(|| spans.error(&format!("{p}.kind"), unknown_kind_message(&kind)))?;

@@ -379,6 +379,19 @@ fn required_event_keys_are_named_when_missing() {
 
 /// A price-share trade-in subsidy needs its cap instead of the flat amounts.
 #[test]
+fn trade_in_min_car_age_is_a_migration_error() {
+    let head =
+        "[[events]]\nid = \"t\"\ndate = \"2024-01\"\nkind = \"trade_in_subsidy\"\nnev_yuan = 1.0\nice_yuan = 2.0\n";
+    let (_, key, message) = scenario_err(from_str(&format!("{head}min_car_age_months = 159.0\n"), &[]));
+    assert_eq!(key, "events[t].min_car_age_months");
+    assert!(message.contains("was removed") && message.contains("scrap_registered_before"), "{message}");
+    let ok = from_str(&format!("{head}scrap_registered_before = \"2011-01\"\nreplace_nev_yuan = 15000.0\n"), &[]);
+    assert!(ok.is_ok(), "{ok:?}");
+    let (_, key, message) = scenario_err(from_str(&format!("{head}scrap_registered_before = \"2011-13\"\n"), &[]));
+    assert_eq!(key, "events[t].scrap_registered_before", "{message}");
+}
+
+#[test]
 fn trade_in_by_price_share_needs_its_cap() {
     let head = "[[events]]\nid = \"t\"\ndate = \"2024-01\"\nkind = \"trade_in_subsidy\"\n";
     from_str(&format!("{head}price_share = 0.12\ncap_yuan = 20000.0\n"), &[]).unwrap();

@@ -136,11 +136,11 @@ fn smoke_run_bytes_are_pinned() {
     let ban = smoke_variant(dir.path(), "smoke_ban", "[policy]\nbelow_cost_ban = true\n");
     run_scenarios(&[&scenario_path("smoke.toml"), &ban], &out, &["-n", "3", "--trajectories", "--no-plots"]);
     let pinned = [
-        ("summary.csv", "8b0ccf3563b24c74"),
-        ("annual.csv", "fac7f45cef450c43"),
-        ("deltas.csv", "95c9583485fcc252"),
-        ("annual_deltas.csv", "d83baa0975d833e3"),
-        ("trajectories.csv", "5eeaabd9ad537f92"),
+        ("summary.csv", "8d714bb68534fc57"),
+        ("annual.csv", "721b8adefcff942b"),
+        ("deltas.csv", "b0203afed52692d7"),
+        ("annual_deltas.csv", "c35e59c7ff323bc6"),
+        ("trajectories.csv", "1b3bf3c7ec332de4"),
     ];
     let got: Vec<(&str, String)> =
         pinned.iter().map(|(f, _)| (*f, hash_hex(&std::fs::read(out.join(f)).unwrap()))).collect();

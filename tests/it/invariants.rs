@@ -373,24 +373,3 @@ fn domestic_demand_shift_keeps_buyers_out_while_in_force() {
     assert!(during < 0.6, "sales fall while in force: {during:.3} of the unshocked path");
     assert!(after > during + 0.25, "sales recover afterwards: {after:.3} of the unshocked path (during {during:.3})");
 }
-
-/// The trade-in subsidy goes only to owners whose car has reached `min_car_age_months`
-/// (docs/model.md §7.3): with a threshold nobody reaches, the run is the run without the
-/// subsidy, bit for bit; with every owner eligible, more cars are sold.
-#[test]
-fn trade_in_subsidy_needs_an_old_enough_car() {
-    let text = smoke_text();
-    let with = |age: f64| {
-        format!(
-            "{text}\n[[events]]\nid = \"scrappage\"\ndate = \"2019-03\"\nkind = \"trade_in_subsidy\"\n\
-             nev_yuan = 30000.0\nice_yuan = 30000.0\nmin_car_age_months = {age:?}\n"
-        )
-    };
-    let sales = |text: &str| smoke_retail_sales(text, 8).iter().sum::<f64>();
-    let none = sales(&text);
-    assert_eq!(sales(&with(600.0)), none, "no owner has a 50-year-old car");
-    let all = sales(&with(0.0));
-    assert!(all > 1.01 * none, "a subsidy for every owner sells more: {all:.0} vs {none:.0}");
-    let some = sales(&with(120.0));
-    assert!(some > none && some < all, "old cars only: {some:.0} between {none:.0} and {all:.0}");
-}

@@ -92,7 +92,9 @@ fn nev_tax_and_trade_in_events_move_their_own_powertrain() {
     assert!(taxed.0 < 0.9 * base.0, "NEV retail {} vs {} untaxed", taxed.0, base.0);
     assert!(taxed.1 > base.1, "ICE retail {} vs {} with the NEV tax", taxed.1, base.1);
     let trade_in = |nev: f64, ice: f64| {
-        let keys = format!("\"trade_in_subsidy\"\nnev_yuan = {nev:?}\nice_yuan = {ice:?}\nmin_car_age_months = 0.0");
+        let keys = format!(
+            "\"trade_in_subsidy\"\nnev_yuan = {nev:?}\nice_yuan = {ice:?}\nscrap_registered_before = \"2030-01\""
+        );
         retail_by_powertrain(&smoke_with(&event(&keys)))
     };
     let (for_nev, for_ice) = (trade_in(30_000.0, 0.0), trade_in(0.0, 30_000.0));

@@ -1,6 +1,7 @@
 //! Phase 4, the domestic market: what households see of each brand, their decisions and the
 //! rationing of each brand's stock (docs/model.md §7.3).
 
+use super::trade_in::{Amounts, TradeInRule};
 use super::{build_tables, decide_all, settle, ChoiceTables, Consumers, Executor, MarketSignals, Nests, Offer, Tally};
 use crate::model::automaker::{Automaker, Powertrain};
 use crate::model::consumer::Expectations;
@@ -28,17 +29,12 @@ pub fn offers(
                 Powertrain::Nev => tx * (1.0 + policy.nev_purchase_tax) - policy.nev_purchase_subsidy,
                 Powertrain::Ice => tx * (1.0 + policy.ice_purchase_tax),
             } - a.hidden_discount; // taxed on the invoice; the hidden discount comes off after
-            let trade_in = if policy.trade_in_price_share > 0.0 {
-                (policy.trade_in_price_share * tx).min(policy.trade_in_cap)
-            } else {
-                a.ev_share * policy.trade_in_nev + (1.0 - a.ev_share) * policy.trade_in_ice
-            };
             let sales = a.sales_last;
             Offer {
                 available: available(a),
                 region: a.region,
                 price: price.max(0.0),
-                owner_price: (price - trade_in).max(0.0),
+                trade_in: Amounts::of(policy, a.ev_share, tx),
                 appeal: a.appeal(c),
                 value: a.value,
                 zero_mileage_share: if sales > 0.0 { a.zm_last / sales } else { 0.0 },
@@ -96,10 +92,10 @@ pub fn domestic_market(
         trend_probability: ctx.expectations.trend_probability(),
         valuation_mean: c.valuation_ratio * ctx.p_ref * (1.0 + c.income_growth).powf(ctx.at.years()),
         hazard: ctx.hazard,
-        trade_in_min_age: ctx.policy.trade_in_min_age_months,
+        trade_in: TradeInRule::new(ctx.policy, ctx.at.date, (ctx.at.key, ctx.at.index)),
         entry_factor: ctx.entry_factor,
     };
-    let tally = decide_all(c, &signals, tables, consumers, ctx.at.key, ctx.at.index, exec);
+    let mut tally = decide_all(c, &signals, tables, consumers, ctx.at.key, ctx.at.index, exec);
     let fill: Vec<f64> = firms
         .iter_mut()
         .zip(&tally.demand)
@@ -113,8 +109,9 @@ pub fn domestic_market(
             }
         })
         .collect();
-    let served = settle(consumers, &fill, ctx.at.key, ctx.at.index, exec);
-    for (a, &n) in firms.iter_mut().zip(&served) {
+    let served = settle(consumers, &fill, tables, &signals.trade_in, (ctx.at.key, ctx.at.index), exec);
+    tally.trade_in_claims = [served.scrap as f64 * scale, served.replace as f64 * scale];
+    for (a, &n) in firms.iter_mut().zip(&served.brands) {
         let sold = (n as f64 * scale).min(a.inventory);
         a.retail_sales = sold;
         a.inventory -= sold;
@@ -156,16 +153,17 @@ mod tests {
             ..PolicyParams::default()
         };
         let o = offers(&firms, &policy, &p, |a| a.ev_share > 0.0);
-        assert_eq!((o[0].price, o[0].owner_price), (102_000.0, 82_000.0));
-        assert_eq!((o[1].price, o[1].owner_price), (100_000.0, 85_000.0));
-        assert_eq!(o[2].owner_price, 0.0, "a trade-in above the price pays nothing back");
+        let scrap = super::super::trade_in::SCRAP;
+        assert_eq!((o[0].price, o[0].price_for(scrap)), (102_000.0, 82_000.0));
+        assert_eq!((o[1].price, o[1].price_for(scrap)), (100_000.0, 85_000.0));
+        assert_eq!(o[2].price_for(scrap), 0.0, "a trade-in above the price pays nothing back");
         assert_eq!([o[0].available, o[1].available, o[2].available], [true, false, true]);
         assert_eq!(o[0].zero_mileage_share, 0.25);
         // A trade-in by price share is capped and the same for both powertrains.
         let share = PolicyParams { trade_in_price_share: 0.12, trade_in_cap: 10_000.0, ..PolicyParams::default() };
         let o = offers(&firms, &share, &p, |_| true);
-        assert_eq!(o[0].price - o[0].owner_price, 10_000.0);
-        assert_eq!(o[2].price - o[2].owner_price, 1_200.0);
+        assert_eq!(o[0].price - o[0].price_for(scrap), 10_000.0);
+        assert_eq!(o[2].price - o[2].price_for(scrap), 1_200.0);
     }
 
     fn offer(price: f64, value: f64) -> Offer {
