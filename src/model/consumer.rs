@@ -8,8 +8,10 @@ use rand_distr::{Distribution, StandardNormal};
 
 mod expectations;
 mod retail;
+mod settle;
 pub use expectations::{trend, Expectations};
 pub use retail::{domestic_market, offers, RetailContext};
+pub use settle::{settle, Served};
 
 /// Consumers processed with one random stream (fixed, so results do not depend on threads).
 pub const CHUNK: usize = 4096;
@@ -22,6 +24,8 @@ pub const NO_CHOICE: u8 = u8::MAX;
 
 const OWNER: u8 = 1;
 const TREND: u8 = 2;
+/// Set with a choice: the buyer pays the trade-in price (read by [`settle`]).
+const ELIGIBLE: u8 = 4;
 
 /// All household agents, one vector per attribute (16 bytes per agent).
 #[derive(Debug, Clone, Default)]
@@ -281,6 +285,21 @@ pub struct Tally {
     pub waiting: u64,
     /// Sum of expectations of agents in the market.
     pub expectation_sum: f64,
+    /// What the served buyers gained and were paid (filled by [`domestic_market`]).
+    pub purchases: Purchases,
+}
+
+/// The month's served buyers in money (households, yuan), from [`domestic_market`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Purchases {
+    /// Realised buyer surplus: Σ (valuation − price paid) over served households.
+    pub surplus: f64,
+    /// Trade-in subsidies of served households, by home region.
+    pub trade_in: Vec<f64>,
+    /// National NEV purchase subsidies paid on retail sales.
+    pub nev_subsidy: f64,
+    /// NEV purchase tax forgone on retail sales against the ICE rate.
+    pub tax_expenditure: f64,
 }
 
 impl Tally {
@@ -382,6 +401,7 @@ pub fn decide_chunk(
         let wait_value = beta * (surplus + gain) - delay * price * waited as f32;
         if surplus > 0.0 && (surplus >= wait_value || waited >= patience) {
             c.choice[i] = j as u8;
+            c.flags[i] = if eligible { c.flags[i] | ELIGIBLE } else { c.flags[i] & !ELIGIBLE };
             tally.demand[j] += 1;
         } else if surplus > 0.0 {
             tally.waiting += 1;
@@ -426,8 +446,8 @@ pub struct ChunkJob<'a> {
     pub slice: ConsumerSlice<'a>,
     /// Decision tallies of this chunk.
     pub tally: Tally,
-    /// Agents served per brand in this chunk (rationing).
-    pub served: Vec<u32>,
+    /// Agents served per brand in this chunk, their surplus and trade-in subsidies (rationing).
+    pub served: Served,
 }
 
 /// Runs chunk jobs. The model runs them in order ([`Sequential`]); the engine may run them on
@@ -485,7 +505,7 @@ fn chunk_jobs(c: &mut Consumers, brands: usize) -> Vec<ChunkJob<'_>> {
                 choice: ch,
             },
             tally: Tally::new(brands),
-            served: Vec::new(),
+            served: Served::default(),
         });
         (valuation, expectation, age, waited, flags, choice) = (v_rest, e_rest, a_rest, w_rest, f_rest, ch_rest);
         (region, class, attention) = (r_rest, cl_rest, at_rest);
@@ -559,67 +579,9 @@ pub fn warm_up(
     last
 }
 
-/// Deterministic rationing: a buyer of brand j is served iff its counter-based uniform is below
-/// the fill ratio of j. Served buyers own a new car; unserved ones stay in the market.
-/// Returns agents served per brand.
-pub fn settle(c: &mut Consumers, fill: &[f64], key: u64, month: u64, exec: &dyn Executor) -> Vec<u32> {
-    let mut jobs = chunk_jobs(c, 0);
-    exec.for_each(&mut jobs, &|job: &mut ChunkJob<'_>| {
-        let mut served = vec![0u32; fill.len()];
-        let c = &mut job.slice;
-        for i in 0..c.choice.len() {
-            let j = c.choice[i];
-            if j == NO_CHOICE {
-                continue;
-            }
-            let f = fill[j as usize];
-            let global = (job.start + i) as u64;
-            let ok = f >= 1.0 || rng::hashed_uniform(key, purpose::RATIONING, month, global) < f;
-            if ok {
-                served[j as usize] += 1;
-                c.flags[i] |= OWNER;
-                c.age[i] = 0;
-                c.waited[i] = 0;
-            } else {
-                c.waited[i] = c.waited[i].saturating_add(1);
-            }
-        }
-        job.served = served;
-    });
-    let mut served = vec![0u32; fill.len()];
-    for job in &jobs {
-        for (a, b) in served.iter_mut().zip(&job.served) {
-            *a += b;
-        }
-    }
-    served
-}
-
 /// Weibull replacement hazard per month of car age: h(a) = (k/l)(a/l)^(k-1), capped at 1,
 /// tabulated up to 50 years.
 pub fn hazard_table(p: &ConsumerParams) -> Vec<f32> {
     let (k, l) = (p.replacement_shape, p.replacement_scale_months);
     (0..600).map(|a| ((k / l) * ((a as f64 + 0.5) / l).powf(k - 1.0)).min(1.0) as f32).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rationing_serves_everyone_at_full_fill_and_the_drawn_share_otherwise() {
-        let p = ConsumerParams { agents: 20_000, ..ConsumerParams::default() };
-        let mut c = Consumers::new(&p, &[1.0], 5);
-        for (i, ch) in c.choice.iter_mut().enumerate() {
-            *ch = (i % 2) as u8;
-        }
-        c.waited.iter_mut().for_each(|w| *w = 3);
-        let served = settle(&mut c, &[1.0, 0.25], 5, 0, &Sequential);
-        assert_eq!(served[0], 10_000);
-        let rate = served[1] as f64 / 10_000.0;
-        assert!((rate - 0.25).abs() < 0.02, "served share {rate}");
-        let owners_new = (0..c.len()).filter(|&i| c.waited[i] == 0 && c.age[i] == 0 && c.flags[i] & OWNER != 0).count();
-        assert_eq!(owners_new as u32, served[0] + served[1], "a served buyer owns a new car and leaves the market");
-        assert!((0..c.len()).filter(|&i| c.waited[i] == 4).count() as u32 == 10_000 - served[1]);
-    }
 }

@@ -27,7 +27,7 @@ use automaker::{Accounts, Automaker, PlanOutcome, Powertrain};
 use consumer::{ChoiceTables, Consumers, Expectations, MarketSignals, Nests};
 use exporter::{Exporter, Pipeline};
 use foreign_market::{export_split, ForeignMarket};
-use government::Government;
+use government::{Government, National};
 use metrics::MetricSet;
 use rand::Rng as _;
 use rng::purpose;
@@ -99,6 +99,8 @@ pub struct World {
     pub automakers: Vec<Automaker>,
     /// Local governments, one per region.
     pub governments: Vec<Government>,
+    /// The national fiscal account.
+    pub national: National,
     /// Zero-mileage traders.
     pub exporters: Vec<Exporter>,
     /// Household agents.
@@ -198,6 +200,7 @@ impl World {
             policy: s.policy.clone(),
             automakers,
             governments,
+            national: National::default(),
             exporters,
             consumers,
             markets,
@@ -316,8 +319,9 @@ impl World {
         }
         let (s, policy) = (&self.scenario, &self.policy);
 
-        // 2. Local governments.
+        // 2. Local governments; the national account's month begins.
         government::update(&mut self.governments, &s.governments, policy, years, self.t);
+        self.national.begin_month();
 
         // 3. Automakers plan; the price index and the households' expectations follow.
         let support: Vec<f64> = self.governments.iter().map(|g| g.support).collect();
@@ -347,6 +351,7 @@ impl World {
         };
         let tally =
             consumer::domestic_market(&mut self.automakers, &mut self.consumers, &mut self.tables, &retail_ctx, exec);
+        government::charge_purchases(&mut self.governments, &mut self.national, &tally.purchases, policy);
 
         // 5. Exporters.
         let e = &s.exporters;
@@ -367,6 +372,7 @@ impl World {
             &mut self.markets,
             &trade_ctx,
         );
+        self.national.vat_rebates += exports.vat_rebates;
 
         // 6. Official new-car exports.
         let sigma = s.automakers.export_substitution;
@@ -395,6 +401,7 @@ impl World {
         let accounting_ctx = automaker::AccountingContext { p: &s.automakers, g: &s.governments, policy, at };
         let accounts = automaker::account(&mut self.automakers, &mut self.governments, &accounting_ctx);
         government::close_month(&mut self.governments, &self.automakers, &s.governments);
+        self.national.close_month();
         let cash_after = self.automakers.iter().map(|a| a.cash).sum();
         self.ledger = Ledger::of_month(&plan, &accounts, cash_after);
 
@@ -402,6 +409,7 @@ impl World {
         let agents = metrics::Agents {
             firms: &self.automakers,
             governments: &self.governments,
+            national: &self.national,
             traders: &self.exporters,
             markets: &self.markets,
         };

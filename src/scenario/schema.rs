@@ -428,6 +428,8 @@ params! {
         trade_in_price_share: f64 = 0.0, unit "fraction", range [0.0, 1.0], source "facts.md sec. 3 (2026: 12%)";
         /// Cap of the price-share trade-in subsidy.
         trade_in_cap: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "facts.md sec. 3 (20k)";
+        /// Central government's share of trade-in subsidy money (the rest is paid by the buyer's home local government).
+        trade_in_central_share: f64 = 0.9, unit "fraction", range [0.0, 1.0], source "NDRC and MOF, Measures to Step Up Support for Large-Scale Equipment Renewal and Consumer Goods Trade-ins (Fagai Huanzi [2024] No. 1104, 25 Jul 2024): ultra-long special treasury bond funds shared central:local about 9:1 overall";
         /// Age a buyer's current car must have reached for the trade-in subsidy (scrappage condition).
         trade_in_min_age_months: f64 = 0.0, unit "months", range [0.0, 600.0], source "assumption (2024 scheme scraps old cars; not in facts.md)";
         /// National NEV purchase subsidy per EV.

@@ -92,7 +92,7 @@ pub fn domestic_market(
         trade_in_min_age: ctx.policy.trade_in_min_age_months,
         entry_factor: ctx.entry_factor,
     };
-    let tally = decide_all(c, &signals, tables, consumers, ctx.at.key, ctx.at.index, exec);
+    let mut tally = decide_all(c, &signals, tables, consumers, ctx.at.key, ctx.at.index, exec);
     let fill: Vec<f64> = firms
         .iter_mut()
         .zip(&tally.demand)
@@ -106,12 +106,30 @@ pub fn domestic_market(
             }
         })
         .collect();
-    let served = settle(consumers, &fill, ctx.at.key, ctx.at.index, exec);
-    for (a, &n) in firms.iter_mut().zip(&served) {
+    let served = settle(consumers, &fill, &tables.price, ctx.regions, ctx.at.key, ctx.at.index, exec);
+    let brands = firms.len();
+    let (policy, out) = (ctx.policy, &mut tally.purchases);
+    out.trade_in = vec![0.0; ctx.regions];
+    for (j, (a, &n)) in firms.iter_mut().zip(&served.count).enumerate() {
         let sold = (n as f64 * scale).min(a.inventory);
         a.retail_sales = sold;
         a.inventory -= sold;
         a.revenue += sold * a.transaction_price();
+        // Households per served agent, less any stock the draw could not deliver.
+        let per_agent = if n > 0 { sold / n as f64 } else { 0.0 };
+        out.surplus += per_agent * served.surplus[j];
+        for (r, t) in out.trade_in.iter_mut().enumerate() {
+            *t += per_agent * served.trade_in[r * brands + j];
+        }
+        let ev = match a.powertrain {
+            Powertrain::Nev => 1.0,
+            Powertrain::Ice => 0.0,
+            Powertrain::Blend => a.ev_share,
+        };
+        let gross = a.transaction_price() * (1.0 + policy.nev_purchase_tax * ev);
+        out.nev_subsidy += sold * (policy.nev_purchase_subsidy * ev).min(gross);
+        out.tax_expenditure +=
+            sold * ev * a.transaction_price() * (policy.ice_purchase_tax - policy.nev_purchase_tax).max(0.0);
     }
     tally
 }
