@@ -215,10 +215,25 @@ pub const MARKET_EXPORTS: MetricDef = metric(
     "Exports to one foreign market: new-car exports + zero-mileage shipments.",
 );
 
-/// The definition of the metric `name`: a core metric, or [`MARKET_EXPORTS`] for
-/// `exports_<id>`; `None` for a name outside the output contract.
+/// `collapse_share`, a row of `annual.csv` only: folded by the output layer from each
+/// replicate's annual values (`output::collapse`), not a monthly metric.
+pub const COLLAPSE_SHARE: MetricDef = metric(
+    "collapse_share",
+    Share,
+    Mean,
+    "fraction",
+    FISCAL,
+    "Annual only: share of replicates in which, that year, exports (new + zero-mileage) are below 1/3 of the replicate's 2024 exports (from 2024 on), or domestic retail sales below 1/2 of its 2019 sales (from 2019 on); a horizon without 2024 or 2019 takes its first year.",
+);
+
+/// The definition of the metric `name`: a core metric, [`COLLAPSE_SHARE`], or
+/// [`MARKET_EXPORTS`] for `exports_<id>`; `None` for a name outside the output contract.
 pub fn metric_def(name: &str) -> Option<&'static MetricDef> {
-    CORE_METRICS.iter().find(|m| m.name == name).or_else(|| name.starts_with("exports_").then_some(&MARKET_EXPORTS))
+    CORE_METRICS
+        .iter()
+        .find(|m| m.name == name)
+        .or_else(|| (name == COLLAPSE_SHARE.name).then_some(&COLLAPSE_SHARE))
+        .or_else(|| name.starts_with("exports_").then_some(&MARKET_EXPORTS))
 }
 
 /// Index of each core metric in a trajectory row (same order as [`CORE_METRICS`]).

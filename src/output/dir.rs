@@ -49,7 +49,11 @@ pub fn write_outputs(dir: &Path, stats: &MonteCarloStats, manifest: &Manifest) -
         remove_if_present(&dir.join(ANNUAL_DELTAS_FILE))?;
     }
 
-    written.push(write_metrics_file(dir, metric_names(stats.scenarios().iter().map(|s| &s.metrics)))?);
+    let mut names = metric_names(stats.scenarios().iter().map(|s| &s.metrics));
+    if stats.has_collapse() {
+        names.push((super::collapse::COLLAPSE_SHARE, "fraction"));
+    }
+    written.push(write_metrics_file(dir, names)?);
 
     let ours = [SUMMARY_FILE, ANNUAL_FILE, DELTAS_FILE, ANNUAL_DELTAS_FILE, METRICS_FILE, MANIFEST_FILE];
     let mut manifest = manifest.clone();

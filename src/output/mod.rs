@@ -21,6 +21,7 @@
 
 mod atomic;
 pub mod calibration;
+pub mod collapse;
 mod dir;
 pub mod facts;
 mod manifest;
