@@ -82,11 +82,6 @@ pub struct National {
 }
 
 impl National {
-    /// Starts a month: this month's flows restart at 0.
-    pub fn begin_month(&mut self) {
-        (self.trade_in, self.nev_subsidy, self.vat_rebates, self.tax_expenditure) = (0.0, 0.0, 0.0, 0.0);
-    }
-
     /// Cash paid this month: trade-in share + NEV subsidies + VAT rebates (yuan).
     pub fn spend(&self) -> f64 {
         self.trade_in + self.nev_subsidy + self.vat_rebates
@@ -189,19 +184,21 @@ pub fn update(govs: &mut [Government], p: &GovernmentParams, policy: &PolicyPara
     }
 }
 
-/// End of phase 4: the served buyers' subsidies are charged. The trade-in subsidy is
+/// End of phase 4: the served buyers' subsidies are charged (the national account's flows of
+/// the month are set here, and its VAT rebates after phase 5). The trade-in subsidy is
 /// co-financed, `trade_in_central_share` by the national account and the rest by the buyer's
 /// home government; NEV purchase subsidies and the NEV purchase tax forgone are national.
 pub fn charge_purchases(govs: &mut [Government], national: &mut National, bought: &Purchases, policy: &PolicyParams) {
     let central = policy.trade_in_central_share;
+    national.trade_in = 0.0;
     for (g, &t) in govs.iter_mut().zip(&bought.trade_in) {
         let local = (1.0 - central) * t;
         g.spend += local;
         g.spend_trade_in += local;
         national.trade_in += central * t;
     }
-    national.nev_subsidy += bought.nev_subsidy;
-    national.tax_expenditure += bought.tax_expenditure;
+    national.nev_subsidy = bought.nev_subsidy;
+    national.tax_expenditure = bought.tax_expenditure;
 }
 
 /// Phase 8b, local budgets: each government's budget gains its tax share of local revenue and

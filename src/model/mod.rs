@@ -319,9 +319,8 @@ impl World {
         }
         let (s, policy) = (&self.scenario, &self.policy);
 
-        // 2. Local governments; the national account's month begins.
+        // 2. Local governments.
         government::update(&mut self.governments, &s.governments, policy, years, self.t);
-        self.national.begin_month();
 
         // 3. Automakers plan; the price index and the households' expectations follow.
         let support: Vec<f64> = self.governments.iter().map(|g| g.support).collect();
@@ -372,28 +371,26 @@ impl World {
             &mut self.markets,
             &trade_ctx,
         );
-        self.national.vat_rebates += exports.vat_rebates;
+        self.national.vat_rebates = exports.vat_rebates;
 
         // 6. Official new-car exports.
-        let sigma = s.automakers.export_substitution;
         let new_car_exports = foreign_market::official_exports(
             &mut self.markets,
             &s.markets,
             &mut self.automakers,
-            sigma,
+            s.automakers.export_substitution,
             years,
             self.p_ref,
         );
 
         // 7. Foreign zero-mileage markets clear; backlash builds; traders learn their margins.
-        let carry = exporter::carry_rate(e);
         let zero_mileage = foreign_market::clear_all(
             &mut self.markets,
             &s.markets,
             years,
             e.foreign_discount,
             e.reservation_share,
-            carry,
+            exporter::carry_rate(e),
         );
         exporter::learn_margins(&mut self.exporters, &self.markets, e, exports.purchase_price);
 

@@ -116,6 +116,54 @@ mod tests {
         assert!((0..c.len()).filter(|&i| c.waited[i] == 4).count() as u32 == 10_000 - served[1]);
     }
 
+    /// Every served buyer has positive surplus (households buy only when valuation exceeds the
+    /// price they face), so the per-brand sums are positive too, over many months and owners.
+    #[test]
+    fn every_served_buyer_has_positive_surplus() {
+        use super::super::{build_tables, decide_all, hazard_table, ChoiceTables, MarketSignals, Offer};
+        let p = ConsumerParams { agents: 20_000, ..ConsumerParams::default() };
+        let mut c = Consumers::new(&p, &[1.0, 2.0], 9);
+        let offer = |price: f64, trade_in: f64, region: usize| Offer {
+            available: true,
+            region,
+            price,
+            owner_price: price - trade_in,
+            appeal: 0.0,
+            zero_mileage_share: 0.0,
+            nev: false,
+        };
+        let offers = [offer(150_000.0, 20_000.0, 0), offer(90_000.0, 15_000.0, 1), offer(300_000.0, 0.0, 0)];
+        let mut tables = ChoiceTables::default();
+        build_tables(&p, &offers, 2, 150_000.0, None, &mut tables);
+        let hazard = hazard_table(&p);
+        let signals = MarketSignals {
+            pi_last: -0.01,
+            trend_forecast: -0.01,
+            trend_probability: 0.3,
+            valuation_mean: 1.2 * 150_000.0,
+            hazard: &hazard,
+            trade_in_min_age: 60.0,
+            entry_factor: 3.0,
+        };
+        let mut buyers = 0;
+        for month in 0..6 {
+            decide_all(&p, &signals, &tables, &mut c, 9, month, &Sequential);
+            for i in 0..c.len() {
+                let j = c.choice[i];
+                if j == NO_CHOICE {
+                    continue;
+                }
+                let paid = tables.price[(c.flags[i] & ELIGIBLE != 0) as usize][j as usize];
+                assert!(c.valuation[i] - paid > 0.0, "agent {i}: valuation {} price {paid}", c.valuation[i]);
+                buyers += 1;
+            }
+            let s = settle(&mut c, &[1.0, 0.5, 1.0], &tables.price, 2, 9, month, &Sequential);
+            assert!(s.surplus.iter().zip(&s.count).all(|(x, &n)| x.is_finite() && (n == 0 || *x > 0.0)), "{s:?}");
+            assert!(s.trade_in.iter().all(|&t| t >= 0.0));
+        }
+        assert!(buyers > 100, "{buyers} buyers");
+    }
+
     /// Surplus is valuation − price paid; an eligible buyer pays the trade-in price and its
     /// subsidy (non-owner price − trade-in price) is booked to its home region.
     #[test]
