@@ -172,11 +172,6 @@ impl MonteCarloStats {
         self.replicates += 1;
     }
 
-    /// True when some scenario has `collapse_share` rows in `annual.csv`.
-    pub fn has_collapse(&self) -> bool {
-        self.collapse.iter().any(Collapse::applies)
-    }
-
     /// Replicates added so far.
     pub fn replicates(&self) -> u64 {
         self.replicates
