@@ -165,7 +165,7 @@ pub fn run() -> Result<()> {
             let mut out = std::io::stdout().lock();
             if metrics {
                 let sets = metric_sets(&scenarios)?;
-                zeromile::output::write_metrics(&mut out, zeromile::output::metric_names(&sets))?;
+                zeromile::output::write_metrics(&mut out, zeromile::output::run_metric_names(&sets))?;
             } else {
                 out.write_all(describe_text(markdown).as_bytes())?;
             }

@@ -8,9 +8,11 @@ use rand_distr::{Distribution, StandardNormal};
 
 mod expectations;
 mod retail;
+mod settle;
 pub mod trade_in;
 pub use expectations::{trend, Expectations};
 pub use retail::{domestic_market, offers, RetailContext};
+pub use settle::{settle, Served};
 pub use trade_in::TradeInRule;
 use trade_in::ELIGIBILITY;
 
@@ -306,6 +308,21 @@ pub struct Tally {
     /// Served buyers claiming the scrapping and the replacement subsidy, in households (set by
     /// [`domestic_market`] after the rationing; not merged per chunk).
     pub trade_in_claims: [f64; 2],
+    /// What the served buyers gained and were paid (filled by [`domestic_market`]).
+    pub purchases: Purchases,
+}
+
+/// The month's served buyers in money (households, yuan), from [`domestic_market`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Purchases {
+    /// Realised buyer surplus: Σ (valuation − price paid) over served households.
+    pub surplus: f64,
+    /// Trade-in subsidies of served households, by home region.
+    pub trade_in: Vec<f64>,
+    /// National NEV purchase subsidies paid on retail sales.
+    pub nev_subsidy: f64,
+    /// NEV purchase tax forgone on retail sales against the ICE rate.
+    pub tax_expenditure: f64,
 }
 
 impl Tally {
@@ -462,10 +479,8 @@ pub struct ChunkJob<'a> {
     pub slice: ConsumerSlice<'a>,
     /// Decision tallies of this chunk.
     pub tally: Tally,
-    /// Agents served per brand in this chunk (rationing).
-    pub served: Vec<u32>,
-    /// Served agents claiming the scrapping and the replacement subsidy in this chunk.
-    pub claims: [u32; 2],
+    /// Agents served per brand in this chunk, their surplus and trade-in subsidies (rationing).
+    pub served: Served,
 }
 
 /// Runs chunk jobs. The model runs them in order ([`Sequential`]); the engine may run them on
@@ -525,8 +540,7 @@ fn chunk_jobs(c: &mut Consumers, brands: usize) -> Vec<ChunkJob<'_>> {
                 choice: ch,
             },
             tally: Tally::new(brands),
-            served: Vec::new(),
-            claims: [0; 2],
+            served: Served::default(),
         });
         (valuation, expectation, age, waited, flags, choice, class) =
             (v_rest, e_rest, a_rest, w_rest, f_rest, ch_rest, cl_rest);
@@ -601,97 +615,9 @@ pub fn warm_up(
     last
 }
 
-/// What the rationing of one month served.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Served {
-    /// Agents served per brand.
-    pub brands: Vec<u32>,
-    /// Served agents claiming the scrapping subsidy.
-    pub scrap: u32,
-    /// Served agents claiming the replacement subsidy.
-    pub replace: u32,
-}
-
-/// Deterministic rationing: a buyer of brand j is served iff its counter-based uniform is below
-/// the fill ratio of j. Served buyers own a new car; unserved ones stay in the market. A served
-/// owner claims the trade-in scheme of its eligibility class under `rule` (its car's age before
-/// the purchase) for the brand bought (`tables.claim`).
-pub fn settle(
-    c: &mut Consumers,
-    fill: &[f64],
-    tables: &ChoiceTables,
-    rule: &TradeInRule,
-    at: (u64, u64),
-    exec: &dyn Executor,
-) -> Served {
-    let (key, month) = at;
-    let mut jobs = chunk_jobs(c, 0);
-    exec.for_each(&mut jobs, &|job: &mut ChunkJob<'_>| {
-        let mut served = vec![0u32; fill.len()];
-        let c = &mut job.slice;
-        for i in 0..c.choice.len() {
-            let j = c.choice[i];
-            if j == NO_CHOICE {
-                continue;
-            }
-            let f = fill[j as usize];
-            let global = (job.start + i) as u64;
-            let ok = f >= 1.0 || rng::hashed_uniform(key, purpose::RATIONING, month, global) < f;
-            if ok {
-                served[j as usize] += 1;
-                let class = rule.class(c.flags[i] & OWNER != 0, c.age[i], global as usize);
-                match tables.claim[class as usize].get(j as usize) {
-                    Some(&trade_in::SCRAP) => job.claims[0] += 1,
-                    Some(&trade_in::REPLACE) => job.claims[1] += 1,
-                    _ => {}
-                }
-                c.flags[i] |= OWNER;
-                c.age[i] = 0;
-                c.waited[i] = 0;
-            } else {
-                c.waited[i] = c.waited[i].saturating_add(1);
-            }
-        }
-        job.served = served;
-    });
-    let mut out = Served { brands: vec![0u32; fill.len()], ..Served::default() };
-    for job in &jobs {
-        for (a, b) in out.brands.iter_mut().zip(&job.served) {
-            *a += b;
-        }
-        out.scrap += job.claims[0];
-        out.replace += job.claims[1];
-    }
-    out
-}
-
 /// Weibull replacement hazard per month of car age: h(a) = (k/l)(a/l)^(k-1), capped at 1,
 /// tabulated up to 50 years.
 pub fn hazard_table(p: &ConsumerParams) -> Vec<f32> {
     let (k, l) = (p.replacement_shape, p.replacement_scale_months);
     (0..600).map(|a| ((k / l) * ((a as f64 + 0.5) / l).powf(k - 1.0)).min(1.0) as f32).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rationing_serves_everyone_at_full_fill_and_the_drawn_share_otherwise() {
-        let p = ConsumerParams { agents: 20_000, ..ConsumerParams::default() };
-        let mut c = Consumers::new(&p, &[1.0], 5);
-        for (i, ch) in c.choice.iter_mut().enumerate() {
-            *ch = (i % 2) as u8;
-        }
-        c.waited.iter_mut().for_each(|w| *w = 3);
-        let tables = ChoiceTables::default();
-        let rule = TradeInRule::everyone();
-        let served = settle(&mut c, &[1.0, 0.25], &tables, &rule, (5, 0), &Sequential).brands;
-        assert_eq!(served[0], 10_000);
-        let rate = served[1] as f64 / 10_000.0;
-        assert!((rate - 0.25).abs() < 0.02, "served share {rate}");
-        let owners_new = (0..c.len()).filter(|&i| c.waited[i] == 0 && c.age[i] == 0 && c.flags[i] & OWNER != 0).count();
-        assert_eq!(owners_new as u32, served[0] + served[1], "a served buyer owns a new car and leaves the market");
-        assert!((0..c.len()).filter(|&i| c.waited[i] == 4).count() as u32 == 10_000 - served[1]);
-    }
 }

@@ -388,6 +388,9 @@ pub struct ExportFlows {
     pub shipped: f64,
     /// EV cars among them.
     pub shipped_ev: f64,
+    /// VAT rebates on this month's purchases for export, at the full rate (yuan; paid by the
+    /// national budget).
+    pub vat_rebates: f64,
 }
 
 /// What the exporter phase reads from the rest of the world.
@@ -436,6 +439,7 @@ pub fn trade(
     let (p_avg, ev_share) =
         if bought.qty > 0.0 { (bought.value / bought.qty, bought.ev / bought.qty) } else { (mix.price, 0.0) };
     let reg = registration(e, policy, p_avg, ev_share);
+    let mut vat_rebates = 0.0;
     for t in traders.iter_mut() {
         t.bought *= fill;
         if t.bought <= 0.0 {
@@ -445,7 +449,12 @@ pub fn trade(
         let accel = if g.participating { ctx.rebate_acceleration } else { 0.0 };
         let vat = e.export_vat_rebate * p_avg * (1.0 - e.rebate_delay_cost * (1.0 - accel));
         let support = g.export_rate;
-        g.spend += support * t.bought;
+        // The state refunds the full rebate; a participating government advances it and
+        // bears the delay cost it removes (docs/model.md sec. 7.5).
+        vat_rebates += e.export_vat_rebate * p_avg * t.bought;
+        let advanced = e.export_vat_rebate * p_avg * e.rebate_delay_cost * accel * t.bought;
+        g.spend += advanced + support * t.bought;
+        g.spend_rebate += advanced;
         g.spend_export += support * t.bought;
         pipelines[t.destination].enter(t.bought, p_avg + reg - vat - support, ev_share, p_avg);
     }
@@ -459,7 +468,7 @@ pub fn trade(
         m.ship(out, e.transit_months);
         pl.age(carry);
     }
-    ExportFlows { purchase_price: p_avg, shipped, shipped_ev }
+    ExportFlows { purchase_price: p_avg, shipped, shipped_ev, vat_rebates }
 }
 
 /// Phase 7b: active traders update their smoothed realised margin share from their

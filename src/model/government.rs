@@ -2,6 +2,7 @@
 //! rises with shortfalls (and career pressure relative to peers), a budget, and instruments.
 
 use super::automaker::Automaker;
+use super::consumer::Purchases;
 use crate::scenario::{GovernmentParams, PolicyParams};
 
 /// One hosting region's government. Money in yuan.
@@ -37,6 +38,59 @@ pub struct Government {
     pub spend_production: f64,
     /// Export support paid last month (yuan), for the instrument envelope.
     pub spend_export: f64,
+    /// Capital subsidies paid this month (yuan).
+    pub spend_capital: f64,
+    /// Bailouts paid this month (yuan).
+    pub spend_bailout: f64,
+    /// Local share of the trade-in subsidies of this month's buyers living in the region (yuan).
+    pub spend_trade_in: f64,
+    /// Value of the VAT-rebate delay avoided for the region's traders this month (yuan).
+    pub spend_rebate: f64,
+}
+
+impl Government {
+    /// This month's spending by instrument, in the order production subsidies, export support,
+    /// capital subsidies, bailouts, trade-in share, rebate acceleration (yuan); their sum is
+    /// `spend`, the amount the budget pays in [`close_month`].
+    pub fn instruments(&self) -> [f64; 6] {
+        [
+            self.spend_production,
+            self.spend_export,
+            self.spend_capital,
+            self.spend_bailout,
+            self.spend_trade_in,
+            self.spend_rebate,
+        ]
+    }
+}
+
+/// The national fiscal account (docs/model.md sec. 7.5): what the central budget pays this
+/// month per instrument, the NEV purchase tax forgone, and the running budget balance. The
+/// account is booked only: no behaviour reads it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct National {
+    /// Running balance (yuan): starts at 0 and falls by each month's cash spending.
+    pub budget: f64,
+    /// Central share of the trade-in subsidies paid this month (yuan).
+    pub trade_in: f64,
+    /// NEV purchase subsidies paid this month (yuan).
+    pub nev_subsidy: f64,
+    /// VAT rebates paid on zero-mileage exports this month (yuan).
+    pub vat_rebates: f64,
+    /// NEV purchase tax forgone against the ICE rate this month (yuan; a tax expenditure, not cash).
+    pub tax_expenditure: f64,
+}
+
+impl National {
+    /// Cash paid this month: trade-in share + NEV subsidies + VAT rebates (yuan).
+    pub fn spend(&self) -> f64 {
+        self.trade_in + self.nev_subsidy + self.vat_rebates
+    }
+
+    /// Ends a month: the budget pays this month's cash spending.
+    pub fn close_month(&mut self) {
+        self.budget -= self.spend();
+    }
 }
 
 /// Creates `p.count` governments with Pareto weights (largest is licensed first).
@@ -67,6 +121,10 @@ pub fn init(p: &GovernmentParams, raw_weights: &[f64]) -> Vec<Government> {
             spend: 0.0,
             spend_production: 0.0,
             spend_export: 0.0,
+            spend_capital: 0.0,
+            spend_bailout: 0.0,
+            spend_trade_in: 0.0,
+            spend_rebate: 0.0,
         })
         .collect()
 }
@@ -122,7 +180,25 @@ pub fn update(govs: &mut [Government], p: &GovernmentParams, policy: &PolicyPara
         g.spend = 0.0;
         g.spend_production = 0.0;
         g.spend_export = 0.0;
+        (g.spend_capital, g.spend_bailout, g.spend_trade_in, g.spend_rebate) = (0.0, 0.0, 0.0, 0.0);
     }
+}
+
+/// End of phase 4: the served buyers' subsidies are charged (the national account's flows of
+/// the month are set here, and its VAT rebates after phase 5). The trade-in subsidy is
+/// co-financed, `trade_in_central_share` by the national account and the rest by the buyer's
+/// home government; NEV purchase subsidies and the NEV purchase tax forgone are national.
+pub fn charge_purchases(govs: &mut [Government], national: &mut National, bought: &Purchases, policy: &PolicyParams) {
+    let central = policy.trade_in_central_share;
+    national.trade_in = 0.0;
+    for (g, &t) in govs.iter_mut().zip(&bought.trade_in) {
+        let local = (1.0 - central) * t;
+        g.spend += local;
+        g.spend_trade_in += local;
+        national.trade_in += central * t;
+    }
+    national.nev_subsidy = bought.nev_subsidy;
+    national.tax_expenditure = bought.tax_expenditure;
 }
 
 /// Phase 8b, local budgets: each government's budget gains its tax share of local revenue and

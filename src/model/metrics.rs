@@ -5,7 +5,7 @@ use super::automaker::{Accounts, Automaker};
 use super::consumer::Tally;
 use super::exporter::{ExportFlows, Exporter};
 use super::foreign_market::{ForeignMarket, ZeroMileageSales};
-use super::government::Government;
+use super::government::{Government, National};
 use crate::scenario::YearMonth;
 
 /// What a metric measures: the `kind` column of `metrics.csv`.
@@ -126,6 +126,7 @@ const EXPORTERS: &str = "docs/model.md#74-exporters-phase-5-exportertrade";
 const GOVERNMENTS: &str = "docs/model.md#75-local-governments-phase-2-governmentupdate";
 const MARKETS: &str = "docs/model.md#76-foreign-markets-phases-67-foreign_market";
 const ACCOUNTING: &str = "docs/model.md#77-accounting-finance-capacity-and-brands-phase-8";
+const FISCAL: &str = "docs/model.md#78-fiscal-accounts-and-welfare";
 
 /// The fixed metrics, in output order. `exports_<market_id>` follow them, one per foreign
 /// market, in the scenario's market order (see [`MARKET_EXPORTS`]). Append a metric with one
@@ -145,7 +146,7 @@ pub const CORE_METRICS: &[MetricDef] = &[
     metric("avg_transaction_price", Price, Mean, "yuan", AUTOMAKERS, "Transaction price (list price less discounts), with the weights of avg_list_price."),
     metric("price_index", Price, Mean, "index, first month = 100", PRICES, "Chained transaction-price index."),
     metric("avg_discount", Ratio, Mean, "fraction", AUTOMAKERS, "1 - weighted transaction price / weighted list price: street plus year-end push discount."),
-    metric("share_cutting_price", Share, Mean, "fraction", AUTOMAKERS, "Share of active lines whose list price fell this month."),
+    metric("share_cutting_price", Share, Mean, "fraction", AUTOMAKERS, "Share of active lines whose list price fell by at least PRICE_CUT_THRESHOLD (1 %) this month."),
     metric("active_automakers", Level, Mean, "count", ACCOUNTING, "Groups with an active line at the month's end."),
     metric("exits", Flow, Sum, "count/month", ACCOUNTING, "Groups that exited this month."),
     metric("bailouts", Flow, Sum, "count/month", ACCOUNTING, "Bailouts granted this month."),
@@ -178,7 +179,22 @@ pub const CORE_METRICS: &[MetricDef] = &[
     metric("trade_in_claims", Flow, Sum, "vehicles/month", HOUSEHOLDS, "Trade-in subsidy claims: served buyers claiming the scrapping or the replacement subsidy (trade_in_claims_scrap + trade_in_claims_replace), scaled to households like retail sales."),
     metric("trade_in_claims_scrap", Flow, Sum, "vehicles/month", HOUSEHOLDS, "Scrapping claims: served owners of a car bought before the scrapping cut-off, on a line with a positive scrapping subsidy at least the replacement one."),
     metric("trade_in_claims_replace", Flow, Sum, "vehicles/month", HOUSEHOLDS, "Replacement claims: other served owners on a line with a positive replacement subsidy."),
+    metric("buyer_surplus", Flow, Sum, "yuan/month", FISCAL, "Realised surplus of this month's served buyers: sum of valuation - price paid, in households (not a logit log-sum)."),
+    metric("fiscal_cost_national", Flow, Sum, "yuan/month", FISCAL, "National budget's cash spending: subsidy_trade_in's central share + subsidy_nev + export_vat_rebates."),
+    metric("fiscal_cost_local", Flow, Sum, "yuan/month", FISCAL, "Local budgets' spending (= local_subsidy_spend): production, export, capital subsidies, bailouts, trade-in local share, rebate acceleration."),
+    metric("subsidy_trade_in", Flow, Sum, "yuan/month", FISCAL, "Trade-in subsidies of served buyers, central and local shares together."),
+    metric("subsidy_nev", Flow, Sum, "yuan/month", FISCAL, "National NEV purchase subsidies paid on retail sales."),
+    metric("export_vat_rebates", Flow, Sum, "yuan/month", FISCAL, "VAT rebates on cars bought for zero-mileage export, paid by the national budget."),
+    metric("rebate_acceleration_cost", Flow, Sum, "yuan/month", FISCAL, "Local governments' cost of advancing traders' VAT rebates (the delay cost removed)."),
+    metric("tax_expenditure_nev", Flow, Sum, "yuan/month", FISCAL, "NEV purchase tax forgone on retail sales against the ICE rate: a tax expenditure, not cash."),
+    metric("bailout_spend", Flow, Sum, "yuan/month", FISCAL, "Bailout money paid by local governments."),
+    metric("export_support_spend", Flow, Sum, "yuan/month", FISCAL, "Local per-car export support paid to traders."),
+    metric("total_welfare", Flow, Sum, "yuan/month", FISCAL, "buyer_surplus + automaker profits + trader margins realised abroad + dealer margins (0: no dealers) - fiscal_cost_national - fiscal_cost_local."),
 ];
+
+/// Smallest fall of a line's list price in a month, as a fraction of last month's list, that
+/// `share_cutting_price` counts as a cut (smaller moves are noise of the pricing rule).
+pub const PRICE_CUT_THRESHOLD: f64 = 0.01;
 
 /// The metrics reported by powertrain, each as a `_nev` and an `_ice` column from
 /// [`idx::FIRST_POWERTRAIN`] on, in this order.
@@ -203,10 +219,25 @@ pub const MARKET_EXPORTS: MetricDef = metric(
     "Exports to one foreign market: new-car exports + zero-mileage shipments.",
 );
 
-/// The definition of the metric `name`: a core metric, or [`MARKET_EXPORTS`] for
-/// `exports_<id>`; `None` for a name outside the output contract.
+/// `collapse_share`, a row of `annual.csv` only: folded by the output layer from each
+/// replicate's annual values (`output::collapse`), not a monthly metric.
+pub const COLLAPSE_SHARE: MetricDef = metric(
+    "collapse_share",
+    Share,
+    Mean,
+    "fraction",
+    FISCAL,
+    "Annual only: share of replicates in which, that year, exports (new + zero-mileage) are below 1/3 of the replicate's 2024 exports (from 2024 on), or domestic retail sales below 1/2 of its 2019 sales (from 2019 on); a horizon without 2024 or 2019 takes its first year.",
+);
+
+/// The definition of the metric `name`: a core metric, [`COLLAPSE_SHARE`], or
+/// [`MARKET_EXPORTS`] for `exports_<id>`; `None` for a name outside the output contract.
 pub fn metric_def(name: &str) -> Option<&'static MetricDef> {
-    CORE_METRICS.iter().find(|m| m.name == name).or_else(|| name.starts_with("exports_").then_some(&MARKET_EXPORTS))
+    CORE_METRICS
+        .iter()
+        .find(|m| m.name == name)
+        .or_else(|| (name == COLLAPSE_SHARE.name).then_some(&COLLAPSE_SHARE))
+        .or_else(|| name.starts_with("exports_").then_some(&MARKET_EXPORTS))
 }
 
 /// Index of each core metric in a trajectory row (same order as [`CORE_METRICS`]).
@@ -244,8 +275,19 @@ pub mod idx {
     pub const TRADE_IN_CLAIMS: usize = 42;
     pub const TRADE_IN_CLAIMS_SCRAP: usize = 43;
     pub const TRADE_IN_CLAIMS_REPLACE: usize = 44;
+    pub const BUYER_SURPLUS: usize = 45;
+    pub const FISCAL_COST_NATIONAL: usize = 46;
+    pub const FISCAL_COST_LOCAL: usize = 47;
+    pub const SUBSIDY_TRADE_IN: usize = 48;
+    pub const SUBSIDY_NEV: usize = 49;
+    pub const EXPORT_VAT_REBATES: usize = 50;
+    pub const REBATE_ACCELERATION_COST: usize = 51;
+    pub const TAX_EXPENDITURE_NEV: usize = 52;
+    pub const BAILOUT_SPEND: usize = 53;
+    pub const EXPORT_SUPPORT_SPEND: usize = 54;
+    pub const TOTAL_WELFARE: usize = 55;
     /// First `exports_<market>` column.
-    pub const FIRST_MARKET: usize = 45;
+    pub const FIRST_MARKET: usize = 56;
 }
 
 /// Names, annual aggregations and units of every metric of a scenario, in output order.
@@ -264,6 +306,7 @@ impl MetricSet {
     pub fn new<S: AsRef<str>>(market_ids: &[S]) -> Self {
         debug_assert_eq!(CORE_METRICS[idx::FIRST_POWERTRAIN].name, "domestic_retail_sales_nev");
         debug_assert_eq!(idx::TRADE_IN_CLAIMS, idx::FIRST_POWERTRAIN + 2 * POWERTRAIN_METRICS.len());
+        debug_assert_eq!(idx::BUYER_SURPLUS, idx::TRADE_IN_CLAIMS + 3);
         debug_assert_eq!(idx::FIRST_MARKET, CORE_METRICS.len());
         let mut names: Vec<String> = CORE_METRICS.iter().map(|m| m.name.to_string()).collect();
         let mut annual: Vec<Annual> = CORE_METRICS.iter().map(|m| m.annual).collect();
@@ -354,6 +397,8 @@ pub struct Agents<'a> {
     pub firms: &'a [Automaker],
     /// Local governments.
     pub governments: &'a [Government],
+    /// The national fiscal account.
+    pub national: &'a National,
     /// Zero-mileage traders.
     pub traders: &'a [Exporter],
     /// Foreign markets.
@@ -408,7 +453,8 @@ pub fn fill_row(row: &mut [f64], agents: &Agents<'_>, r: &MonthResults<'_>) {
     row[idx::AVG_DISCOUNT] = if wl > 0.0 { 1.0 - wt / wl } else { 0.0 };
     row[idx::HIDDEN_DISCOUNT] = if wl > 0.0 { wh / wl } else { 0.0 };
     row[idx::SHARE_CUTTING_PRICE] = if n_active > 0.0 {
-        active.iter().filter(|a| a.list_price < a.list_prev).count() as f64 / n_active
+        let cut = |a: &&&Automaker| a.list_price <= (1.0 - PRICE_CUT_THRESHOLD) * a.list_prev;
+        active.iter().filter(cut).count() as f64 / n_active
     } else {
         0.0
     };
@@ -440,6 +486,55 @@ pub fn fill_row(row: &mut [f64], agents: &Agents<'_>, r: &MonthResults<'_>) {
         row[idx::FIRST_MARKET + k] = m.new_exports + m.zm_shipped;
     }
     fill_powertrains(row, firms, r.exports);
+    fill_fiscal(row, agents, r, profit);
+}
+
+/// The fiscal and welfare metrics (docs/model.md §7.8). `profit` is the groups' profit as in
+/// `industry_profit_margin`.
+fn fill_fiscal(row: &mut [f64], agents: &Agents<'_>, r: &MonthResults<'_>, profit: f64) {
+    let (nat, govs) = (agents.national, agents.governments);
+    let local = |k: usize| govs.iter().map(|g| g.instruments()[k]).sum::<f64>();
+    let national = nat.spend();
+    let local_total: f64 = govs.iter().map(|g| g.spend).sum();
+    let surplus = r.tally.purchases.surplus;
+    row[idx::BUYER_SURPLUS] = surplus;
+    row[idx::FISCAL_COST_NATIONAL] = national;
+    row[idx::FISCAL_COST_LOCAL] = local_total;
+    row[idx::SUBSIDY_TRADE_IN] = nat.trade_in + local(4);
+    row[idx::SUBSIDY_NEV] = nat.nev_subsidy;
+    row[idx::EXPORT_VAT_REBATES] = nat.vat_rebates;
+    row[idx::REBATE_ACCELERATION_COST] = local(5);
+    row[idx::TAX_EXPENDITURE_NEV] = nat.tax_expenditure;
+    row[idx::BAILOUT_SPEND] = local(3);
+    row[idx::EXPORT_SUPPORT_SPEND] = local(1);
+    row[idx::TOTAL_WELFARE] = welfare(&Welfare {
+        buyer_surplus: surplus,
+        profit,
+        trader_margin: r.zero_mileage.margin,
+        dealer_margin: 0.0,
+        fiscal_cost: national + local_total,
+    });
+}
+
+/// The components of `total_welfare` (yuan/month): subsidies are transfers, counted once in
+/// what buyers, groups and traders gain and once, with the opposite sign, in the fiscal cost.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Welfare {
+    /// Realised buyer surplus.
+    pub buyer_surplus: f64,
+    /// Automaker profits (production subsidies included).
+    pub profit: f64,
+    /// Traders' margins on zero-mileage cars sold abroad (VAT rebates and export support included).
+    pub trader_margin: f64,
+    /// Dealers' margins: 0, the model has no dealers yet (a documented slot).
+    pub dealer_margin: f64,
+    /// National plus local cash spending.
+    pub fiscal_cost: f64,
+}
+
+/// W = buyer surplus + profits + trader margins + dealer margins − fiscal cost.
+pub fn welfare(w: &Welfare) -> f64 {
+    w.buyer_surplus + w.profit + w.trader_margin + w.dealer_margin - w.fiscal_cost
 }
 
 /// The metrics by powertrain ([`POWERTRAIN_METRICS`]): an NEV line counts as NEV, an ICE line

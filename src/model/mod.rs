@@ -27,7 +27,7 @@ use automaker::{Accounts, Automaker, PlanOutcome, Powertrain};
 use consumer::{ChoiceTables, Consumers, Expectations, MarketSignals, Nests};
 use exporter::{Exporter, Pipeline};
 use foreign_market::{export_split, ForeignMarket};
-use government::Government;
+use government::{Government, National};
 use metrics::MetricSet;
 use rand::Rng as _;
 use rng::purpose;
@@ -99,6 +99,8 @@ pub struct World {
     pub automakers: Vec<Automaker>,
     /// Local governments, one per region.
     pub governments: Vec<Government>,
+    /// The national fiscal account.
+    pub national: National,
     /// Zero-mileage traders.
     pub exporters: Vec<Exporter>,
     /// Household agents.
@@ -198,6 +200,7 @@ impl World {
             policy: s.policy.clone(),
             automakers,
             governments,
+            national: National::default(),
             exporters,
             consumers,
             markets,
@@ -347,6 +350,7 @@ impl World {
         };
         let tally =
             consumer::domestic_market(&mut self.automakers, &mut self.consumers, &mut self.tables, &retail_ctx, exec);
+        government::charge_purchases(&mut self.governments, &mut self.national, &tally.purchases, policy);
 
         // 5. Exporters.
         let e = &s.exporters;
@@ -367,27 +371,26 @@ impl World {
             &mut self.markets,
             &trade_ctx,
         );
+        self.national.vat_rebates = exports.vat_rebates;
 
         // 6. Official new-car exports.
-        let sigma = s.automakers.export_substitution;
         let new_car_exports = foreign_market::official_exports(
             &mut self.markets,
             &s.markets,
             &mut self.automakers,
-            sigma,
+            s.automakers.export_substitution,
             years,
             self.p_ref,
         );
 
         // 7. Foreign zero-mileage markets clear; backlash builds; traders learn their margins.
-        let carry = exporter::carry_rate(e);
         let zero_mileage = foreign_market::clear_all(
             &mut self.markets,
             &s.markets,
             years,
             e.foreign_discount,
             e.reservation_share,
-            carry,
+            exporter::carry_rate(e),
         );
         exporter::learn_margins(&mut self.exporters, &self.markets, e, exports.purchase_price);
 
@@ -395,6 +398,7 @@ impl World {
         let accounting_ctx = automaker::AccountingContext { p: &s.automakers, g: &s.governments, policy, at };
         let accounts = automaker::account(&mut self.automakers, &mut self.governments, &accounting_ctx);
         government::close_month(&mut self.governments, &self.automakers, &s.governments);
+        self.national.close_month();
         let cash_after = self.automakers.iter().map(|a| a.cash).sum();
         self.ledger = Ledger::of_month(&plan, &accounts, cash_after);
 
@@ -402,6 +406,7 @@ impl World {
         let agents = metrics::Agents {
             firms: &self.automakers,
             governments: &self.governments,
+            national: &self.national,
             traders: &self.exporters,
             markets: &self.markets,
         };

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 
 use super::atomic::{remove_if_present, AtomicFile};
 use super::manifest::Manifest;
-use super::metrics::{metric_names, write_metrics_file, METRICS_FILE};
+use super::metrics::{run_metric_names, write_metrics_file, METRICS_FILE};
 use super::summary::MonteCarloStats;
 
 /// Monte Carlo summary file (see [`MonteCarloStats::write_summary`]).
@@ -49,7 +49,7 @@ pub fn write_outputs(dir: &Path, stats: &MonteCarloStats, manifest: &Manifest) -
         remove_if_present(&dir.join(ANNUAL_DELTAS_FILE))?;
     }
 
-    written.push(write_metrics_file(dir, metric_names(stats.scenarios().iter().map(|s| &s.metrics)))?);
+    written.push(write_metrics_file(dir, run_metric_names(stats.scenarios().iter().map(|s| &s.metrics)))?);
 
     let ours = [SUMMARY_FILE, ANNUAL_FILE, DELTAS_FILE, ANNUAL_DELTAS_FILE, METRICS_FILE, MANIFEST_FILE];
     let mut manifest = manifest.clone();

@@ -72,6 +72,16 @@ pub fn metric_names<'a>(sets: impl IntoIterator<Item = &'a MetricSet>) -> Vec<(&
     sets.into_iter().flat_map(|m| m.names.iter().map(String::as_str).zip(m.units.iter().map(String::as_str))).collect()
 }
 
+/// [`metric_names`] of a run's metric sets, followed by `collapse_share` when `annual.csv` has
+/// its rows (a set with exports and retail sales, [`super::collapse`]).
+pub fn run_metric_names<'a>(sets: impl IntoIterator<Item = &'a MetricSet> + Clone) -> Vec<(&'a str, &'a str)> {
+    let mut names = metric_names(sets.clone());
+    if sets.into_iter().any(|m| super::collapse::Collapse::new(m, &[0]).applies()) {
+        names.push((super::collapse::COLLAPSE_SHARE, "fraction"));
+    }
+    names
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

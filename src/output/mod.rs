@@ -21,6 +21,7 @@
 
 mod atomic;
 pub mod calibration;
+pub mod collapse;
 mod dir;
 pub mod facts;
 mod manifest;
@@ -41,7 +42,9 @@ pub use manifest::{
     fnv1a64, hash_hex, toml_to_json, Manifest, ManifestScenario, Provenance, ShardInfo, KIND_RUN, KIND_RUN_SHARD,
     KIND_SWEEP_SHARD,
 };
-pub use metrics::{metric_names, metric_row, write_metrics, write_metrics_file, METRICS_FILE, METRICS_HEADER};
+pub use metrics::{
+    metric_names, metric_row, run_metric_names, write_metrics, write_metrics_file, METRICS_FILE, METRICS_HEADER,
+};
 pub use series::ScenarioSeries;
 pub use shard::{manifest_kind, scenario_file, write_shard_outputs, RunShards, ShardWriter, REPLICATES_FILE};
 pub use sketch::{QuantileSketch, K};

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::model::metrics::Trajectory;
 use crate::scenario::YearMonth;
 
+use super::collapse::{Collapse, COLLAPSE_SHARE};
 use super::number::cell;
 use super::series::ScenarioSeries;
 use super::sketch::QuantileSketch;
@@ -76,6 +77,8 @@ pub struct MonteCarloStats {
     /// `deltas[s - 1]` pairs scenario `s` with scenario 0; `None` when the two are not paired
     /// (different horizon or resolution, see [`crate::scenario::Pairing`]).
     deltas: Vec<Option<DeltaPlan>>,
+    /// Per scenario, the `collapse_share` rows of `annual.csv`.
+    collapse: Vec<Collapse>,
     replicates: u64,
 }
 
@@ -94,7 +97,12 @@ impl MonteCarloStats {
                 .collect(),
             None => Vec::new(),
         };
-        MonteCarloStats { scenarios, monthly, years, annual, deltas, replicates: 0 }
+        let collapse = scenarios
+            .iter()
+            .zip(&years)
+            .map(|(s, y)| Collapse::new(&s.metrics, &y.iter().map(|g| g.year).collect::<Vec<_>>()))
+            .collect();
+        MonteCarloStats { scenarios, monthly, years, annual, deltas, collapse, replicates: 0 }
     }
 
     /// The scenarios, in input order.
@@ -140,6 +148,7 @@ impl MonteCarloStats {
             for (sketch, &v) in self.annual[s].iter_mut().zip(&values) {
                 sketch.add(v);
             }
+            self.collapse[s].add(&values, series.metrics.len());
             annual_values.push(values);
         }
         if let Some((base, others)) = trajs.split_first() {
@@ -190,6 +199,8 @@ impl MonteCarloStats {
     ///
     /// A partial year (a run starting or ending mid-year) is aggregated over the months
     /// actually simulated in it: a flow sums fewer than 12 months, a level averages them.
+    /// After each year's metrics comes its `collapse_share` row ([`super::collapse`]) when the
+    /// scenario reports exports and retail sales.
     pub fn write_annual(&self, w: impl Write) -> Result<()> {
         self.annual_csv(w).map_err(|e| Error::io("annual.csv", e.into()))
     }
@@ -236,12 +247,17 @@ impl MonteCarloStats {
     pub(crate) fn annual_csv(&self, w: impl Write) -> csv::Result<()> {
         let mut out = csv::Writer::from_writer(w);
         out.write_record(ANNUAL_HEADER)?;
-        for ((series, years), cells) in self.scenarios.iter().zip(&self.years).zip(&self.annual) {
+        let all = self.scenarios.iter().zip(&self.years).zip(&self.annual).zip(&self.collapse);
+        for (((series, years), cells), collapse) in all {
             let width = series.metrics.len();
             for (y, group) in years.iter().enumerate() {
                 for (j, name) in series.metrics.names.iter().enumerate() {
                     let key = [series.name.clone(), group.year.to_string(), name.clone()];
                     out.write_record(key.into_iter().chain(statistics(&cells[y * width + j])))?;
+                }
+                if collapse.applies() {
+                    let key = [series.name.clone(), group.year.to_string(), COLLAPSE_SHARE.to_string()];
+                    out.write_record(key.into_iter().chain(statistics(&collapse.cells[y])))?;
                 }
             }
         }

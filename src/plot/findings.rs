@@ -48,6 +48,7 @@ pub(super) fn key_findings(h: &mut String, data: &RunData) {
     if let Some(item) = largest_effect(data) {
         items.push(item);
     }
+    items.extend(collapse_findings(data));
     if items.is_empty() {
         return;
     }
@@ -111,6 +112,33 @@ fn price_finding(data: &RunData) -> Option<String> {
         f(last.p05),
         f(last.p95)
     ))
+}
+
+/// Per scenario with `collapse_share` rows: the share of replicates collapsed in the last full
+/// year and the year it peaks (docs/model.md §7.8).
+fn collapse_findings(data: &RunData) -> Vec<String> {
+    let Some((year, _)) = last_full_year(data) else { return Vec::new() };
+    let pct = |v: Option<f64>| v.map_or_else(|| "–".into(), |v| units::fixed(100.0 * v, 0));
+    data.annual
+        .iter()
+        .filter_map(|table| {
+            let cells = table.get("collapse_share")?;
+            let last = cells.iter().find(|c| c.year == year).or(cells.last())?;
+            let peak = cells.iter().fold(None::<&AnnualCell>, |best, c| match best {
+                Some(b) if b.mean.unwrap_or(0.0) >= c.mean.unwrap_or(0.0) => Some(b),
+                _ => Some(c),
+            })?;
+            Some(format!(
+                "<b>{}</b>: collapse (exports below a third of 2024, or retail sales below half of 2019) in {}% \
+                 of replicates in {}; highest {}% in {}.",
+                esc(&table.name),
+                pct(last.mean),
+                last.year,
+                pct(peak.mean),
+                peak.year
+            ))
+        })
+        .collect()
 }
 
 /// Largest magnitude of the cells' mean and quantiles.

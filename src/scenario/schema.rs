@@ -469,6 +469,8 @@ params! {
         trade_in_replace_ice: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "provincial replacement rules 2024 (up to 10k ICE)";
         /// Share of replacing owners of a car too young to scrap who sell it in the scheme and claim the replacement subsidy (local quotas, sale and registration in the province).
         trade_in_replace_take_up: f64 = 1.0, unit "fraction", range [0.0, 1.0], source "calibrated: MOFCOM 2024 replacement claims, 3.7 million (SCIO press conference, Jan 2025)";
+        /// Central government's share of trade-in subsidy money (the rest is paid by the buyer's home local government).
+        trade_in_central_share: f64 = 0.9, unit "fraction", range [0.0, 1.0], source "NDRC and MOF, Measures to Step Up Support for Large-Scale Equipment Renewal and Consumer Goods Trade-ins (Fagai Huanzi [2024] No. 1104, 25 Jul 2024): ultra-long special treasury bond funds shared central:local about 9:1 overall";
         /// National NEV purchase subsidy per EV.
         nev_purchase_subsidy: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "ended Dec 2022 (facts.md sec. 2)";
         /// Multiplier of every retail transaction price (`retail_price_factor` events; a measurement lever).

@@ -136,11 +136,11 @@ fn smoke_run_bytes_are_pinned() {
     let ban = smoke_variant(dir.path(), "smoke_ban", "[policy]\nbelow_cost_ban = true\n");
     run_scenarios(&[&scenario_path("smoke.toml"), &ban], &out, &["-n", "3", "--trajectories", "--no-plots"]);
     let pinned = [
-        ("summary.csv", "8d714bb68534fc57"),
-        ("annual.csv", "721b8adefcff942b"),
-        ("deltas.csv", "b0203afed52692d7"),
-        ("annual_deltas.csv", "c35e59c7ff323bc6"),
-        ("trajectories.csv", "1b3bf3c7ec332de4"),
+        ("summary.csv", "75e1c7e52c1c9318"),
+        ("annual.csv", "503af0f975c32049"),
+        ("deltas.csv", "b26b4308c0f32dc5"),
+        ("annual_deltas.csv", "2c694770d549a793"),
+        ("trajectories.csv", "52c2f9eecfd0ce14"),
     ];
     let got: Vec<(&str, String)> =
         pinned.iter().map(|(f, _)| (*f, hash_hex(&std::fs::read(out.join(f)).unwrap()))).collect();

@@ -20,6 +20,8 @@ struct Small {
     hard_budget: bool,
     below_cost_ban: bool,
     split: bool,
+    /// Trade-in subsidies (NEV, ICE), NEV purchase subsidy (yuan) and the central share.
+    fiscal: (f64, f64, f64, f64),
 }
 
 impl Small {
@@ -33,7 +35,8 @@ impl Small {
              [automakers]\ncount = {}\ndiscount_step_max = {:?}\npowertrains = \"{}\"\n\
              [governments]\ncount = {}\nsupport_raise = {:?}\n\
              [exporters]\npool = 300\nscale_mean = 150.0\nmargin_sensitivity = {:?}\n\
-             [policy]\nmin_holding_months = {}\nlicensed_regions = {}\nhard_budget = {}\nbelow_cost_ban = {}\n",
+             [policy]\nmin_holding_months = {}\nlicensed_regions = {}\nhard_budget = {}\nbelow_cost_ban = {}\n\
+             trade_in_nev = {:?}\ntrade_in_ice = {:?}\nnev_purchase_subsidy = {:?}\ntrade_in_central_share = {:?}\n",
             self.agents,
             self.price_sensitivity,
             self.automakers,
@@ -46,6 +49,10 @@ impl Small {
             self.licensed_regions,
             self.hard_budget,
             self.below_cost_ban,
+            self.fiscal.0,
+            self.fiscal.1,
+            self.fiscal.2,
+            self.fiscal.3,
         );
         scenario::from_str(&text, &[]).unwrap_or_else(|e| panic!("invalid generated scenario: {e}\n{text}"))
     }
@@ -56,24 +63,28 @@ fn small() -> impl Strategy<Value = Small> {
         (500usize..=2000, 3usize..=20, 2usize..=12, 6i64..=24),
         (0.0f64..=20.0, 0.0f64..=0.1, 0.0f64..=200.0),
         (0u32..=12, 0.0f64..=10.0, 0u32..=12, any::<bool>(), any::<bool>(), any::<bool>()),
+        (0.0f64..=30_000.0, 0.0f64..=30_000.0, 0.0f64..=20_000.0, 0.0f64..=1.0),
     )
-        .prop_map(|((agents, automakers, governments, months), (ps, dsm, ms), (hold, sr, lic, hb, ban, split))| {
-            Small {
-                split,
-                agents,
-                automakers,
-                governments,
-                months,
-                price_sensitivity: ps,
-                discount_step_max: dsm,
-                margin_sensitivity: ms,
-                min_holding_months: hold,
-                support_raise: sr,
-                licensed_regions: lic,
-                hard_budget: hb,
-                below_cost_ban: ban,
-            }
-        })
+        .prop_map(
+            |((agents, automakers, governments, months), (ps, dsm, ms), (hold, sr, lic, hb, ban, split), fiscal)| {
+                Small {
+                    split,
+                    fiscal,
+                    agents,
+                    automakers,
+                    governments,
+                    months,
+                    price_sensitivity: ps,
+                    discount_step_max: dsm,
+                    margin_sensitivity: ms,
+                    min_holding_months: hold,
+                    support_raise: sr,
+                    licensed_regions: lic,
+                    hard_budget: hb,
+                    below_cost_ban: ban,
+                }
+            },
+        )
 }
 
 const COUNTS: &[(usize, &str)] = &[
@@ -208,12 +219,103 @@ proptest! {
         let mut cars = CarBook::default();
         for month in 0..s.months() {
             let before: Vec<(bool, f64)> = world.automakers.iter().map(|a| (a.active, a.inventory)).collect();
+            let budgets = Budgets::of(&world);
             let row = world.step().to_vec();
             exits += row[idx::EXITS];
             check_month(&world, &row, month, exits)?;
+            check_fiscal(&world, &row, &budgets, month)?;
             check_lines(&world, &before, &mut cars, month)?;
         }
     }
+}
+
+/// The budgets before a month.
+struct Budgets {
+    national: f64,
+    local: Vec<f64>,
+}
+
+impl Budgets {
+    fn of(world: &World) -> Self {
+        Budgets { national: world.national.budget, local: world.governments.iter().map(|g| g.budget).collect() }
+    }
+}
+
+/// Close within a relative tolerance of the magnitudes involved.
+fn near(a: f64, b: f64, scale: f64) -> bool {
+    (a - b).abs() <= 1e-9 * (a.abs() + b.abs() + scale.abs()).max(1.0)
+}
+
+/// Fiscal accounts (docs/model.md sec. 7.8): every instrument is charged to one budget and the
+/// budget changes by exactly what it pays; the trade-in subsidy is split by the central share;
+/// buyer surplus is finite and non-negative; welfare is the sum of its components.
+fn check_fiscal(world: &World, row: &[f64], before: &Budgets, month: usize) -> Result<(), TestCaseError> {
+    let (s, nat) = (world.scenario(), &world.national);
+    let at = |what: &str| format!("month {month}: {what}");
+    // National: the budget falls by its cash spending, the sum of its instruments.
+    let national = nat.trade_in + nat.nev_subsidy + nat.vat_rebates;
+    prop_assert!(near(before.national - nat.budget, national, national), "{}", at("national budget change"));
+    prop_assert!(near(row[idx::FISCAL_COST_NATIONAL], national, national), "{}", at("fiscal_cost_national"));
+    prop_assert_eq!(row[idx::SUBSIDY_NEV], nat.nev_subsidy);
+    prop_assert_eq!(row[idx::EXPORT_VAT_REBATES], nat.vat_rebates);
+    prop_assert!(nat.trade_in >= 0.0 && nat.nev_subsidy >= 0.0 && nat.vat_rebates >= 0.0 && nat.tax_expenditure >= 0.0);
+    // Local: each budget changes by income less its spending, the sum of its instruments.
+    let g = &s.governments;
+    let mut revenue = vec![0.0; world.governments.len()];
+    for a in &world.automakers {
+        revenue[a.region] += a.revenue;
+    }
+    let (mut local, mut trade_in_local) = (0.0, 0.0);
+    for (k, gov) in world.governments.iter().enumerate() {
+        let instruments: f64 = gov.instruments().iter().sum();
+        prop_assert!(
+            near(gov.spend, instruments, gov.spend),
+            "{}",
+            at(&format!("government {k}: spend {} vs instruments {instruments}", gov.spend))
+        );
+        let income = g.tax_share * revenue[k] + g.land_revenue * gov.weight;
+        let change = gov.budget - before.local[k];
+        // The first month sets the budgets (re-basing, docs/model.md sec. 5).
+        prop_assert!(
+            month == 0 || near(change, income - gov.spend, income + gov.spend + before.local[k].abs()),
+            "{}",
+            at(&format!("government {k} budget"))
+        );
+        prop_assert!(
+            gov.instruments().iter().all(|x| *x >= 0.0),
+            "{}",
+            at(&format!("government {k} instruments {:?}", gov.instruments()))
+        );
+        local += gov.spend;
+        trade_in_local += gov.spend_trade_in;
+    }
+    prop_assert!(near(row[idx::FISCAL_COST_LOCAL], local, local), "{}", at("fiscal_cost_local"));
+    prop_assert_eq!(row[idx::FISCAL_COST_LOCAL], row[idx::LOCAL_SUBSIDY_SPEND]);
+    prop_assert!(
+        near(row[idx::BAILOUT_SPEND], world.ledger.bailouts, world.ledger.bailouts),
+        "{}",
+        at("bailout_spend")
+    );
+    // Trade-in co-financing: central share to the national account, the rest locally.
+    let trade_in = row[idx::SUBSIDY_TRADE_IN];
+    prop_assert!(near(trade_in, nat.trade_in + trade_in_local, trade_in), "{}", at("subsidy_trade_in"));
+    let central = s.policy.trade_in_central_share;
+    prop_assert!(near(nat.trade_in, central * trade_in, trade_in), "{}", at("central share of trade-ins"));
+    // Buyer surplus: finite and non-negative (each served buyer has positive surplus).
+    let surplus = row[idx::BUYER_SURPLUS];
+    prop_assert!(surplus.is_finite() && surplus >= 0.0, "{}", at(&format!("buyer_surplus {surplus}")));
+    prop_assert!(row[idx::DOMESTIC_RETAIL_SALES] <= 0.0 || surplus > 0.0, "{}", at("buyers without surplus"));
+    // Welfare = surplus + profits + trader margins (+ 0 dealers) - fiscal cost.
+    let profit: f64 = world.automakers.iter().filter(|a| a.revenue != 0.0 || a.active).map(|a| a.profit).sum();
+    let margin: f64 = world.markets.iter().map(|m| m.zm_margin).sum();
+    let components = surplus + profit + margin - national - local;
+    let scale = surplus.abs() + profit.abs() + margin.abs() + national + local;
+    prop_assert!(
+        near(row[idx::TOTAL_WELFARE], components, scale),
+        "{}",
+        at(&format!("welfare {} vs components {components}", row[idx::TOTAL_WELFARE]))
+    );
+    Ok(())
 }
 
 /// Cars registered for export so far, in all and NEVs, and those sold abroad.

@@ -196,6 +196,7 @@ fn invest_quarterly(
         let cost = order * p.capacity_unit_cost;
         let gov_share = gp.capital_subsidy_share * g.support * if g.budget > 0.0 { 1.0 } else { 0.0 };
         g.spend += gov_share * cost;
+        g.spend_capital += gov_share * cost;
         a.cash -= (1.0 - gov_share) * cost;
         acc.investment += (1.0 - gov_share) * cost;
         if let Some(last) = a.pipeline.last_mut() {
@@ -214,6 +215,7 @@ fn invest_quarterly(
         let gov_share = gp.capital_subsidy_share * g.support * if g.budget > 0.0 { 1.0 } else { 0.0 };
         *last += extra;
         g.spend += gov_share * cost;
+        g.spend_capital += gov_share * cost;
         a.cash -= (1.0 - gov_share) * cost;
         acc.investment += (1.0 - gov_share) * cost;
     }
@@ -269,6 +271,7 @@ fn resolve_distress(
             firms[i].low_share_months = 0;
         }
         g.spend += amount;
+        g.spend_bailout += amount;
         acc.bailout_funds += amount;
         acc.bailouts += 1;
         false

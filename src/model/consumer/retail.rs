@@ -109,15 +109,33 @@ pub fn domestic_market(
             }
         })
         .collect();
-    let served = settle(consumers, &fill, tables, &signals.trade_in, (ctx.at.key, ctx.at.index), exec);
+    let served = settle(consumers, &fill, tables, &signals.trade_in, ctx.regions, (ctx.at.key, ctx.at.index), exec);
     tally.trade_in_claims = [served.scrap as f64 * scale, served.replace as f64 * scale];
-    for (a, &n) in firms.iter_mut().zip(&served.brands) {
+    let brands = firms.len();
+    let (policy, out) = (ctx.policy, &mut tally.purchases);
+    out.trade_in = vec![0.0; ctx.regions];
+    for (j, (a, &n)) in firms.iter_mut().zip(&served.count).enumerate() {
         let sold = (n as f64 * scale).min(a.inventory);
         a.retail_sales = sold;
         a.inventory -= sold;
         // Households pay the invoice less the hidden discount; a measurement `retail_price_factor`
         // scales both.
         a.revenue += sold * a.effective_price() * ctx.policy.retail_price_factor;
+        // Households per served agent, less any stock the draw could not deliver.
+        let per_agent = if n > 0 { sold / n as f64 } else { 0.0 };
+        out.surplus += per_agent * served.surplus[j];
+        for (r, t) in out.trade_in.iter_mut().enumerate() {
+            *t += per_agent * served.trade_in[r * brands + j];
+        }
+        let ev = match a.powertrain {
+            Powertrain::Nev => 1.0,
+            Powertrain::Ice => 0.0,
+            Powertrain::Blend => a.ev_share,
+        };
+        let gross = a.transaction_price() * (1.0 + policy.nev_purchase_tax * ev);
+        out.nev_subsidy += sold * (policy.nev_purchase_subsidy * ev).min(gross);
+        out.tax_expenditure +=
+            sold * ev * a.transaction_price() * (policy.ice_purchase_tax - policy.nev_purchase_tax).max(0.0);
     }
     tally
 }
@@ -171,7 +189,7 @@ mod tests {
             available: true,
             region: 0,
             price,
-            owner_price: price,
+            trade_in: super::super::trade_in::Amounts { scrap: 0.0, replace: 0.0 },
             appeal: 0.0,
             value,
             zero_mileage_share: 0.0,
@@ -183,7 +201,8 @@ mod tests {
     fn shares(p: &ConsumerParams, offers: &[Offer], income: f64, class: usize) -> f64 {
         let mut t = super::super::ChoiceTables::default();
         build_tables(p, offers, 1, 100_000.0, income, None, &mut t);
-        let row = &t.cum[class * 2 * 2..class * 2 * 2 + 2];
+        let start = class * super::super::trade_in::ELIGIBILITY * 2;
+        let row = &t.cum[start..start + 2];
         (row[0] / row[1]) as f64
     }
 
