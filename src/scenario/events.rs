@@ -39,7 +39,7 @@ params! {
     /// `kind = "below_cost_ban"`: sales below cost are banned.
     pub struct BelowCostBan {
         /// Cost basis: "variable_cost" (c) or "full_cost_planned" (c + fixed cost / max(planned output, normal_utilization x capacity)).
-        basis: CostBasis = CostBasis::VariableCost, unit "-", range [CostBasis::VariableCost, CostBasis::FullCostPlanned], source "draft Price Law amendment, Jul 2025; State Planning Commission, Jijiage [1999] 177 Art. 4 (manufacturing cost + period expenses)";
+        basis: CostBasis = CostBasis::VariableCost, unit "-", range [CostBasis::VariableCost, CostBasis::FullCostPlanned], source "draft Price Law amendment, Jul 2025; State Planning Commission, Jijiage (1999) 177 Art. 4 (manufacturing cost + period expenses)";
         /// Normal utilisation u_n under which fixed cost is not spread over fewer cars.
         normal_utilization: f64 = 0.8, unit "fraction", range [0.05, 1.0], source "IAS 2 para. 13 / CAS 1 normal capacity; 0.75-0.85 (docs/model.md sec. 7.1)";
         /// Share of a banned cut that still happens off the invoice as hidden discounts.

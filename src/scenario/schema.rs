@@ -446,7 +446,7 @@ params! {
         /// Sales below cost are banned.
         below_cost_ban: bool = false, unit "-", range [false, true], source "draft Price Law, Jul 2025";
         /// The ban's cost basis: "variable_cost" (c) or "full_cost_planned" (c + fixed cost / max(planned output, below_cost_normal_utilization x capacity)).
-        below_cost_basis: CostBasis = CostBasis::VariableCost, unit "-", range [CostBasis::VariableCost, CostBasis::FullCostPlanned], source "State Planning Commission 1999 cost rules for low-price dumping, Jijiage [1999] 177 Art. 4 (manufacturing cost + period expenses); docs/model.md sec. 7.1";
+        below_cost_basis: CostBasis = CostBasis::VariableCost, unit "-", range [CostBasis::VariableCost, CostBasis::FullCostPlanned], source "State Planning Commission 1999 cost rules for low-price dumping, Jijiage (1999) 177 Art. 4 (manufacturing cost + period expenses); docs/model.md sec. 7.1";
         /// Normal utilisation u_n: the full-cost basis spreads fixed cost over at least u_n x capacity (normal-capacity allocation of fixed overheads).
         below_cost_normal_utilization: f64 = 0.8, unit "fraction", range [0.05, 1.0], source "IAS 2 para. 13 / CAS 1 normal capacity; 0.75-0.85 normal utilisation (docs/model.md sec. 7.1)";
         /// Share of a banned cut that still happens off the invoice as hidden discounts (free insurance, financing).
@@ -470,7 +470,7 @@ params! {
         /// Share of replacing owners of a car too young to scrap who sell it in the scheme and claim the replacement subsidy (local quotas, sale and registration in the province).
         trade_in_replace_take_up: f64 = 1.0, unit "fraction", range [0.0, 1.0], source "calibrated: MOFCOM 2024 replacement claims, 3.7 million (SCIO press conference, Jan 2025)";
         /// Central government's share of trade-in subsidy money (the rest is paid by the buyer's home local government).
-        trade_in_central_share: f64 = 0.9, unit "fraction", range [0.0, 1.0], source "NDRC and MOF, Measures to Step Up Support for Large-Scale Equipment Renewal and Consumer Goods Trade-ins (Fagai Huanzi [2024] No. 1104, 25 Jul 2024): ultra-long special treasury bond funds shared central:local about 9:1 overall";
+        trade_in_central_share: f64 = 0.9, unit "fraction", range [0.0, 1.0], source "NDRC and MOF, Measures to Step Up Support for Large-Scale Equipment Renewal and Consumer Goods Trade-ins (Fagai Huanzi (2024) No. 1104, 25 Jul 2024): ultra-long special treasury bond funds shared central:local about 9:1 overall";
         /// National NEV purchase subsidy per EV.
         nev_purchase_subsidy: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "ended Dec 2022 (facts.md sec. 2)";
         /// Multiplier of every retail transaction price (`retail_price_factor` events; a measurement lever).
