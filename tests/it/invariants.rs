@@ -213,20 +213,50 @@ proptest! {
 
     #[test]
     fn world_invariants_hold_every_month(small in small(), key in any::<u64>()) {
-        let s = small.scenario();
-        let mut world = World::new(&s, key);
-        let mut exits = 0.0;
-        let mut cars = CarBook::default();
-        for month in 0..s.months() {
-            let before: Vec<(bool, f64)> = world.automakers.iter().map(|a| (a.active, a.inventory)).collect();
-            let budgets = Budgets::of(&world);
-            let row = world.step().to_vec();
-            exits += row[idx::EXITS];
-            check_month(&world, &row, month, exits)?;
-            check_fiscal(&world, &row, &budgets, month)?;
-            check_lines(&world, &before, &mut cars, month)?;
-        }
+        world_invariants(&small, key)?;
     }
+}
+
+/// Steps the world of `small` with `key` and checks every month's identities.
+fn world_invariants(small: &Small, key: u64) -> Result<(), TestCaseError> {
+    let s = small.scenario();
+    let mut world = World::new(&s, key);
+    let mut exits = 0.0;
+    let mut cars = CarBook::default();
+    for month in 0..s.months() {
+        let before: Vec<(bool, f64)> = world.automakers.iter().map(|a| (a.active, a.inventory)).collect();
+        let budgets = Budgets::of(&world);
+        let row = world.step().to_vec();
+        exits += row[idx::EXITS];
+        check_month(&world, &row, month, exits)?;
+        check_fiscal(&world, &row, &budgets, month)?;
+        check_lines(&world, &before, &mut cars, month)?;
+    }
+    Ok(())
+}
+
+/// A case proptest found (CI, 2026-12-02): no central trade-in share, so the national account
+/// pays only small NEV subsidies while its balance has grown; the balance's change is exact only
+/// to the rounding of the balance.
+#[test]
+fn national_budget_change_is_exact_to_the_rounding_of_the_balance() {
+    let small = Small {
+        agents: 1030,
+        automakers: 19,
+        governments: 11,
+        months: 15,
+        price_sensitivity: 17.782316232004934,
+        discount_step_max: 0.09817728759619516,
+        margin_sensitivity: 69.64080646315486,
+        min_holding_months: 0,
+        support_raise: 0.5548999451909886,
+        licensed_regions: 6,
+        hard_budget: false,
+        below_cost_ban: false,
+        split: false,
+        fiscal: (25328.501029979543, 18831.591701839927, 237.62960506728783, 0.0),
+    };
+    world_invariants(&small, 6315432860701136553).unwrap();
 }
 
 /// The budgets before a month.
@@ -254,7 +284,10 @@ fn check_fiscal(world: &World, row: &[f64], before: &Budgets, month: usize) -> R
     let at = |what: &str| format!("month {month}: {what}");
     // National: the budget falls by its cash spending, the sum of its instruments.
     let national = nat.trade_in + nat.nev_subsidy + nat.vat_rebates;
-    prop_assert!(near(before.national - nat.budget, national, national), "{}", at("national budget change"));
+    // The balance is the running sum of all months' spending, so the change is exact only to the
+    // rounding of a number of the balance's size (a small month after large ones).
+    let scale = national + before.national.abs();
+    prop_assert!(near(before.national - nat.budget, national, scale), "{}", at("national budget change"));
     prop_assert!(near(row[idx::FISCAL_COST_NATIONAL], national, national), "{}", at("fiscal_cost_national"));
     prop_assert_eq!(row[idx::SUBSIDY_NEV], nat.nev_subsidy);
     prop_assert_eq!(row[idx::EXPORT_VAT_REBATES], nat.vat_rebates);
