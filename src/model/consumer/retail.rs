@@ -118,20 +118,17 @@ pub fn domestic_market(
         let sold = (n as f64 * scale).min(a.inventory);
         a.retail_sales = sold;
         a.inventory -= sold;
-        // Households pay the invoice less the hidden discount; a measurement `retail_price_factor`
-        // scales both.
-        a.revenue += sold * a.effective_price() * ctx.policy.retail_price_factor;
+        // The line receives what households pay before tax: the invoice (scaled by a measurement
+        // `retail_price_factor`) less the hidden discount, as in [`offers`].
+        a.revenue += sold * (a.transaction_price() * ctx.policy.retail_price_factor - a.hidden_discount).max(0.0);
         // Households per served agent, less any stock the draw could not deliver.
         let per_agent = if n > 0 { sold / n as f64 } else { 0.0 };
         out.surplus += per_agent * served.surplus[j];
         for (r, t) in out.trade_in.iter_mut().enumerate() {
             *t += per_agent * served.trade_in[r * brands + j];
         }
-        let ev = match a.powertrain {
-            Powertrain::Nev => 1.0,
-            Powertrain::Ice => 0.0,
-            Powertrain::Blend => a.ev_share,
-        };
+        // A split line's EV share is 1 (NEV) or 0 (ICE); a blended line's drifts.
+        let ev = a.ev_share;
         let gross = a.transaction_price() * (1.0 + policy.nev_purchase_tax * ev);
         out.nev_subsidy += sold * (policy.nev_purchase_subsidy * ev).min(gross);
         out.tax_expenditure +=
