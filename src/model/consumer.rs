@@ -28,11 +28,14 @@ pub const NO_CHOICE: u8 = u8::MAX;
 const OWNER: u8 = 1;
 const TREND: u8 = 2;
 
-/// All household agents, one vector per attribute (16 bytes per agent).
+/// All household agents, one vector per attribute (20 bytes per agent).
 #[derive(Debug, Clone, Default)]
 pub struct Consumers {
     /// Willingness to pay (yuan) of a household in the market.
     pub valuation: Vec<f32>,
+    /// Persistent valuation score ζ (standard normal): the household's place in the distribution
+    /// of willingness to pay, kept between market entries (`consumers.valuation_persistence`).
+    pub rank: Vec<f32>,
     /// Expected monthly price change (fraction).
     pub expectation: Vec<f32>,
     /// Months since the last purchase (car age for owners).
@@ -57,6 +60,7 @@ impl Consumers {
         let n = p.agents;
         let mut c = Consumers {
             valuation: vec![0.0; n],
+            rank: vec![0.0; n],
             expectation: vec![0.0; n],
             age: vec![0; n],
             waited: vec![0; n],
@@ -95,6 +99,15 @@ impl Consumers {
                 let k = (r.random::<f64>() * 2.0 * p.attention_mean).min(1.0);
                 c.attention[i] = (k * 255.0).round() as u8;
             }
+            // The persistent score has its own stream, so the other initial draws do not move.
+            let end = (start + CHUNK).min(n);
+            let mut r = rng::stream(key, purpose::INIT_RANK, ci as u64, 0);
+            for z in &mut c.rank[start..end] {
+                *z = StandardNormal.sample(&mut r);
+            }
+            if p.valuation_persistence > 0.0 {
+                initial_owners(p, &c.rank[start..end], &mut c.flags[start..end], &mut r);
+            }
         }
         c
     }
@@ -107,6 +120,28 @@ impl Consumers {
     /// True with no agents.
     pub fn is_empty(&self) -> bool {
         self.valuation.is_empty()
+    }
+}
+
+/// Who owns a car at the start when valuations persist (ρ > 0): the owners are the
+/// `initial_owner_share` of the chunk with the highest score √ρ ζ + √(1 − ρ) ξ, ξ standard normal
+/// (with ρ = 1 exactly the richest, who are the households able to buy; with persistent
+/// valuations the poorest would otherwise hold cars they could never replace). Replaces the
+/// independent owner draw; the trend flag is kept.
+fn initial_owners(p: &ConsumerParams, rank: &[f32], flags: &mut [u8], r: &mut Rng) {
+    let rho = p.valuation_persistence;
+    let score: Vec<f64> = rank
+        .iter()
+        .map(|&z| {
+            let xi: f64 = StandardNormal.sample(&mut *r);
+            rho.sqrt() * z as f64 + (1.0 - rho).sqrt() * xi
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..score.len()).collect();
+    order.sort_by(|&a, &b| score[b].total_cmp(&score[a]).then(a.cmp(&b)));
+    let owners = (p.initial_owner_share * score.len() as f64).round() as usize;
+    for (k, &i) in order.iter().enumerate() {
+        flags[i] = (flags[i] & !OWNER) | if k < owners { OWNER } else { 0 };
     }
 }
 
@@ -365,6 +400,8 @@ pub fn decide_chunk(
     let delay = p.delay_cost as f32;
     let revise = p.rule_revision_rate as f32;
     let p_trend = s.trend_probability as f32;
+    let rho = p.valuation_persistence;
+    let (keep, fresh) = (rho.sqrt(), (1.0 - rho).sqrt());
     for i in 0..c.valuation.len() {
         c.choice[i] = NO_CHOICE;
         let owner = c.flags[i] & OWNER != 0;
@@ -374,7 +411,9 @@ pub fn decide_chunk(
             c.age[i] = c.age[i].saturating_add(1);
             if u < hazard {
                 c.waited[i] = 1;
-                let z: f64 = StandardNormal.sample(r);
+                let e: f64 = StandardNormal.sample(r);
+                // z = √ρ ζ + √(1 − ρ) ε: standard normal, with correlation ρ between entries.
+                let z = if rho > 0.0 { keep * c.rank[i] as f64 + fresh * e } else { e };
                 let v = s.valuation_mean * (p.valuation_sigma * z - 0.5 * p.valuation_sigma * p.valuation_sigma).exp();
                 c.valuation[i] = v as f32;
                 c.class[i] = valuation_class(z);
@@ -383,6 +422,11 @@ pub fn decide_chunk(
                 if owner && u > turnover {
                     c.flags[i] &= !OWNER;
                     c.age[i] = 0;
+                    // A new household: a new place in the distribution (drawn only when used,
+                    // so that ρ = 0 keeps the round-1 streams).
+                    if rho > 0.0 {
+                        c.rank[i] = StandardNormal.sample(r);
+                    }
                 }
                 continue;
             }
@@ -451,6 +495,8 @@ pub struct ConsumerSlice<'a> {
     pub start: usize,
     /// See [`Consumers::valuation`].
     pub valuation: &'a mut [f32],
+    /// See [`Consumers::rank`].
+    pub rank: &'a mut [f32],
     /// See [`Consumers::expectation`].
     pub expectation: &'a mut [f32],
     /// See [`Consumers::age`].
@@ -505,6 +551,7 @@ impl Executor for Sequential {
 fn chunk_jobs(c: &mut Consumers, brands: usize) -> Vec<ChunkJob<'_>> {
     let mut jobs = Vec::with_capacity(c.len().div_ceil(CHUNK));
     let mut valuation = c.valuation.as_mut_slice();
+    let mut rank = c.rank.as_mut_slice();
     let mut expectation = c.expectation.as_mut_slice();
     let mut age = c.age.as_mut_slice();
     let mut waited = c.waited.as_mut_slice();
@@ -516,6 +563,7 @@ fn chunk_jobs(c: &mut Consumers, brands: usize) -> Vec<ChunkJob<'_>> {
     while !valuation.is_empty() {
         let k = CHUNK.min(valuation.len());
         let (v, v_rest) = valuation.split_at_mut(k);
+        let (z, z_rest) = rank.split_at_mut(k);
         let (e, e_rest) = expectation.split_at_mut(k);
         let (a, a_rest) = age.split_at_mut(k);
         let (w, w_rest) = waited.split_at_mut(k);
@@ -530,6 +578,7 @@ fn chunk_jobs(c: &mut Consumers, brands: usize) -> Vec<ChunkJob<'_>> {
             slice: ConsumerSlice {
                 start,
                 valuation: v,
+                rank: z,
                 expectation: e,
                 age: a,
                 waited: w,
@@ -542,8 +591,8 @@ fn chunk_jobs(c: &mut Consumers, brands: usize) -> Vec<ChunkJob<'_>> {
             tally: Tally::new(brands),
             served: Served::default(),
         });
-        (valuation, expectation, age, waited, flags, choice, class) =
-            (v_rest, e_rest, a_rest, w_rest, f_rest, ch_rest, cl_rest);
+        (valuation, rank, expectation, age, waited, flags, choice, class) =
+            (v_rest, z_rest, e_rest, a_rest, w_rest, f_rest, ch_rest, cl_rest);
         (region, attention) = (r_rest, at_rest);
         start += k;
     }
@@ -620,4 +669,82 @@ pub fn warm_up(
 pub fn hazard_table(p: &ConsumerParams) -> Vec<f32> {
     let (k, l) = (p.replacement_shape, p.replacement_scale_months);
     (0..600).map(|a| ((k / l) * ((a as f64 + 0.5) / l).powf(k - 1.0)).min(1.0) as f32).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every household enters (hazard 1), finds nothing on offer and stays in the market; its
+    /// valuation is set at entry.
+    fn enter_all(p: &ConsumerParams, c: &mut Consumers, stream: u64) -> Vec<f32> {
+        c.waited.iter_mut().for_each(|w| *w = 0);
+        let s = MarketSignals {
+            pi_last: 0.0,
+            trend_forecast: 0.0,
+            trend_probability: 0.0,
+            valuation_mean: 100_000.0,
+            hazard: &[1.0],
+            trade_in: TradeInRule::everyone(),
+            entry_factor: 1.0,
+        };
+        let n = c.len();
+        let mut slice = chunk_jobs(c, 0).remove(0).slice;
+        let mut r = rng::stream(1, purpose::CONSUMERS, stream, 0);
+        decide_chunk(p, &s, &ChoiceTables::default(), &mut slice, &mut r, &mut Tally::new(0));
+        assert_eq!(slice.waited.iter().filter(|&&w| w >= 1).count(), n, "everyone entered");
+        slice.valuation.to_vec()
+    }
+
+    /// With ρ = 1 a household's valuation at a second entry is the one it had at the first (the
+    /// outside option persists); with ρ = 0 it is redrawn; in between, the correlation of the
+    /// log valuations across entries is ρ.
+    #[test]
+    fn persistent_valuations_keep_a_household_where_it_was() {
+        for (rho, lo, hi) in [(1.0, 0.999, 1.001), (0.0, -0.05, 0.05), (0.5, 0.45, 0.55)] {
+            let p = ConsumerParams {
+                agents: CHUNK,
+                household_turnover: 0.0,
+                first_purchase_hazard: 1.0,
+                valuation_persistence: rho,
+                ..Default::default()
+            };
+            let mut c = Consumers::new(&p, &[1.0], 9);
+            let (a, b) = (enter_all(&p, &mut c, 0), enter_all(&p, &mut c, 1));
+            let (x, y): (Vec<f64>, Vec<f64>) =
+                a.iter().zip(&b).map(|(&u, &v)| ((u as f64).ln(), (v as f64).ln())).unzip();
+            let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+            let (mx, my) = (mean(&x), mean(&y));
+            let cov = x.iter().zip(&y).map(|(a, b)| (a - mx) * (b - my)).sum::<f64>();
+            let var = |v: &[f64], m: f64| v.iter().map(|a| (a - m) * (a - m)).sum::<f64>();
+            let corr = cov / (var(&x, mx) * var(&y, my)).sqrt();
+            assert!((lo..=hi).contains(&corr), "rho {rho}: correlation {corr}");
+        }
+    }
+
+    /// With persistent valuations the initial owners are the households with the highest scores
+    /// (ρ = 1: exactly the top `initial_owner_share` of each chunk); with ρ = 0 ownership is
+    /// independent of the score.
+    #[test]
+    fn initial_owners_are_the_households_able_to_buy() {
+        let owners_mean_rank = |rho: f64| {
+            let p = ConsumerParams { agents: 2 * CHUNK, valuation_persistence: rho, ..Default::default() };
+            let c = Consumers::new(&p, &[1.0], 4);
+            let own: Vec<bool> = c.flags.iter().map(|f| f & OWNER != 0).collect();
+            let share = own.iter().filter(|&&o| o).count() as f64 / c.len() as f64;
+            assert!((share - p.initial_owner_share).abs() < 0.02, "owner share {share}");
+            if rho == 1.0 {
+                for chunk in 0..2 {
+                    let r = chunk * CHUNK..(chunk + 1) * CHUNK;
+                    let min_owner = r.clone().filter(|&i| own[i]).map(|i| c.rank[i]).fold(f32::MAX, f32::min);
+                    let max_other = r.filter(|&i| !own[i]).map(|i| c.rank[i]).fold(f32::MIN, f32::max);
+                    assert!(min_owner >= max_other, "chunk {chunk}: an owner poorer than a non-owner");
+                }
+            }
+            let n = own.iter().filter(|&&o| o).count() as f64;
+            own.iter().zip(&c.rank).filter(|(&o, _)| o).map(|(_, &z)| z as f64).sum::<f64>() / n
+        };
+        assert!(owners_mean_rank(1.0) > 0.4);
+        assert!(owners_mean_rank(0.0).abs() < 0.05);
+    }
 }

@@ -20,6 +20,7 @@ pub mod purpose {
     pub const RATIONING: u64 = 8;
     pub const WARMUP: u64 = 9;
     pub const TRADE_IN: u64 = 10;
+    pub const INIT_RANK: u64 = 12;
 }
 
 /// SplitMix64 finaliser: a bijective 64-bit mix.

@@ -7,7 +7,7 @@
 //! |---|---|---|
 //! | replicates (scenario, sweep and calibration `replicates`; `--replicates`) | 1,000,000 | 100× the largest shipped use; a shard's bookkeeping is 8 bytes per replicate |
 //! | worker threads (`--threads`, `SLURM_CPUS_PER_TASK`) | 8 × available cores | more threads than that only add switching |
-//! | `consumers.agents` | 50,000,000 | 16 bytes of state per agent: 800 MB per world in flight, one per thread |
+//! | `consumers.agents` | 50,000,000 | 20 bytes of state per agent: 1 GB per world in flight, one per thread |
 //! | horizon (months from `start` to `end`, inclusive) | 1,200 | 100 years |
 //! | `[[events]]` in a scenario (after `extends`) | 100,000 | each month's policy is one pass over them |
 //! | files in an `extends` chain | 64 | read iteratively; a longer chain is a mistake |

@@ -32,6 +32,8 @@ params! {
         valuation_ratio: f64 = 1.5, unit "1", range [0.1, 10.0], source "assumption, set with list_price_mean so that 2019 domestic sales stay at CAAM's level (docs/validation.md, price level)";
         /// Log-sd of valuations across households.
         valuation_sigma: f64 = 0.45, unit "log points", range [0.0, 3.0], source "assumption";
+        /// Correlation rho of a household's valuation scores between market entries: z = sqrt(rho) zeta + sqrt(1 - rho) eps with zeta the household's persistent score (its income rank) and eps redrawn at each entry. 1 = a household that cannot afford a car now cannot later unless prices fall or incomes rise (the outside option); 0 = a fresh valuation at every entry (the round-1 model, in which every household buys eventually).
+        valuation_persistence: f64 = 1.0, unit "1", range [0.0, 1.0], source "assumption: willingness to pay follows income, whose rank is persistent over a car's life; set with the entry hazards (docs/validation.md, aggregate elasticity)";
         /// Logit weight on price relative to the initial average price (elasticity about -alpha).
         price_sensitivity: f64 = 4.0, unit "utils per 100% of price", range [0.0, 50.0], source "BLP 1995 range -3..-6";
         /// Weight of a group's hedonic value (its initial transaction price, yuan) in utility, as a share of the price weight: 1 = price differences between groups at the start reflect features that buyers value (vertical differentiation).

@@ -123,25 +123,56 @@ fn identical_scenarios_have_zero_deltas() {
 /// before the model was split into phase functions (issue 14; `annual_deltas.csv` pinned when it
 /// was added, the others unchanged by it; all five re-pinned when `hidden_discount` was added and
 /// the below-cost ban's hidden discount moved off the invoice, issue 17: the smoke scenario's
-/// own values unchanged, only the new column and the `smoke_ban` variant differ). A refactor must leave them alone;
+/// own values unchanged, only the new column and the `smoke_ban` variant differ; summary, annual
+/// and trajectories re-pinned when household valuations became persistent, issue 17, the old
+/// bytes kept by the ablation test below). A refactor must leave them alone;
 /// only an intentional model or output-format change may update them, with a note in its commit
 /// saying why.
 /// Floating-point results are pinned for x86_64 Linux only, where CI runs.
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 #[test]
 fn smoke_run_bytes_are_pinned() {
+    assert_smoke_pins(
+        &[],
+        &[
+            ("summary.csv", "2c6675199d2769f6"),
+            ("annual.csv", "ecda6e1c066b8e7f"),
+            ("deltas.csv", "b26b4308c0f32dc5"),
+            ("annual_deltas.csv", "2c694770d549a793"),
+            ("trajectories.csv", "f0e3e474e337b0c2"),
+        ],
+    );
+}
+
+/// The ablation switch of persistent valuations: with `valuation_persistence = 0` households
+/// redraw their valuation at every entry and own cars independently of their score, and the
+/// smoke run gives the bytes pinned before persistent valuations existed (issue 17).
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+#[test]
+fn zero_valuation_persistence_reproduces_the_redrawn_valuations_model() {
+    assert_smoke_pins(
+        &["--set", "consumers.valuation_persistence=0"],
+        &[
+            ("summary.csv", "75e1c7e52c1c9318"),
+            ("annual.csv", "503af0f975c32049"),
+            ("deltas.csv", "b26b4308c0f32dc5"),
+            ("annual_deltas.csv", "2c694770d549a793"),
+            ("trajectories.csv", "52c2f9eecfd0ce14"),
+        ],
+    );
+}
+
+/// Runs smoke and its below-cost-ban variant (3 replicates, `extra` arguments) and compares each
+/// output's hash with `pinned`.
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+fn assert_smoke_pins(extra: &[&str], pinned: &[(&str, &str)]) {
     use zeromile::output::hash_hex;
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let ban = smoke_variant(dir.path(), "smoke_ban", "[policy]\nbelow_cost_ban = true\n");
-    run_scenarios(&[&scenario_path("smoke.toml"), &ban], &out, &["-n", "3", "--trajectories", "--no-plots"]);
-    let pinned = [
-        ("summary.csv", "75e1c7e52c1c9318"),
-        ("annual.csv", "503af0f975c32049"),
-        ("deltas.csv", "b26b4308c0f32dc5"),
-        ("annual_deltas.csv", "2c694770d549a793"),
-        ("trajectories.csv", "52c2f9eecfd0ce14"),
-    ];
+    let mut args = vec!["-n", "3", "--trajectories", "--no-plots"];
+    args.extend(extra);
+    run_scenarios(&[&scenario_path("smoke.toml"), &ban], &out, &args);
     let got: Vec<(&str, String)> =
         pinned.iter().map(|(f, _)| (*f, hash_hex(&std::fs::read(out.join(f)).unwrap()))).collect();
     for ((file, want), (_, have)) in pinned.iter().zip(&got) {
