@@ -123,6 +123,12 @@ impl Consumers {
     }
 }
 
+/// √ρ ζ + √(1 − ρ) ε: standard normal for standard-normal ζ and ε, correlated ρ with ζ (exactly
+/// ε at ρ = 0).
+fn blend(rho: f64, zeta: f64, eps: f64) -> f64 {
+    rho.sqrt() * zeta + (1.0 - rho).sqrt() * eps
+}
+
 /// Who owns a car at the start when valuations persist (ρ > 0): the owners are the
 /// `initial_owner_share` of the chunk with the highest score √ρ ζ + √(1 − ρ) ξ, ξ standard normal
 /// (with ρ = 1 exactly the richest, who are the households able to buy; with persistent
@@ -134,7 +140,7 @@ fn initial_owners(p: &ConsumerParams, rank: &[f32], flags: &mut [u8], r: &mut Rn
         .iter()
         .map(|&z| {
             let xi: f64 = StandardNormal.sample(&mut *r);
-            rho.sqrt() * z as f64 + (1.0 - rho).sqrt() * xi
+            blend(rho, z as f64, xi)
         })
         .collect();
     let mut order: Vec<usize> = (0..score.len()).collect();
@@ -401,7 +407,6 @@ pub fn decide_chunk(
     let revise = p.rule_revision_rate as f32;
     let p_trend = s.trend_probability as f32;
     let rho = p.valuation_persistence;
-    let (keep, fresh) = (rho.sqrt(), (1.0 - rho).sqrt());
     for i in 0..c.valuation.len() {
         c.choice[i] = NO_CHOICE;
         let owner = c.flags[i] & OWNER != 0;
@@ -413,7 +418,7 @@ pub fn decide_chunk(
                 c.waited[i] = 1;
                 let e: f64 = StandardNormal.sample(r);
                 // z = √ρ ζ + √(1 − ρ) ε: standard normal, with correlation ρ between entries.
-                let z = if rho > 0.0 { keep * c.rank[i] as f64 + fresh * e } else { e };
+                let z = blend(rho, c.rank[i] as f64, e);
                 let v = s.valuation_mean * (p.valuation_sigma * z - 0.5 * p.valuation_sigma * p.valuation_sigma).exp();
                 c.valuation[i] = v as f32;
                 c.class[i] = valuation_class(z);
