@@ -66,6 +66,7 @@ fn bench_monte_carlo(c: &mut Criterion) {
                 replicates: REPLICATES,
                 threads,
                 shard: engine::Shard::ALL,
+                by_group: false,
             };
             b.iter(|| {
                 let mut sink = NullSink(0);

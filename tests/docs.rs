@@ -105,6 +105,16 @@ fn model_md_metric_table_matches_the_declaration() {
     }
 }
 
+/// docs/model.md's table of `groups.csv` lists every group metric with its unit.
+#[test]
+fn model_md_lists_every_group_metric() {
+    let doc = read("docs/model.md");
+    for m in zeromile::model::groups::GROUP_METRICS {
+        let row = format!("| `{}` | {} | {} |", m.name, m.unit, m.definition);
+        assert!(doc.contains(&row), "docs/model.md's groups.csv table lacks the row {row:?}");
+    }
+}
+
 /// docs/analysis.md shows the example scripts as they are.
 #[test]
 fn analysis_md_shows_the_example_scripts() {

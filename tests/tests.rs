@@ -72,6 +72,10 @@ mod reliability;
 #[path = "it/fuzz.rs"]
 mod fuzz;
 
+/// `run --by-group`: groups.csv's full grid, its identities with the industry metrics,
+/// determinism, the shard refusal and the central/local state split.
+#[path = "it/groups.rs"]
+mod groups;
 /// Powertrains: the single-line switch reproduces round 1; NEV and ICE levers move their line.
 #[path = "it/powertrains.rs"]
 mod powertrains;

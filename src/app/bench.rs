@@ -105,7 +105,7 @@ impl Sink for NullSink {
 /// Replicates per second of `replicates` replicates of `s` on `threads` threads (0 = all).
 pub fn replicates_per_s(s: &Scenario, replicates: u64, threads: usize) -> Result<f64> {
     let scenarios = std::slice::from_ref(s);
-    let mc = MonteCarlo { scenarios, master_seed: s.seed, replicates, threads, shard: Shard::ALL };
+    let mc = MonteCarlo { scenarios, master_seed: s.seed, replicates, threads, shard: Shard::ALL, by_group: false };
     let mut sink = NullSink(0);
     let t = Instant::now();
     engine::run_monte_carlo(&mc, &mut sink)?;

@@ -132,7 +132,7 @@ fn from_scenario(args: &CheckFactsJob, file: &TargetFile, clock: &Clock, progres
     let mut sink = FactsSink { stats: MonteCarloStats::new(series), targets: &targets, values: Vec::new(), progress };
     let scenarios = std::slice::from_ref(&s);
     engine::run_monte_carlo(
-        &MonteCarlo { scenarios, master_seed, replicates, threads, shard: engine::Shard::ALL },
+        &MonteCarlo { scenarios, master_seed, replicates, threads, shard: engine::Shard::ALL, by_group: false },
         &mut sink,
     )?;
     progress.finish();

@@ -7,8 +7,8 @@ use crate::engine::{self, MonteCarlo, Shard, Sink};
 use crate::error::Result;
 use crate::model::metrics::Trajectory;
 use crate::output::{
-    self, AtomicFile, Manifest, MonteCarloStats, ScenarioSeries, ShardInfo, ShardWriter, TrajectoryWriter,
-    TRAJECTORIES_FILE,
+    self, AtomicFile, GroupStats, Manifest, MonteCarloStats, ScenarioSeries, ShardInfo, ShardWriter, TrajectoryWriter,
+    GROUPS_FILE, TRAJECTORIES_FILE,
 };
 use crate::scenario::{self, Scenario};
 use std::path::PathBuf;
@@ -30,6 +30,9 @@ pub struct RunJob {
     pub out: PathBuf,
     /// Also write every replicate's path to `trajectories.csv`.
     pub trajectories: bool,
+    /// Also write `groups.csv`, the brand groups by ownership type × size band (not with a
+    /// shard: a shard keeps only the metric rows).
+    pub by_group: bool,
     /// Run only this shard (`K/N` or `auto/N`) into a shard directory.
     pub shard: Option<String>,
     /// Draw the charts and `report.html` (not for a shard).
@@ -59,6 +62,7 @@ pub struct RunReport {
 /// Where each replicate goes: statistics and trajectories of a whole run, or a shard's raw file.
 struct Collect<'a> {
     stats: Option<MonteCarloStats>,
+    groups: Option<GroupStats>,
     traj: Option<TrajectoryWriter<AtomicFile>>,
     shard: Option<ShardWriter>,
     progress: &'a dyn Progress,
@@ -68,6 +72,9 @@ impl Sink for Collect<'_> {
     fn replicate(&mut self, replicate: u64, trajectories: &[Trajectory]) -> Result<()> {
         if let Some(s) = self.stats.as_mut() {
             s.add_replicate(trajectories);
+        }
+        if let Some(g) = self.groups.as_mut() {
+            g.add_replicate(trajectories);
         }
         if let Some(w) = self.traj.as_mut() {
             w.write_replicate(replicate, trajectories)?;
@@ -115,6 +122,12 @@ pub fn run(job: &RunJob, progress: &dyn Progress) -> Result<RunReport> {
     crate::scenario::limits::check_replicates_flag(job.replicates)?;
     let threads = thread_count(job.threads)?;
     let shard = job.shard.as_deref().map(parse_shard).transpose()?;
+    if job.by_group && shard.is_some() {
+        return Err(usage(
+            "--by-group cannot be combined with --shard: a shard keeps only the metric rows, so `merge` \
+             could not write groups.csv; run without --shard for groups.csv (docs/cluster.md)",
+        ));
+    }
     let mut out = OutDir::lock(&job.out)?;
     let stage = out.fresh_stage()?.to_path_buf();
 
@@ -124,25 +137,34 @@ pub fn run(job: &RunJob, progress: &dyn Progress) -> Result<RunReport> {
         // A shard keeps every value of its replicates, lossless; `merge` computes the statistics.
         Some(shard) => Collect {
             stats: None,
+            groups: None,
             traj: None,
             shard: Some(ShardWriter::create(&stage, &series, shard, replicates)?),
             progress,
         },
         None => Collect {
             stats: Some(MonteCarloStats::new(series.clone())),
+            groups: job.by_group.then(|| GroupStats::new(&series)),
             traj: trajectory_writer(&stage, &series, job.trajectories)?,
             shard: None,
             progress,
         },
     };
-    let mc = MonteCarlo { scenarios: &scenarios, master_seed, replicates, threads, shard: shard.unwrap_or_default() };
+    let mc = MonteCarlo {
+        scenarios: &scenarios,
+        master_seed,
+        replicates,
+        threads,
+        shard: shard.unwrap_or_default(),
+        by_group: job.by_group,
+    };
     engine::run_monte_carlo(&mc, &mut sink)?;
     progress.finish();
 
     let used_threads = if threads == 0 { rayon::current_num_threads() } else { threads };
     let sources: Vec<String> = job.scenarios.iter().map(|p| p.display().to_string()).collect();
     let mut manifest = Manifest::for_run(&scenarios, &sources, &job.set, master_seed, replicates);
-    let Collect { stats, traj, shard: writer, .. } = sink;
+    let Collect { stats, groups, traj, shard: writer, .. } = sink;
     match (shard, writer, stats) {
         (Some(shard), Some(writer), _) => {
             manifest.checksums.insert(output::REPLICATES_FILE.into(), writer.finish()?);
@@ -158,6 +180,10 @@ pub fn run(job: &RunJob, progress: &dyn Progress) -> Result<RunReport> {
             if let Some(w) = traj {
                 w.finish()?.commit()?;
                 manifest.files.push(TRAJECTORIES_FILE.to_string());
+            }
+            if let Some(g) = &groups {
+                output::write_groups(&stage, g)?;
+                manifest.files.push(GROUPS_FILE.to_string());
             }
             manifest.provenance = clock.provenance(used_threads);
             output::write_outputs(&stage, &stats, &manifest)?;

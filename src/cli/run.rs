@@ -23,6 +23,11 @@ pub(super) struct RunArgs {
     /// Also write every replicate's path to `trajectories.csv`.
     #[arg(long)]
     trajectories: bool,
+    /// Also write `groups.csv`: the brand groups by ownership type (local state, central
+    /// state, private, foreign JV) x size rank band (top 5, 6-15, rest) per year. Not with
+    /// `--shard`.
+    #[arg(long)]
+    by_group: bool,
     /// Hide the progress (a bar on a terminal, lines every 10 s when piped) and status lines.
     #[arg(long, short = 'q')]
     quiet: bool,
@@ -49,6 +54,7 @@ pub(super) fn run_cmd(args: RunArgs) -> Result<()> {
         threads: args.mc.threads,
         out: args.out,
         trajectories: args.trajectories,
+        by_group: args.by_group,
         shard: args.shard,
         plots: !args.no_plots,
         allow_unpaired: args.allow_unpaired,

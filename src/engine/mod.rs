@@ -11,7 +11,7 @@ pub use shard::Shard;
 use crate::error::{Error, Result};
 use crate::model::consumer::{ChunkJob, Executor};
 use crate::model::metrics::Trajectory;
-use crate::model::World;
+use crate::model::{groups, World};
 use crate::scenario::Scenario;
 use rayon::prelude::*;
 
@@ -34,13 +34,28 @@ pub fn run_one(scenario: &Scenario, key: u64) -> Trajectory {
 
 /// [`run_one`] with an explicit household-chunk executor (e.g. `Sequential` for comparisons).
 pub fn run_one_with(scenario: &Scenario, key: u64, exec: &dyn Executor) -> Trajectory {
+    simulate(scenario, key, exec, false)
+}
+
+/// [`run_one`] that also records each month's group row (`Trajectory::groups`, for
+/// `groups.csv`); the metric rows are the same as [`run_one`]'s.
+pub fn run_one_by_group(scenario: &Scenario, key: u64) -> Trajectory {
+    simulate(scenario, key, &ParallelChunks, true)
+}
+
+fn simulate(scenario: &Scenario, key: u64, exec: &dyn Executor, by_group: bool) -> Trajectory {
     let mut world = World::new(scenario, key);
     let months = scenario.months();
     let mut traj = Trajectory::new(world.metric_set().len(), months);
+    let mut groups = vec![0.0; if by_group { groups::WIDTH } else { 0 }];
     for _ in 0..months {
         let date = scenario.start.offset(world.months_done() as i64);
         let row = world.step_with(exec);
         traj.push(date, row);
+        if by_group {
+            groups::fill_groups(&mut groups, &world.automakers);
+            traj.push_groups(&groups);
+        }
     }
     traj
 }
@@ -89,6 +104,8 @@ pub struct MonteCarlo<'a> {
     /// Which replicates to run: those `r < replicates` in the shard ([`Shard::ALL`]: every one).
     /// Replicate r is the same whichever shard runs it.
     pub shard: Shard,
+    /// Also record each month's group row in the trajectories (`Trajectory::groups`).
+    pub by_group: bool,
 }
 
 /// Receives results in replicate order (whatever order workers finish in).
@@ -120,7 +137,13 @@ pub fn run_monte_carlo(mc: &MonteCarlo<'_>, sink: &mut dyn Sink) -> Result<()> {
         let batch: Vec<u64> = todo.by_ref().take(window as usize).collect();
         let items: Vec<(u64, usize)> = batch.iter().flat_map(|&r| (0..n_s).map(move |s| (r, s))).collect();
         let results: Vec<Trajectory> = pool.install(|| {
-            items.par_iter().map(|&(r, s)| run_one(&mc.scenarios[s], seed::replicate_key(mc.master_seed, r))).collect()
+            items
+                .par_iter()
+                .map(|&(r, s)| {
+                    let key = seed::replicate_key(mc.master_seed, r);
+                    simulate(&mc.scenarios[s], key, &ParallelChunks, mc.by_group)
+                })
+                .collect()
         });
         for (&r, chunk) in batch.iter().zip(results.chunks(n_s)) {
             sink.replicate(r, chunk)?;

@@ -13,15 +13,39 @@ mod floor;
 pub use accounts::{account, AccountingContext, Accounts};
 pub use floor::cost_basis;
 
-/// Ownership of a brand group.
+/// Ownership of a brand group. Central and local state groups behave alike (docs/model.md
+/// sec. 2); the distinction is reported in `groups.csv`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ownership {
-    /// State-owned group.
-    State,
+    /// State-owned group under a provincial or municipal SASAC (SAIC, GAC, BAIC, Chery).
+    LocalState,
+    /// State-owned group under the central SASAC (FAW, Dongfeng, Changan).
+    CentralState,
     /// Private group.
     Private,
     /// Foreign joint venture.
     JointVenture,
+}
+
+impl Ownership {
+    /// Every ownership type, in the order of `groups.csv`.
+    pub const ALL: [Ownership; 4] =
+        [Ownership::LocalState, Ownership::CentralState, Ownership::Private, Ownership::JointVenture];
+
+    /// True for a state-owned group, local or central.
+    pub fn is_state(self) -> bool {
+        matches!(self, Ownership::LocalState | Ownership::CentralState)
+    }
+
+    /// The name written in `groups.csv`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Ownership::LocalState => "local_state",
+            Ownership::CentralState => "central_state",
+            Ownership::Private => "private",
+            Ownership::JointVenture => "foreign_jv",
+        }
+    }
 }
 
 /// What a product line makes.
@@ -149,6 +173,14 @@ pub struct Automaker {
     pub orders_last: f64,
     /// Zero-mileage registrations last month.
     pub zm_last: f64,
+    /// Production and capital subsidies received from the home government this month (yuan).
+    pub subsidy_received: f64,
+    /// Bailout money received this month (yuan).
+    pub bailout_received: f64,
+    /// The group was bailed out this month (set on its first active line).
+    pub bailed_out: bool,
+    /// The line exited this month (with its whole group).
+    pub exited_now: bool,
 }
 
 impl Automaker {
@@ -191,7 +223,7 @@ impl Automaker {
     /// Ownership multiplier of political push.
     pub fn push_factor(&self, p: &AutomakerParams) -> f64 {
         match self.ownership {
-            Ownership::State => 1.0,
+            Ownership::LocalState | Ownership::CentralState => 1.0,
             Ownership::Private => p.push_private,
             Ownership::JointVenture => p.push_jv,
         }
@@ -200,7 +232,7 @@ impl Automaker {
     /// Ownership multiplier of bailout probability and soft pricing floor ("softness").
     pub fn softness(&self, p: &AutomakerParams) -> f64 {
         match self.ownership {
-            Ownership::State => 1.0,
+            Ownership::LocalState | Ownership::CentralState => 1.0,
             Ownership::Private => p.bailout_private,
             Ownership::JointVenture => p.bailout_jv,
         }
@@ -219,15 +251,16 @@ pub fn init(p: &AutomakerParams, region_weights: &[f64], rng: &mut Rng) -> Vec<A
     let mut out = Vec::with_capacity(n);
     for &size in &raw {
         let u: f64 = rng.random();
+        // Central or local state ownership is assigned afterwards ([`assign_central`]).
         let ownership = if u < p.state_share {
-            Ownership::State
+            Ownership::LocalState
         } else if u < p.state_share + p.jv_share {
             Ownership::JointVenture
         } else {
             Ownership::Private
         };
         let ev_mean = match ownership {
-            Ownership::State => p.ev_share_state,
+            Ownership::LocalState | Ownership::CentralState => p.ev_share_state,
             Ownership::Private => p.ev_share_private,
             Ownership::JointVenture => p.ev_share_jv,
         };
@@ -292,6 +325,10 @@ pub fn init(p: &AutomakerParams, region_weights: &[f64], rng: &mut Rng) -> Vec<A
             orders: 0.0,
             orders_last: 0.0,
             zm_last: 0.0,
+            subsidy_received: 0.0,
+            bailout_received: 0.0,
+            bailed_out: false,
+            exited_now: false,
         };
         // Provisional: demand proportional to size (the world re-bases it on household shares).
         set_initial_demand(&mut a, demand, size / total, demand / capacity.max(1e-9), p);
@@ -300,6 +337,17 @@ pub fn init(p: &AutomakerParams, region_weights: &[f64], rng: &mut Rng) -> Vec<A
     match p.powertrains {
         Powertrains::Single => out,
         Powertrains::Split => split_lines(out, p, rng),
+    }
+}
+
+/// Makes a share `central_share` of the state groups central SOEs (docs/model.md sec. 2): group g
+/// is central when a counter-based uniform of (key, `CENTRAL_STATE`, g) is below the share. The
+/// draw has its own stream, so every other draw of the world is the same at any share.
+pub fn assign_central(firms: &mut [Automaker], central_share: f64, key: u64) {
+    for a in firms.iter_mut().filter(|a| a.ownership.is_state()) {
+        if rng::hashed_uniform(key, purpose::CENTRAL_STATE, a.group as u64, 0) < central_share {
+            a.ownership = Ownership::CentralState;
+        }
     }
 }
 
@@ -429,7 +477,7 @@ pub fn plan(a: &mut Automaker, ctx: &PlanContext<'_>, rival_cut: f64, rng: &mut 
     if a.powertrain == Powertrain::Blend {
         let mult = match a.ownership {
             Ownership::Private => p.ev_shift_private,
-            Ownership::State => 1.0,
+            Ownership::LocalState | Ownership::CentralState => 1.0,
             Ownership::JointVenture => p.ev_shift_jv,
         };
         a.ev_share = (a.ev_share0 + p.ev_shift_per_year * mult * years).min(1.0);
@@ -554,6 +602,7 @@ pub fn plan_all(firms: &mut [Automaker], ctx: &PlanContext<'_>) -> PlanOutcome {
         a.export_sales = 0.0;
         a.revenue = 0.0;
         a.orders = 0.0;
+        (a.subsidy_received, a.bailout_received, a.bailed_out, a.exited_now) = (0.0, 0.0, false, false);
         if !a.active {
             a.production = 0.0;
             a.capacity_month = 0.0;

@@ -344,12 +344,31 @@ pub struct Trajectory {
     pub width: usize,
     /// Row-major values: month `i`, metric `j` at `values[i * width + j]`.
     pub values: Vec<f64>,
+    /// The months' group rows (`run --by-group`), [`super::groups::WIDTH`] values per month in
+    /// the layout of [`super::groups::fill_groups`]; empty unless recorded.
+    pub groups: Vec<f64>,
 }
 
 impl Trajectory {
     /// An empty trajectory with rows of `width` metrics.
     pub fn new(width: usize, months: usize) -> Self {
-        Trajectory { dates: Vec::with_capacity(months), width, values: Vec::with_capacity(months * width) }
+        Trajectory {
+            dates: Vec::with_capacity(months),
+            width,
+            values: Vec::with_capacity(months * width),
+            groups: Vec::new(),
+        }
+    }
+
+    /// Appends the group row of the month last pushed ([`super::groups::WIDTH`] values).
+    pub fn push_groups(&mut self, row: &[f64]) {
+        debug_assert_eq!(row.len(), super::groups::WIDTH);
+        self.groups.extend_from_slice(row);
+    }
+
+    /// True when every month has its group row.
+    pub fn has_groups(&self) -> bool {
+        self.groups.len() == self.months() * super::groups::WIDTH
     }
 
     /// Appends the row of one month.

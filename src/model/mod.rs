@@ -18,6 +18,7 @@ pub mod consumer;
 pub mod exporter;
 pub mod foreign_market;
 pub mod government;
+pub mod groups;
 pub mod metrics;
 pub mod policy;
 pub mod rng;
@@ -132,6 +133,7 @@ impl World {
         let weights: Vec<f64> = governments.iter().map(|g| g.weight).collect();
         let mut ra = rng::stream(key, purpose::INIT_AUTOMAKERS, 0, 0);
         let mut automakers = automaker::init(&s.automakers, &weights, &mut ra);
+        automaker::assign_central(&mut automakers, s.automakers.central_state_share, key);
         let split = s.automakers.powertrains == Powertrains::Split;
         if split {
             // Foreign buyers of new cars weigh an NEV line by the markets' NEV value, averaged

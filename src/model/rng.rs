@@ -20,6 +20,10 @@ pub mod purpose {
     pub const RATIONING: u64 = 8;
     pub const WARMUP: u64 = 9;
     pub const TRADE_IN: u64 = 10;
+    /// Central or local ownership of a state group (its own stream, so adding it changed no
+    /// other draw).
+    pub const CENTRAL_STATE: u64 = 11;
+    /// Persistent valuation scores of households (initial draw and turnover).
     pub const INIT_RANK: u64 = 12;
 }
 

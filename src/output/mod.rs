@@ -5,6 +5,8 @@
 //! - [`MonteCarloStats`] streams replicates of one or more [`ScenarioSeries`] into
 //!   per-cell [`QuantileSketch`]es and writes `summary.csv`, `annual.csv`, `deltas.csv` and
 //!   `annual_deltas.csv`.
+//! - [`GroupStats`] folds the brand groups' rows by ownership × size band into `groups.csv`
+//!   (`run --by-group`).
 //! - [`TrajectoryWriter`] writes raw replicates, one wide row per scenario × replicate × month.
 //! - [`Manifest`] records seed, version, command, scenario hashes and files of a run.
 //! - [`write_outputs`] writes a run directory through [`AtomicFile`]s, `manifest.json` last.
@@ -24,6 +26,7 @@ pub mod calibration;
 pub mod collapse;
 mod dir;
 pub mod facts;
+mod groups;
 mod manifest;
 mod metrics;
 mod number;
@@ -38,6 +41,7 @@ mod verify;
 
 pub use atomic::{remove_if_present, AtomicFile};
 pub use dir::{write_outputs, ANNUAL_DELTAS_FILE, ANNUAL_FILE, DELTAS_FILE, MANIFEST_FILE, SUMMARY_FILE};
+pub use groups::{write_groups, GroupStats, GROUPS_FILE, GROUPS_HEADER};
 pub use manifest::{
     fnv1a64, hash_hex, toml_to_json, Manifest, ManifestScenario, Provenance, ShardInfo, KIND_RUN, KIND_RUN_SHARD,
     KIND_SWEEP_SHARD,

@@ -32,10 +32,10 @@ const SUMMARY_QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
 
 /// The simulated months of one calendar year within a run.
 #[derive(Debug, Clone)]
-struct YearGroup {
-    year: i32,
+pub(crate) struct YearGroup {
+    pub(crate) year: i32,
     /// Month indices (into the run) falling in `year`, ascending.
-    months: Vec<usize>,
+    pub(crate) months: Vec<usize>,
 }
 
 /// Paired differences of one scenario against the baseline (scenario 0).
@@ -340,14 +340,14 @@ fn summary_row(
 }
 
 /// The statistics columns of a row: `mean, sd, p05, p25, p50, p75, p95, n`.
-fn statistics(s: &QuantileSketch) -> [String; 8] {
+pub(crate) fn statistics(s: &QuantileSketch) -> [String; 8] {
     let q = s.quantiles(&SUMMARY_QUANTILES);
     let q = |k: usize| cell(q.as_ref().map(|q| q[k]));
     [cell(s.mean()), cell(s.sd()), q(0), q(1), q(2), q(3), q(4), s.count().to_string()]
 }
 
 /// Groups month indices by calendar year, years ascending.
-fn year_groups(dates: &[YearMonth]) -> Vec<YearGroup> {
+pub(crate) fn year_groups(dates: &[YearMonth]) -> Vec<YearGroup> {
     let mut by_year: BTreeMap<i32, Vec<usize>> = BTreeMap::new();
     for (i, d) in dates.iter().enumerate() {
         by_year.entry(d.year).or_default().push(i);

@@ -167,6 +167,8 @@ params! {
         state_share: f64 = 0.35, unit "fraction", range [0.0, 1.0], source "assumption";
         /// Share of foreign joint ventures.
         jv_share: f64 = 0.2, unit "fraction", range [0.0, 1.0], source "assumption";
+        /// Share of the state-owned groups under the central SASAC (central SOEs); the others are local state groups of a province or city. Central and local state groups follow the same rules; the split is reported in `groups.csv` (`run --by-group`) and drawn from its own random stream, so it changes no other draw.
+        central_state_share: f64 = 0.3, unit "fraction", range [0.0, 1.0], source "Xinhua, 29 Jul 2025 (en.people.cn/n3/2025/0730/c90000-20346650.html): FAW, Dongfeng and Changan are the three central SOE car groups; SAIC, GAC, BAIC, Chery, JAC, Brilliance and other state groups are local: about 3 of 10";
         /// Mean EV share of output of private groups at the start.
         ev_share_private: f64 = 0.15, unit "fraction", range [0.0, 1.0], source "assumption from 2019 group sales (CAAM/CPCA): BYD about half NEV, Geely and Great Wall under 10 %";
         /// Mean EV share of output of state groups at the start.

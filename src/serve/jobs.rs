@@ -269,6 +269,7 @@ fn monte_carlo<'a>(scenario: &'a Scenario, plan: &Plan) -> MonteCarlo<'a> {
         replicates: plan.key.replicates,
         threads: 0,
         shard: Shard::default(),
+        by_group: false,
     }
 }
 

@@ -2,7 +2,7 @@
 //! standing (utilisation, share, brand), quarterly capacity decisions, distress with bailout
 //! or exit, and takeovers of exiting groups.
 
-use super::{Automaker, Ownership, Powertrain};
+use super::{Automaker, Powertrain};
 use crate::model::government::Government;
 use crate::model::policy::Month;
 use crate::model::rng::{self, purpose};
@@ -127,6 +127,7 @@ fn pay_month(a: &mut Automaker, g: &mut Government, ctx: &AccountingContext<'_>,
     let subsidy = g.production_rate * a.production;
     g.spend += subsidy;
     g.spend_production += subsidy;
+    a.subsidy_received += subsidy;
     let fixed = a.fixed_cost(p);
     let interest = (-a.cash).max(0.0) * p.interest_rate / 12.0;
     if a.cash < 0.0 {
@@ -197,6 +198,7 @@ fn invest_quarterly(
         let gov_share = gp.capital_subsidy_share * g.support * if g.budget > 0.0 { 1.0 } else { 0.0 };
         g.spend += gov_share * cost;
         g.spend_capital += gov_share * cost;
+        a.subsidy_received += gov_share * cost;
         a.cash -= (1.0 - gov_share) * cost;
         acc.investment += (1.0 - gov_share) * cost;
         if let Some(last) = a.pipeline.last_mut() {
@@ -216,10 +218,11 @@ fn invest_quarterly(
         *last += extra;
         g.spend += gov_share * cost;
         g.spend_capital += gov_share * cost;
+        a.subsidy_received += gov_share * cost;
         a.cash -= (1.0 - gov_share) * cost;
         acc.investment += (1.0 - gov_share) * cost;
     }
-    let protected = a.ownership == Ownership::State && g.support > gp.participation_threshold;
+    let protected = a.ownership.is_state() && g.support > gp.participation_threshold;
     if a.low_util_months >= p.closure_months && !protected {
         a.capacity -= p.closure_rate * (a.capacity - k_star).max(0.0);
     }
@@ -268,8 +271,10 @@ fn resolve_distress(
                 n => amount / n as f64,
             };
             firms[i].cash += part;
+            firms[i].bailout_received += part;
             firms[i].low_share_months = 0;
         }
+        firms[lead].bailed_out = true;
         g.spend += amount;
         g.spend_bailout += amount;
         acc.bailout_funds += amount;
@@ -279,6 +284,7 @@ fn resolve_distress(
         for &i in lines {
             let a = &mut firms[i];
             a.active = false;
+            a.exited_now = true;
             acc.written_off += a.inventory;
             a.inventory = 0.0;
         }
@@ -460,7 +466,8 @@ mod tests {
         let run = |m: u32| {
             let mut f = firms(1);
             let a = &mut f[0];
-            (a.region, a.ownership, a.cash, a.capacity, a.production) = (1, Ownership::State, 1e12, 1000.0, 100.0);
+            (a.region, a.ownership, a.cash, a.capacity, a.production) =
+                (1, automaker::Ownership::LocalState, 1e12, 1000.0, 100.0);
             (a.demand_exp, a.target_base, a.low_util_months) = (100.0, 100.0, 0);
             let mut g = govs();
             (g[1].production_rate, g[1].support) = (10.0, 0.5);

@@ -92,7 +92,7 @@ fn rival_cuts_break_sales_ties_by_index() {
 fn plan_cost_follows_the_learning_curve() {
     let p = quiet();
     let mut a = firms(1).remove(0);
-    (a.ownership, a.ev_share0) = (Ownership::State, 0.5);
+    (a.ownership, a.ev_share0) = (Ownership::LocalState, 0.5);
     a.experience = 4.0 * a.experience0;
     run_plan(&mut a, &p, &PolicyParams::default(), month(6));
     let ev = 0.5 + 0.07 * 0.5;
@@ -130,7 +130,7 @@ fn plan_below_cost_ban_lifts_prices_to_the_cost_basis() {
     let p = quiet();
     let price = |ban: bool, basis: CostBasis, leakage: f64| {
         let mut a = firms(1).remove(0);
-        a.ownership = Ownership::State;
+        a.ownership = Ownership::LocalState;
         (a.cost0, a.experience, a.list_price, a.discount) = (100_000.0, a.experience0, 50_000.0, 0.1);
         (a.capacity, a.demand_exp, a.orders_last, a.inventory) = (1000.0, 1000.0, 1000.0, 0.0);
         let policy = PolicyParams {
@@ -184,7 +184,7 @@ fn hidden_discount_is_the_leaked_part_of_the_banned_cut() {
     let p = quiet();
     let run = |list: f64, hidden_prev: f64| {
         let mut a = firms(1).remove(0);
-        a.ownership = Ownership::State;
+        a.ownership = Ownership::LocalState;
         (a.cost0, a.experience, a.list_price, a.discount) = (100_000.0, a.experience0, list, 0.0);
         a.hidden_discount = hidden_prev;
         let policy = PolicyParams { below_cost_ban: true, below_cost_leakage: 0.3, ..Default::default() };
