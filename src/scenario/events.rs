@@ -68,11 +68,11 @@ params! {
         /// Cap of the price-share scrapping subsidy.
         cap_yuan: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "2026 trade-in rules: 20k (facts.md sec. 3)";
         /// Scrapping cut-off: a car bought before this month may be scrapped for the subsidy.
-        scrap_registered_before: YearMonth = YearMonth { year: 2011, month: 1 }, unit "month", range [YearMonth { year: 1990, month: 1 }, YearMonth { year: 2100, month: 12 }], source "China III petrol cars (MOFCOM et al., Apr 2024); China IV for new light petrol cars from 1 Jan 2011 (GB 18352.3-2005)";
+        scrap_registered_before: YearMonth = YearMonth { year: 2011, month: 7 }, unit "month", range [YearMonth { year: 1990, month: 1 }, YearMonth { year: 2100, month: 12 }], source "China III petrol cars (MOFCOM et al., Apr 2024; Shangban Xiaofeihan (2025) No. 8); China IV required of new light petrol cars nationwide from 1 Jul 2011 (GB 18352.3-2005, MEP implementation notice)";
         /// Replacement subsidy for an NEV bought by an owner who sells a car.
         replace_nev_yuan: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "provincial replacement rules 2024 (up to 15k NEV)";
         /// Replacement subsidy for an ICE car bought by an owner who sells a car.
-        replace_ice_yuan: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "provincial replacement rules 2024 (up to 10k ICE)";
+        replace_ice_yuan: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "provincial replacement rules 2024 (up to 10k ICE); 2025: up to 13k (Shangban Xiaofeihan (2025) No. 8)";
         /// Share of replacing owners of a younger car who sell it in the scheme and claim.
         replace_take_up: f64 = 1.0, unit "fraction", range [0.0, 1.0], source "calibrated: MOFCOM 2024 replacement claims, 3.7 million (SCIO press conference, Jan 2025)";
     }
@@ -330,7 +330,7 @@ pub fn removed_key(kind: &str, table: &toml::Table) -> Option<(&'static str, &'s
     (kind == "trade_in_subsidy" && table.contains_key("min_car_age_months")).then_some((
         "min_car_age_months",
         "`min_car_age_months` was removed: write `scrap_registered_before = \"YYYY-MM\"` (scrapping: cars bought \
-         before that month, e.g. \"2011-01\" for China III petrol cars; the age threshold then moves with the \
+         before that month, e.g. \"2011-07\" for China III petrol cars; the age threshold then moves with the \
          calendar) and `replace_nev_yuan` / `replace_ice_yuan` (replacement: any owner who sells a car)",
     ))
 }

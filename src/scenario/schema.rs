@@ -458,19 +458,19 @@ params! {
         /// Cap on supplier payment days.
         payment_days_cap: f64 = f64::INFINITY, unit "days", range [0.0, f64::INFINITY], source "60-day pledge, Jun 2025";
         /// Scrapping subsidy (报废更新) for an NEV bought by an owner who scraps a car registered before `trade_in_scrap_before`.
-        trade_in_nev: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "MOFCOM et al., Detailed Rules on Auto Trade-in Subsidies, Apr 2024 (10k); raised to 20k on 25 Jul 2024";
+        trade_in_nev: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "MOFCOM et al., Detailed Rules on Auto Trade-in Subsidies, Apr 2024 (10k); raised to 20k on 25 Jul 2024 (Fagai Huanzi (2024) No. 1104); kept for 2025 (Fagai Huanzi (2025) No. 13, Shangban Xiaofeihan (2025) No. 8)";
         /// Scrapping subsidy for an ICE car (flat amounts; see `trade_in_nev`).
         trade_in_ice: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "MOFCOM et al., Apr 2024 (7k); raised to 15k on 25 Jul 2024";
         /// Scrapping subsidy as a share of price (used instead of the flat amounts when > 0).
         trade_in_price_share: f64 = 0.0, unit "fraction", range [0.0, 1.0], source "2026 trade-in rules: 12% of price (facts.md sec. 3)";
         /// Cap of the price-share scrapping subsidy.
         trade_in_cap: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "2026 trade-in rules: cap 20k (facts.md sec. 3)";
-        /// Scrapping cut-off: a car bought before this month qualifies (petrol China III or below: China IV applied to new light petrol cars from 2011-01).
-        trade_in_scrap_before: YearMonth = YearMonth { year: 2011, month: 1 }, unit "month", range [YearMonth { year: 1990, month: 1 }, YearMonth { year: 2100, month: 12 }], source "MOFCOM et al., Apr 2024 (China III petrol); GB 18352.3-2005 phase IV from 1 Jan 2011";
+        /// Scrapping cut-off: a car bought before this month qualifies (petrol China III or below: China IV was required of new light petrol cars nationwide from 2011-07).
+        trade_in_scrap_before: YearMonth = YearMonth { year: 2011, month: 7 }, unit "month", range [YearMonth { year: 1990, month: 1 }, YearMonth { year: 2100, month: 12 }], source "MOFCOM et al., Apr 2024 and Shangban Xiaofeihan (2025) No. 8 (China III petrol); GB 18352.3-2005 phase IV, nationwide for new light petrol cars from 1 Jul 2011";
         /// Replacement subsidy (置换更新) for an NEV bought by any owner who sells a car (local schemes).
         trade_in_replace_nev: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "provincial replacement rules 2024 (up to 15k NEV)";
         /// Replacement subsidy for an ICE car (local schemes).
-        trade_in_replace_ice: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "provincial replacement rules 2024 (up to 10k ICE)";
+        trade_in_replace_ice: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "provincial replacement rules 2024 (up to 10k ICE); 2025: up to 13k (Shangban Xiaofeihan (2025) No. 8)";
         /// Share of replacing owners of a car too young to scrap who sell it in the scheme and claim the replacement subsidy (local quotas, sale and registration in the province).
         trade_in_replace_take_up: f64 = 1.0, unit "fraction", range [0.0, 1.0], source "calibrated: MOFCOM 2024 replacement claims, 3.7 million (SCIO press conference, Jan 2025)";
         /// Central government's share of trade-in subsidy money (the rest is paid by the buyer's home local government).

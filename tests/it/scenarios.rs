@@ -55,7 +55,7 @@ fn child_can_disable_and_extend_inherited_events() {
     assert!(get(&base, "trade_in_2026").enabled);
     assert!(!get(&ext, "trade_in_2026").enabled);
     // A partial override keeps the inherited keys it does not name.
-    let (b, e) = (get(&base, "trade_in_2024_raised"), get(&ext, "trade_in_2024_raised"));
+    let (b, e) = (get(&base, "trade_in_2025"), get(&ext, "trade_in_2025"));
     assert_eq!((e.date, &e.kind), (b.date, &b.kind));
     assert_eq!(e.until, Some(scenario::YearMonth::new(2029, 1).unwrap()));
 }
