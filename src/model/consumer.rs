@@ -407,6 +407,7 @@ pub fn decide_chunk(
     let revise = p.rule_revision_rate as f32;
     let p_trend = s.trend_probability as f32;
     let rho = p.valuation_persistence;
+    let keep = KeepValue::of(p);
     for i in 0..c.valuation.len() {
         c.choice[i] = NO_CHOICE;
         let owner = c.flags[i] & OWNER != 0;
@@ -466,7 +467,8 @@ pub fn decide_chunk(
         }
         let j = cum.partition_point(|&x| x <= u * total).min(cum.len() - 1);
         let price = tables.price[eligibility as usize][j];
-        let surplus = c.valuation[i] - price;
+        let kept = if owner { keep.of_car(c.valuation[i], c.age[i]) } else { 0.0 };
+        let surplus = c.valuation[i] - price - kept;
         let k = c.attention[i] as f32 * (1.0 / 255.0);
         let gain = k * price * (-pe).max(0.0) * horizon;
         let waited = c.waited[i];
@@ -482,6 +484,31 @@ pub fn decide_chunk(
         } else {
             c.waited[i] = waited.saturating_add(1);
         }
+    }
+}
+
+/// The owner's keep-or-replace gate (docs/model.md sec. 7.3): the value κ v S(a) of the service
+/// left in a car of age a that replacing it forgoes, S(a) = exp(−(a/l)^k) the Weibull survival of
+/// the replacement hazard.
+#[derive(Debug, Clone, Copy)]
+struct KeepValue {
+    kappa: f32,
+    shape: f64,
+    scale: f64,
+}
+
+impl KeepValue {
+    fn of(p: &ConsumerParams) -> Self {
+        KeepValue { kappa: p.keep_value as f32, shape: p.replacement_shape, scale: p.replacement_scale_months }
+    }
+
+    /// κ v S(age) (yuan); exactly 0 when κ = 0.
+    fn of_car(self, valuation: f32, age: u16) -> f32 {
+        if self.kappa == 0.0 {
+            return 0.0;
+        }
+        let s = (-(age as f64 / self.scale).powf(self.shape)).exp() as f32;
+        self.kappa * valuation * s
     }
 }
 
@@ -725,6 +752,53 @@ mod tests {
             let corr = cov / (var(&x, mx) * var(&y, my)).sqrt();
             assert!((lo..=hi).contains(&corr), "rho {rho}: correlation {corr}");
         }
+    }
+
+    /// The keep-or-replace gate: at a price of 0.7 v, a household without a car buys, an owner
+    /// of a new car (service left S = 1) keeps it when κ = 0.5 (v − p < κ v) and buys when
+    /// κ = 0, and an owner of a car far beyond its scale life (S ≈ 0) buys either way.
+    #[test]
+    fn owners_replace_only_if_the_new_car_beats_the_one_they_keep() {
+        let bought = |kappa: f64, owner: bool, age: u16| {
+            let p = ConsumerParams {
+                agents: 64,
+                household_turnover: 0.0,
+                first_purchase_hazard: 1.0,
+                valuation_sigma: 0.0,
+                keep_value: kappa,
+                ..Default::default()
+            };
+            let mut c = Consumers::new(&p, &[1.0], 3);
+            for i in 0..c.len() {
+                c.flags[i] = if owner { OWNER } else { 0 };
+                c.age[i] = age;
+            }
+            let s = MarketSignals {
+                pi_last: 0.0,
+                trend_forecast: 0.0,
+                trend_probability: 0.0,
+                valuation_mean: 100_000.0,
+                hazard: &[1.0],
+                trade_in: TradeInRule::everyone(),
+                entry_factor: 1.0,
+            };
+            let rows = CLASSES * ELIGIBILITY;
+            let tables = ChoiceTables {
+                brands: 1,
+                cum: vec![1.0; rows],
+                price: std::array::from_fn(|_| vec![70_000.0]),
+                claim: std::array::from_fn(|_| vec![0]),
+            };
+            let mut slice = chunk_jobs(&mut c, 1).remove(0).slice;
+            let mut r = rng::stream(1, purpose::CONSUMERS, 0, 0);
+            let mut tally = Tally::new(1);
+            decide_chunk(&p, &s, &tables, &mut slice, &mut r, &mut tally);
+            tally.demand[0] as usize * 100 / slice.choice.len()
+        };
+        assert_eq!(bought(0.5, false, 0), 100, "non-owners are not gated");
+        assert_eq!(bought(0.5, true, 0), 0, "a new car is kept");
+        assert_eq!(bought(0.0, true, 0), 100, "kappa = 0 is the round-1 rule");
+        assert_eq!(bought(0.5, true, 599), 100, "a worn-out car is replaced");
     }
 
     /// With persistent valuations the initial owners are the households with the highest scores

@@ -18,10 +18,12 @@ params! {
         households_per_agent: f64 = 480.0, unit "households/agent", range [HOUSEHOLDS_PER_AGENT_RANGE.0, HOUSEHOLDS_PER_AGENT_RANGE.1], source "assumption: ~100m car-buying households";
         /// Share of agents owning a car at the start.
         initial_owner_share: f64 = 0.72, unit "fraction", range [0.0, 1.0], source "assumption";
-        /// Weibull scale of the replacement hazard in car age.
-        replacement_scale_months: f64 = 110.0, unit "months", range [6.0, 600.0], source "assumption, calibrated to retail sales";
+        /// Weibull scale of the owners' market-entry (replacement consideration) hazard in car age; with the keep-or-replace gate (`keep_value`) not every owner who enters replaces, so realised car lives are longer.
+        replacement_scale_months: f64 = 80.0, unit "months", range [6.0, 600.0], source "assumption, set with keep_value so that 2019 domestic sales stay at CAAM's level (docs/validation.md, aggregate elasticity)";
         /// Weibull shape of the replacement hazard in car age.
         replacement_shape: f64 = 2.2, unit "1", range [0.5, 10.0], source "assumption";
+        /// Keep-or-replace gate of an owner (kappa): an owner in the market replaces its car only if the valuation of a new car less the price exceeds kappa x valuation x S(age), the share S(a) = exp(-(a/l)^k) of the Weibull service life left in its car (l, k the replacement scale and shape) that replacing forgoes; 0 = owners replace whenever v > price (the round-1 rule).
+        keep_value: f64 = 0.5, unit "fraction of valuation", range [0.0, 2.0], source "optimal-stopping replacement: Adda & Cooper 2000 (scrapping subsidies), Rust 1987; value set with the entry hazards (docs/validation.md, aggregate elasticity)";
         /// Monthly probability that a household without a car enters the market.
         first_purchase_hazard: f64 = 0.011, unit "1/month", range [0.0, 1.0], source "assumption, calibrated to retail sales";
         /// Monthly probability that an owning household is replaced by a new household without a car.
@@ -78,8 +80,8 @@ params! {
         nev_utility_trend: f64 = 0.65, unit "utils/year", range [-5.0, 5.0], source "China Charging Alliance (EVCIPA) charging-point counts; slope set to the CPCA NEV retail share path";
         /// Nesting parameter of the powertrain nests (lambda; 1 = a flat logit over all lines, smaller = stronger substitution within a powertrain).
         powertrain_nest: f64 = 0.8, unit "1", range [0.05, 1.0], source "assumption; nested logit of car demand: Goldberg 1995, Berry, Levinsohn & Pakes 1995";
-        /// Burn-in months of household entry and buy-or-wait at the initial prices before the first month (every buyer served), so the run starts with the stationary stock of households in the market.
-        warmup_months: u32 = 12, unit "months", range [0, 120], source "assumption: initial condition (docs/model.md sec. 5)";
+        /// Burn-in months of household entry and buy-or-wait at the initial prices before the first month (every buyer served), so the run starts with the stationary stock of households in the market and, with the keep-or-replace gate, a car-age distribution near its stationary shape (the initial ages are drawn from the entry hazard's renewal distribution, which is younger; 60 months removes most of the resulting rise of sales in the first years).
+        warmup_months: u32 = 60, unit "months", range [0, 120], source "assumption: initial condition (docs/model.md sec. 5)";
     }
 }
 

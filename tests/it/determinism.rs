@@ -135,11 +135,11 @@ fn smoke_run_bytes_are_pinned() {
     assert_smoke_pins(
         &[],
         &[
-            ("summary.csv", "2c6675199d2769f6"),
-            ("annual.csv", "ecda6e1c066b8e7f"),
+            ("summary.csv", "b6eb9ebf68eed220"),
+            ("annual.csv", "052f76a8c6b5b78d"),
             ("deltas.csv", "b26b4308c0f32dc5"),
             ("annual_deltas.csv", "2c694770d549a793"),
-            ("trajectories.csv", "f0e3e474e337b0c2"),
+            ("trajectories.csv", "fd219461583e69ae"),
         ],
     );
 }
@@ -151,13 +151,39 @@ fn smoke_run_bytes_are_pinned() {
 #[test]
 fn zero_valuation_persistence_reproduces_the_redrawn_valuations_model() {
     assert_smoke_pins(
-        &["--set", "consumers.valuation_persistence=0"],
+        &["--set", "consumers.valuation_persistence=0", "--set", "consumers.keep_value=0"]
+            .into_iter()
+            .chain(BEFORE_KEEP_GATE)
+            .collect::<Vec<_>>(),
         &[
             ("summary.csv", "75e1c7e52c1c9318"),
             ("annual.csv", "503af0f975c32049"),
             ("deltas.csv", "b26b4308c0f32dc5"),
             ("annual_deltas.csv", "2c694770d549a793"),
             ("trajectories.csv", "52c2f9eecfd0ce14"),
+        ],
+    );
+}
+
+/// The entry scale and burn-in that went with the round-1 replacement rule (before the owners'
+/// keep-or-replace gate re-identified them).
+const BEFORE_KEEP_GATE: [&str; 4] =
+    ["--set", "consumers.replacement_scale_months=110", "--set", "consumers.warmup_months=12"];
+
+/// The ablation switch of the keep-or-replace gate: with `keep_value = 0` (and the entry scale
+/// and burn-in it was identified with) every owner who enters buys, and the smoke run gives the
+/// bytes pinned before the gate existed (issue 17).
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+#[test]
+fn zero_keep_value_reproduces_the_model_before_the_gate() {
+    assert_smoke_pins(
+        &["--set", "consumers.keep_value=0"].into_iter().chain(BEFORE_KEEP_GATE).collect::<Vec<_>>(),
+        &[
+            ("summary.csv", "2c6675199d2769f6"),
+            ("annual.csv", "ecda6e1c066b8e7f"),
+            ("deltas.csv", "b26b4308c0f32dc5"),
+            ("annual_deltas.csv", "2c694770d549a793"),
+            ("trajectories.csv", "f0e3e474e337b0c2"),
         ],
     );
 }
