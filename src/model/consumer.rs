@@ -707,11 +707,9 @@ pub fn hazard_table(p: &ConsumerParams) -> Vec<f32> {
 mod tests {
     use super::*;
 
-    /// Every household enters (hazard 1), finds nothing on offer and stays in the market; its
-    /// valuation is set at entry.
-    fn enter_all(p: &ConsumerParams, c: &mut Consumers, stream: u64) -> Vec<f32> {
-        c.waited.iter_mut().for_each(|w| *w = 0);
-        let s = MarketSignals {
+    /// Signals under which every household enters (hazard 1) with mean valuation 100,000 yuan.
+    fn test_signals() -> MarketSignals<'static> {
+        MarketSignals {
             pi_last: 0.0,
             trend_forecast: 0.0,
             trend_probability: 0.0,
@@ -719,7 +717,14 @@ mod tests {
             hazard: &[1.0],
             trade_in: TradeInRule::everyone(),
             entry_factor: 1.0,
-        };
+        }
+    }
+
+    /// Every household enters (hazard 1), finds nothing on offer and stays in the market; its
+    /// valuation is set at entry.
+    fn enter_all(p: &ConsumerParams, c: &mut Consumers, stream: u64) -> Vec<f32> {
+        c.waited.iter_mut().for_each(|w| *w = 0);
+        let s = test_signals();
         let n = c.len();
         let mut slice = chunk_jobs(c, 0).remove(0).slice;
         let mut r = rng::stream(1, purpose::CONSUMERS, stream, 0);
@@ -773,15 +778,7 @@ mod tests {
                 c.flags[i] = if owner { OWNER } else { 0 };
                 c.age[i] = age;
             }
-            let s = MarketSignals {
-                pi_last: 0.0,
-                trend_forecast: 0.0,
-                trend_probability: 0.0,
-                valuation_mean: 100_000.0,
-                hazard: &[1.0],
-                trade_in: TradeInRule::everyone(),
-                entry_factor: 1.0,
-            };
+            let s = test_signals();
             let rows = CLASSES * ELIGIBILITY;
             let tables = ChoiceTables {
                 brands: 1,
