@@ -88,7 +88,7 @@ impl Consumers {
                 // S(a) = exp(-(a/l)^k), sampled by rejection on [0, 3l].
                 c.age[i] = loop {
                     let a = r.random::<f64>() * 3.0 * p.replacement_scale_months;
-                    if r.random::<f64>() < (-(a / p.replacement_scale_months).powf(p.replacement_shape)).exp() {
+                    if r.random::<f64>() < weibull_survival(p, a) {
                         break a as u16;
                     }
                 };
@@ -491,15 +491,14 @@ pub fn decide_chunk(
 /// left in a car of age a that replacing it forgoes, S(a) = exp(−(a/l)^k) the Weibull survival of
 /// the replacement hazard.
 #[derive(Debug, Clone, Copy)]
-struct KeepValue {
+struct KeepValue<'a> {
     kappa: f32,
-    shape: f64,
-    scale: f64,
+    p: &'a ConsumerParams,
 }
 
-impl KeepValue {
-    fn of(p: &ConsumerParams) -> Self {
-        KeepValue { kappa: p.keep_value as f32, shape: p.replacement_shape, scale: p.replacement_scale_months }
+impl<'a> KeepValue<'a> {
+    fn of(p: &'a ConsumerParams) -> Self {
+        KeepValue { kappa: p.keep_value as f32, p }
     }
 
     /// κ v S(age) (yuan); exactly 0 when κ = 0.
@@ -507,9 +506,15 @@ impl KeepValue {
         if self.kappa == 0.0 {
             return 0.0;
         }
-        let s = (-(age as f64 / self.scale).powf(self.shape)).exp() as f32;
-        self.kappa * valuation * s
+        self.kappa * valuation * weibull_survival(self.p, age as f64) as f32
     }
+}
+
+/// S(a) = exp(−(a/l)^k): the Weibull survival of the replacement hazard at car age `a` months
+/// (l, k the replacement scale and shape), used for the initial age distribution and the keep
+/// value.
+fn weibull_survival(p: &ConsumerParams, a: f64) -> f64 {
+    (-(a / p.replacement_scale_months).powf(p.replacement_shape)).exp()
 }
 
 /// Quartiles of the standard normal (Φ⁻¹ of 1/4, 1/2, 3/4).
