@@ -28,8 +28,10 @@ params! {
         first_purchase_hazard: f64 = 0.011, unit "1/month", range [0.0, 1.0], source "assumption, calibrated to retail sales";
         /// Monthly probability that an owning household is replaced by a new household without a car.
         household_turnover: f64 = 0.004, unit "1/month", range [0.0, 0.5], source "assumption";
-        /// Growth of household valuations (income growth).
+        /// Growth of household willingness to pay (valuation drift V_t); the price weight follows real_income_growth instead.
         income_growth: f64 = 0.02, unit "1/year", range [-0.5, 0.5], source "assumption";
+        /// Growth of real per-capita disposable income y, which lowers the price weight: alpha_t = alpha (1 + y)^(-eta t).
+        real_income_growth: f64 = 0.05, unit "1/year", range [-0.5, 0.5], source "NBS Statistical Communiques 2019-2024: real per-capita disposable income +5.8, +2.1, +8.1, +2.9, +6.1, +5.1 %, mean 5.0 %";
         /// Mean valuation of an entering household relative to the initial average transaction price.
         valuation_ratio: f64 = 1.5, unit "1", range [0.1, 10.0], source "assumption, set with list_price_mean so that 2019 domestic sales stay at CAAM's level (docs/validation.md, price level)";
         /// Log-sd of valuations across households.
@@ -40,7 +42,7 @@ params! {
         price_sensitivity: f64 = 4.0, unit "utils per 100% of price", range [0.0, 50.0], source "BLP 1995 range -3..-6";
         /// Weight of a group's hedonic value (its initial transaction price, yuan) in utility, as a share of the price weight: 1 = price differences between groups at the start reflect features that buyers value (vertical differentiation).
         vertical_quality: f64 = 1.0, unit "fraction of price_sensitivity", range [0.0, 2.0], source "Griliches 1961 and Berry, Levinsohn & Pakes 1995 (prices across models follow characteristics); assumption";
-        /// Income elasticity of the price weight: alpha falls as incomes grow, alpha_t = alpha (1 + income_growth)^(-eta t), and households in a richer valuation quartile are less price-sensitive.
+        /// Income elasticity of the price weight: alpha falls as incomes grow, alpha_t = alpha (1 + real_income_growth)^(-eta t), and households in a richer valuation quartile are less price-sensitive.
         sensitivity_income_elasticity: f64 = 1.0, unit "1", range [0.0, 3.0], source "Berry, Levinsohn & Pakes 1995 (marginal utility of money falls with income); assumption eta = 1 (alpha / y)";
         /// Log-spread of price sensitivity across the four sensitivity classes.
         sensitivity_spread: f64 = 0.4, unit "log points", range [0.0, 3.0], source "assumption";

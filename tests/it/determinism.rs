@@ -125,7 +125,8 @@ fn identical_scenarios_have_zero_deltas() {
 /// the below-cost ban's hidden discount moved off the invoice, issue 17: the smoke scenario's
 /// own values unchanged, only the new column and the `smoke_ban` variant differ; summary, annual
 /// and trajectories re-pinned when household valuations became persistent, issue 17, the old
-/// bytes kept by the ablation test below). A refactor must leave them alone;
+/// bytes kept by the ablation test below; summary, annual and trajectories re-pinned when the
+/// price weight began to follow real income, `consumers.real_income_growth`, issue 17). A refactor must leave them alone;
 /// only an intentional model or output-format change may update them, with a note in its commit
 /// saying why.
 /// Floating-point results are pinned for x86_64 Linux only, where CI runs.
@@ -135,11 +136,11 @@ fn smoke_run_bytes_are_pinned() {
     assert_smoke_pins(
         &[],
         &[
-            ("summary.csv", "b6eb9ebf68eed220"),
-            ("annual.csv", "052f76a8c6b5b78d"),
+            ("summary.csv", "a92bb06dd7d566d0"),
+            ("annual.csv", "45eed44792aa641b"),
             ("deltas.csv", "b26b4308c0f32dc5"),
             ("annual_deltas.csv", "2c694770d549a793"),
-            ("trajectories.csv", "fd219461583e69ae"),
+            ("trajectories.csv", "f0aa92d2476ad4c2"),
         ],
     );
 }
@@ -166,9 +167,16 @@ fn zero_valuation_persistence_reproduces_the_redrawn_valuations_model() {
 }
 
 /// The entry scale and burn-in that went with the round-1 replacement rule (before the owners'
-/// keep-or-replace gate re-identified them).
-const BEFORE_KEEP_GATE: [&str; 4] =
-    ["--set", "consumers.replacement_scale_months=110", "--set", "consumers.warmup_months=12"];
+/// keep-or-replace gate re-identified them), and the price weight that followed the valuation
+/// drift (smoke's 0.02) before it followed real income.
+const BEFORE_KEEP_GATE: [&str; 6] = [
+    "--set",
+    "consumers.replacement_scale_months=110",
+    "--set",
+    "consumers.warmup_months=12",
+    "--set",
+    "consumers.real_income_growth=0.02",
+];
 
 /// The ablation switch of the keep-or-replace gate: with `keep_value = 0` (and the entry scale
 /// and burn-in it was identified with) every owner who enters buys, and the smoke run gives the

@@ -52,7 +52,8 @@ fn single_powertrain_model_is_pinned() {
     // Without the owners' keep-or-replace gate, with the entry scale and burn-in it replaced.
     let (no_gate, scale, burn) =
         ("consumers.keep_value=0", "consumers.replacement_scale_months=110", "consumers.warmup_months=12");
-    let smoke = load("smoke.toml", &[single, redraw, no_gate, scale, burn]);
+    // The price weight followed the valuation drift before it followed real income.
+    let smoke = load("smoke.toml", &[single, redraw, no_gate, scale, burn, "consumers.real_income_growth=0.02"]);
     let baseline = load(
         "baseline.toml",
         &[
@@ -62,6 +63,7 @@ fn single_powertrain_model_is_pinned() {
             scale,
             burn,
             "consumers.income_growth=0.024862",
+            "consumers.real_income_growth=0.024862",
             "consumers.agents=20000",
             "end=\"2021-06\"",
         ],

@@ -44,10 +44,10 @@ pub fn offers(
         .collect()
 }
 
-/// Income effect on the price weight after `years`: (1 + g)^(-eta years), with g
-/// `income_growth` and eta `sensitivity_income_elasticity` (1 at the start).
+/// Income effect on the price weight after `years`: (1 + y)^(-eta years), with y
+/// `real_income_growth` (not the valuation drift `income_growth`) and eta `sensitivity_income_elasticity` (1 at the start).
 pub fn income_factor(c: &ConsumerParams, years: f64) -> f64 {
-    (1.0 + c.income_growth).powf(-c.sensitivity_income_elasticity * years)
+    (1.0 + c.real_income_growth).powf(-c.sensitivity_income_elasticity * years)
 }
 
 /// What the domestic market phase reads from the rest of the world.
@@ -227,5 +227,10 @@ mod tests {
         let classes: Vec<u8> = [-2.0, -0.5, 0.3, 1.0].iter().map(|&z| super::super::valuation_class(z)).collect();
         assert_eq!(classes, vec![3, 2, 1, 0]);
         assert!((income_factor(&p, 0.0) - 1.0).abs() < 1e-12 && income_factor(&p, 5.0) < 1.0);
+        // The weight follows real income, not the valuation drift.
+        let drift = ConsumerParams { income_growth: 0.3, ..p.clone() };
+        assert_eq!(income_factor(&drift, 5.0), income_factor(&p, 5.0));
+        let richer = ConsumerParams { real_income_growth: p.real_income_growth + 0.05, ..p.clone() };
+        assert!(income_factor(&richer, 5.0) < income_factor(&p, 5.0));
     }
 }
