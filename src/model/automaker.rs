@@ -215,9 +215,13 @@ impl Automaker {
         c.quality_weight * self.quality + c.brand_weight * self.brand + self.size_utility
     }
 
-    /// Fixed cost per month (yuan).
+    /// Fixed cost per month (yuan): F = f K (v / v_ref)^ε, with v the group's hedonic value
+    /// (its initial transaction price) and v_ref the mean list price less the initial discount:
+    /// a plant that makes dearer cars costs more to run, depreciate and develop for.
     pub fn fixed_cost(&self, p: &AutomakerParams) -> f64 {
-        p.fixed_cost_per_capacity * self.capacity
+        let v_ref = p.list_price_mean * (1.0 - p.initial_discount);
+        let scale = if v_ref > 0.0 { (self.value / v_ref).powf(p.fixed_cost_value_elasticity) } else { 1.0 };
+        p.fixed_cost_per_capacity * self.capacity * scale
     }
 
     /// Ownership multiplier of political push.

@@ -190,6 +190,8 @@ pub const CORE_METRICS: &[MetricDef] = &[
     metric("bailout_spend", Flow, Sum, "yuan/month", FISCAL, "Bailout money paid by local governments."),
     metric("export_support_spend", Flow, Sum, "yuan/month", FISCAL, "Local per-car export support paid to traders."),
     metric("total_welfare", Flow, Sum, "yuan/month", FISCAL, "buyer_surplus + automaker profits + trader margins realised abroad + dealer margins (0: no dealers) - fiscal_cost_national - fiscal_cost_local."),
+    metric("restructurings", Flow, Sum, "count/month", ACCOUNTING, "Groups reorganised in bankruptcy this month (too big to liquidate, not bailed out)."),
+    metric("debt_writedowns", Flow, Sum, "yuan/month", ACCOUNTING, "Debt written down by creditors in reorganisations: the creditors' loss, paid by no budget and not in total_welfare (a transfer)."),
 ];
 
 /// Smallest fall of a line's list price in a month, as a fraction of last month's list, that
@@ -286,8 +288,10 @@ pub mod idx {
     pub const BAILOUT_SPEND: usize = 53;
     pub const EXPORT_SUPPORT_SPEND: usize = 54;
     pub const TOTAL_WELFARE: usize = 55;
+    pub const RESTRUCTURINGS: usize = 56;
+    pub const DEBT_WRITEDOWNS: usize = 57;
     /// First `exports_<market>` column.
-    pub const FIRST_MARKET: usize = 56;
+    pub const FIRST_MARKET: usize = 58;
 }
 
 /// Names, annual aggregations and units of every metric of a scenario, in output order.
@@ -488,6 +492,8 @@ pub fn fill_row(row: &mut [f64], agents: &Agents<'_>, r: &MonthResults<'_>) {
     row[idx::ACTIVE_AUTOMAKERS] = groups as f64;
     row[idx::EXITS] = r.accounts.exits as f64;
     row[idx::BAILOUTS] = r.accounts.bailouts as f64;
+    row[idx::RESTRUCTURINGS] = r.accounts.restructurings as f64;
+    row[idx::DEBT_WRITEDOWNS] = r.accounts.debt_writedowns;
     row[idx::INDUSTRY_PROFIT_MARGIN] = if revenue > 0.0 { profit / revenue } else { 0.0 };
     row[idx::LOCAL_SUBSIDY_SPEND] = agents.governments.iter().map(|g| g.spend).sum();
     row[idx::PARTICIPATING_GOVERNMENTS] = agents.governments.iter().filter(|g| g.participating).count() as f64;

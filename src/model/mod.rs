@@ -46,6 +46,8 @@ pub struct Ledger {
     pub production_subsidy: f64,
     /// Bailouts received.
     pub bailouts: f64,
+    /// Debt written down by creditors in bankruptcy reorganisations.
+    pub debt_writedowns: f64,
     /// Change of supplier payables.
     pub payables_change: f64,
     /// Spending on variable cost of production.
@@ -74,6 +76,7 @@ impl Ledger {
             revenue: a.revenue,
             production_subsidy: a.production_subsidy,
             bailouts: a.bailout_funds,
+            debt_writedowns: a.debt_writedowns,
             payables_change: a.payables_change,
             production_cost: plan.production_cost,
             fixed_cost: a.fixed_cost,

@@ -199,6 +199,8 @@ params! {
         variable_cost_share: f64 = 0.78, unit "fraction", range [0.05, 2.0], source "assumption";
         /// Fixed cost per unit of monthly capacity, per month.
         fixed_cost_per_capacity: f64 = 10_000.0, unit "yuan/(vehicle/month)/month", range [0.0, 1.0e7], source "assumption";
+        /// Elasticity of a group's fixed cost per unit of capacity with respect to the value of its car: F = fixed_cost_per_capacity x K x (v / v_ref)^epsilon, v the group's initial transaction price and v_ref = list_price_mean (1 - initial_discount); 0 = the same fixed cost per unit of capacity for a 60k and a 300k yuan car (the rule before issue 17's cost slice).
+        fixed_cost_value_elasticity: f64 = 1.0, unit "1", range [0.0, 2.0], source "Rogozhin, Gallaher & McManus 2009 (EPA-420-R-09-003): indirect costs (R&D, depreciation and amortisation, SG&A, warranty) scale with direct manufacturing cost, retail price equivalent about 1.5";
         /// Learning rate of ICE output per doubling of cumulative output.
         learning_rate_ice: f64 = 0.05, unit "1", range [0.0, 0.5], source "mechanics.md 1.1: whole vehicle 0.05-0.10";
         /// Learning rate of EV output per doubling of cumulative output.
@@ -263,6 +265,10 @@ params! {
         bailout_probability: f64 = 0.85, unit "1", range [0.0, 1.0], source "Kornai, Maskin & Roland 2003";
         /// Market share at or above which a distressed group is always rescued while its government has money (too big to fail; not under a hard budget).
         too_big_to_fail_share: f64 = 0.08, unit "fraction", range [0.0, 1.0], source "assumption (Kornai et al. 2003)";
+        /// Market share at or above which a distressed group that is not bailed out (its government has no money, or a hard budget) is reorganised in bankruptcy instead of liquidated: creditors write its debt down to bailout_cover_months of fixed cost of net worth, and it keeps its brands, stock and orders, retiring restructuring_capacity_cut of its idle plants; above 1 = never (failing groups of any size exit, the rule before issue 17's restructuring slice).
+        restructuring_share: f64 = 0.08, unit "fraction", range [0.0, 2.0], source "Enterprise Bankruptcy Law of the PRC (2006), ch. 8 (reorganisation); e.g. the reorganisations of Brilliance Auto Group (2020-2022) and Zotye (2020-2021), whose brands and plants continued; threshold = too_big_to_fail_share (assumption)";
+        /// Share of a reorganised group's idle capacity (above expected demand at the target utilisation) retired in the reorganisation.
+        restructuring_capacity_cut: f64 = 1.0, unit "fraction", range [0.0, 1.0], source "assumption: reorganisation closes the idle plants (0.3 left restructured groups investing into ever more idle capacity, docs/validation.md)";
         /// Bailout multiplier for private groups.
         bailout_private: f64 = 0.7, unit "1", range [0.0, 1.0], source "assumption";
         /// Bailout multiplier for joint ventures.

@@ -148,7 +148,7 @@ fn check_month(world: &World, row: &[f64], month: usize, exits_so_far: f64) -> R
     prop_assert!(l.sold <= l.available + 1e-6, "{}", at(&format!("sold {} > available {}", l.sold, l.available)));
 
     // Money: the change in automaker cash is explained by the month's flows.
-    let flows = l.revenue + l.production_subsidy + l.bailouts + l.payables_change
+    let flows = l.revenue + l.production_subsidy + l.bailouts + l.debt_writedowns + l.payables_change
         - l.production_cost
         - l.fixed_cost
         - l.interest
@@ -160,6 +160,7 @@ fn check_month(world: &World, row: &[f64], month: usize, exits_so_far: f64) -> R
         l.revenue,
         l.production_subsidy,
         l.bailouts,
+        l.debt_writedowns,
         l.payables_change,
         l.production_cost,
         l.fixed_cost,

@@ -53,7 +53,12 @@ fn single_powertrain_model_is_pinned() {
     let (no_gate, scale, burn) =
         ("consumers.keep_value=0", "consumers.replacement_scale_months=110", "consumers.warmup_months=12");
     // The price weight followed the valuation drift before it followed real income.
-    let smoke = load("smoke.toml", &[single, redraw, no_gate, scale, burn, "consumers.real_income_growth=0.02"]);
+    // Fixed cost did not follow the car's value, and failing groups of any size exited.
+    let old_costs = ["automakers.fixed_cost_value_elasticity=0", "automakers.restructuring_share=2"];
+    let smoke = load(
+        "smoke.toml",
+        &[single, redraw, no_gate, scale, burn, "consumers.real_income_growth=0.02", old_costs[0], old_costs[1]],
+    );
     let baseline = load(
         "baseline.toml",
         &[
@@ -64,6 +69,8 @@ fn single_powertrain_model_is_pinned() {
             burn,
             "consumers.income_growth=0.024862",
             "consumers.real_income_growth=0.024862",
+            old_costs[0],
+            old_costs[1],
             "consumers.agents=20000",
             "end=\"2021-06\"",
         ],

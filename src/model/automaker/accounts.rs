@@ -34,6 +34,10 @@ pub struct Accounts {
     pub exits: u32,
     /// Groups bailed out this month.
     pub bailouts: u32,
+    /// Groups reorganised in bankruptcy this month.
+    pub restructurings: u32,
+    /// Debt written down by creditors in reorganisations (yuan).
+    pub debt_writedowns: f64,
 }
 
 /// What the accounting phase reads from the rest of the world.
@@ -280,6 +284,9 @@ fn resolve_distress(
         acc.bailout_funds += amount;
         acc.bailouts += 1;
         false
+    } else if share >= p.restructuring_share {
+        reorganise(firms, lines, fixed, amount, p, acc);
+        false
     } else {
         for &i in lines {
             let a = &mut firms[i];
@@ -291,6 +298,33 @@ fn resolve_distress(
         acc.exits += 1;
         true
     }
+}
+
+/// Bankruptcy reorganisation of a distressed group that is too big to liquidate and was not
+/// bailed out: its creditors write `amount` of its debt down (shared among the lines by fixed
+/// cost, as a bailout), a share `restructuring_capacity_cut` of each line's idle plants (capacity
+/// above expected demand at the target utilisation) is retired, and the group carries on with
+/// its brands, stock and orders. No budget pays: the write-down is the creditors' loss
+/// (`debt_writedowns`).
+fn reorganise(
+    firms: &mut [Automaker],
+    lines: &[usize],
+    fixed: &[f64],
+    amount: f64,
+    p: &AutomakerParams,
+    acc: &mut Accounts,
+) {
+    let fixed_total: f64 = fixed.iter().sum();
+    for (k, &i) in lines.iter().enumerate() {
+        let part = if fixed_total > 0.0 { amount * fixed[k] / fixed_total } else { amount / lines.len() as f64 };
+        let a = &mut firms[i];
+        a.cash += part;
+        let idle = (a.capacity - a.demand_exp / p.target_utilization).max(0.0);
+        a.capacity -= p.restructuring_capacity_cut * idle;
+        a.low_share_months = 0;
+    }
+    acc.debt_writedowns += amount;
+    acc.restructurings += 1;
 }
 
 /// Takeover (φ_M): the best-capitalised surviving line of the same powertrain takes over a
@@ -346,6 +380,9 @@ mod tests {
         let mut a = firms(1).remove(0);
         (a.capacity, a.production, a.cost, a.revenue, a.retail_sales) = (200.0, 100.0, 20_000.0, 5e6, 80.0);
         (a.cash, a.payment_days, a.payables) = (cash, payment_days, 3e6);
+        // The reference value, so that the fixed cost is 10,000 yuan per unit of capacity.
+        let p = AutomakerParams::default();
+        a.value = p.list_price_mean * (1.0 - p.initial_discount);
         a
     }
 
@@ -408,15 +445,34 @@ mod tests {
         (exits, acc)
     }
 
-    /// Under a hard budget a distressed group exits and its stock is written off, even when
-    /// large and its government is rich.
+    /// Under a hard budget a distressed group below the reorganisation share exits and its
+    /// stock is written off, even when its government is rich.
     #[test]
     fn resolve_distress_exits_under_a_hard_budget() {
         let (mut a, mut g) = (group(-20.0 * 2e6, 150.0), govs().remove(0));
         (a.inventory, g.budget) = (321.0, 1e15);
-        let (exits, acc) = distress(&mut a, &mut g, 0.5, &PolicyParams { hard_budget: true, ..Default::default() });
+        let (exits, acc) = distress(&mut a, &mut g, 0.05, &PolicyParams { hard_budget: true, ..Default::default() });
         assert!(exits && !a.active);
         assert_eq!((a.inventory, acc.written_off, acc.exits, g.spend), (0.0, 321.0, 1, 0.0));
+    }
+
+    /// A large distressed group that is not bailed out (hard budget, or a government without
+    /// money) is reorganised: creditors restore its net worth to `bailout_cover_months` of fixed
+    /// cost, no budget pays, its idle plants are retired and it keeps its stock and brands.
+    #[test]
+    fn resolve_distress_reorganises_a_large_group_without_a_rescuer() {
+        for (policy, budget) in
+            [(PolicyParams { hard_budget: true, ..Default::default() }, 1e15), (PolicyParams::default(), 0.0)]
+        {
+            let (mut a, mut g) = (group(-20.0 * 2e6, 150.0), govs().remove(0));
+            (a.inventory, a.demand_exp, a.low_share_months, g.budget) = (321.0, 120.0, 7, budget);
+            let (exits, acc) = distress(&mut a, &mut g, 0.5, &policy);
+            assert!(!exits && a.active);
+            assert_eq!((a.cash, acc.debt_writedowns, acc.restructurings, g.spend), (3.0 * 2e6, 23.0 * 2e6, 1, 0.0));
+            assert_eq!((a.inventory, acc.written_off, acc.exits, acc.bailouts), (321.0, 0.0, 0, 0));
+            // Expected demand 120 at the target utilisation 0.8 needs 150 of the 200 units.
+            assert_eq!((a.capacity, a.low_share_months), (150.0, 0));
+        }
     }
 
     /// A too-big-to-fail group is rescued whenever its government has money: cash is restored
@@ -429,10 +485,12 @@ mod tests {
         assert!(!exits && a.active);
         assert_eq!((a.cash, g.spend, acc.bailout_funds, acc.bailouts), (3.0 * 2e6, 23.0 * 2e6, 23.0 * 2e6, 1));
         assert_eq!(a.low_share_months, 0);
-        // Without money the same group exits.
+        // Without money the same group is reorganised, and a smaller one exits.
         let (mut a, mut g) = (group(-20.0 * 2e6, 150.0), govs().remove(0));
         g.budget = 0.0;
-        assert!(distress(&mut a, &mut g, 0.5, &PolicyParams::default()).0);
+        assert!(!distress(&mut a, &mut g, 0.5, &PolicyParams::default()).0);
+        let mut a = group(-20.0 * 2e6, 150.0);
+        assert!(distress(&mut a, &mut g, 0.05, &PolicyParams::default()).0);
         // Above the distress line nothing happens.
         let (mut a, mut g) = (group(-17.0 * 2e6, 150.0), govs().remove(0));
         assert_eq!(distress(&mut a, &mut g, 0.5, &PolicyParams::default()), (false, Accounts::default()));

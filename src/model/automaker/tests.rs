@@ -131,6 +131,8 @@ fn plan_below_cost_ban_lifts_prices_to_the_cost_basis() {
     let price = |ban: bool, basis: CostBasis, leakage: f64| {
         let mut a = firms(1).remove(0);
         a.ownership = Ownership::LocalState;
+        // The reference value: fixed cost 10,000 yuan per unit of capacity.
+        a.value = p.list_price_mean * (1.0 - p.initial_discount);
         (a.cost0, a.experience, a.list_price, a.discount) = (100_000.0, a.experience0, 50_000.0, 0.1);
         (a.capacity, a.demand_exp, a.orders_last, a.inventory) = (1000.0, 1000.0, 1000.0, 0.0);
         let policy = PolicyParams {
@@ -165,7 +167,7 @@ fn full_cost_planned_basis_is_bounded_when_output_is_zero() {
     (a.cost, a.capacity, a.production) = (100_000.0, 1000.0, 0.0);
     let policy =
         PolicyParams { below_cost_ban: true, below_cost_basis: CostBasis::FullCostPlanned, ..Default::default() };
-    let f = p.fixed_cost_per_capacity * 1000.0;
+    let f = a.fixed_cost(&p);
     assert!(close(cost_basis(&a, &p, &policy), 100_000.0 + f / 800.0));
     a.production = 1000.0;
     assert!(close(cost_basis(&a, &p, &policy), 100_000.0 + f / 1000.0));
@@ -243,4 +245,20 @@ fn plan_all_chains_prices_on_last_months_retail_weights() {
     assert_eq!((f[3].production, f[3].capacity_month, f[3].retail_sales), (0.0, 0.0, 0.0));
     assert!(out.available < 1e12, "the inactive group's stock is not available");
     assert_eq!(f[0].retail_sales, 0.0, "this month's flows are reset");
+}
+
+/// Fixed cost scales with the value of the car a plant makes (ε = 1): twice the value, twice
+/// the fixed cost per unit of capacity; with ε = 0 the value does not matter.
+#[test]
+fn fixed_cost_follows_the_value_of_the_car() {
+    let p = AutomakerParams::default();
+    let mut a = firms(1).remove(0);
+    a.capacity = 1000.0;
+    a.value = p.list_price_mean * (1.0 - p.initial_discount);
+    assert!(close(a.fixed_cost(&p), p.fixed_cost_per_capacity * 1000.0));
+    let base = a.fixed_cost(&p);
+    a.value *= 2.0;
+    assert!(close(a.fixed_cost(&p), 2.0 * base));
+    let flat = AutomakerParams { fixed_cost_value_elasticity: 0.0, ..p.clone() };
+    assert_eq!(flat.fixed_cost_per_capacity * 1000.0, a.fixed_cost(&flat));
 }
