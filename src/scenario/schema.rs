@@ -19,7 +19,7 @@ params! {
         /// Share of agents owning a car at the start.
         initial_owner_share: f64 = 0.72, unit "fraction", range [0.0, 1.0], source "assumption";
         /// Weibull scale of the owners' market-entry (replacement consideration) hazard in car age; with the keep-or-replace gate (`keep_value`) not every owner who enters replaces, so realised car lives are longer.
-        replacement_scale_months: f64 = 80.0, unit "months", range [6.0, 600.0], source "assumption, set with keep_value so that 2019 domestic sales stay at CAAM's level (docs/validation.md, aggregate elasticity)";
+        replacement_scale_months: f64 = 74.0, unit "months", range [6.0, 600.0], source "assumption, set with keep_value so that 2019 domestic sales stay at CAAM's level (docs/validation.md, aggregate elasticity)";
         /// Weibull shape of the replacement hazard in car age.
         replacement_shape: f64 = 2.2, unit "1", range [0.5, 10.0], source "assumption";
         /// Keep-or-replace gate of an owner (kappa): an owner in the market replaces its car only if the valuation of a new car less the price exceeds kappa x valuation x S(age), the share S(a) = exp(-(a/l)^k) of the Weibull service life left in its car (l, k the replacement scale and shape) that replacing forgoes; 0 = owners replace whenever v > price (the round-1 rule).
