@@ -269,11 +269,7 @@ fn resolve_distress(
     let draw = rng::hashed_uniform(ctx.at.key, purpose::AUTOMAKERS, ctx.at.index, (1 << 32) | lead as u64);
     if affordable && draw < prob {
         for (k, &i) in lines.iter().enumerate() {
-            let part = match lines.len() {
-                1 => amount,
-                _ if fixed_total > 0.0 => amount * fixed[k] / fixed_total,
-                n => amount / n as f64,
-            };
+            let part = line_part(amount, fixed, k);
             firms[i].cash += part;
             firms[i].bailout_received += part;
             firms[i].low_share_months = 0;
@@ -300,6 +296,17 @@ fn resolve_distress(
     }
 }
 
+/// Line `k`'s part of a group's rescue `amount` (bailout or write-down): all of it for a
+/// single line, else shared by the lines' fixed costs `fixed` (evenly without fixed cost).
+fn line_part(amount: f64, fixed: &[f64], k: usize) -> f64 {
+    let fixed_total: f64 = fixed.iter().sum();
+    match fixed.len() {
+        1 => amount,
+        _ if fixed_total > 0.0 => amount * fixed[k] / fixed_total,
+        n => amount / n as f64,
+    }
+}
+
 /// Bankruptcy reorganisation of a distressed group that is too big to liquidate and was not
 /// bailed out: its creditors write `amount` of its debt down (shared among the lines by fixed
 /// cost, as a bailout), a share `restructuring_capacity_cut` of each line's idle plants (capacity
@@ -314,11 +321,9 @@ fn reorganise(
     p: &AutomakerParams,
     acc: &mut Accounts,
 ) {
-    let fixed_total: f64 = fixed.iter().sum();
     for (k, &i) in lines.iter().enumerate() {
-        let part = if fixed_total > 0.0 { amount * fixed[k] / fixed_total } else { amount / lines.len() as f64 };
         let a = &mut firms[i];
-        a.cash += part;
+        a.cash += line_part(amount, fixed, k);
         let idle = (a.capacity - a.demand_exp / p.target_utilization).max(0.0);
         a.capacity -= p.restructuring_capacity_cut * idle;
         a.low_share_months = 0;
