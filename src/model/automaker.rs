@@ -378,6 +378,10 @@ fn split_lines(groups: Vec<Automaker>, p: &AutomakerParams, rng: &mut Rng) -> Ve
             (a.group, a.powertrain, a.ev_share0, a.ev_share) = (gi, powertrain, nev as u8 as f64, nev as u8 as f64);
             if nev {
                 a.cost0 *= 1.0 + p.nev_cost_premium;
+                if nev_only {
+                    a.cost0 *= p.nev_entrant_price_factor;
+                    a.value *= p.nev_entrant_price_factor;
+                }
                 a.cost = a.cost0;
                 a.list_price = (1.0 + a.markup) * a.cost0;
                 a.list_prev = a.list_price;
@@ -399,11 +403,11 @@ fn split_lines(groups: Vec<Automaker>, p: &AutomakerParams, rng: &mut Rng) -> Ve
     lines
 }
 
-/// Unit cost of a line (yuan/vehicle) after `years` with cumulative experience X: the learning
-/// curve c0 (X/X0)^-b, b = -log2(1 - LR), with the ICE or EV learning rate (a blended line:
-/// blended by its EV share); an NEV line's battery share θ of its initial cost declines at the
-/// battery rate instead, c = c0 [(1 - θ)(X/X0)^-b + θ (1 - d)^years].
-pub fn unit_cost(a: &Automaker, p: &AutomakerParams, years: f64) -> f64 {
+/// Unit cost of a line (yuan/vehicle) with cumulative experience X: the learning curve
+/// c0 (X/X0)^-b, b = -log2(1 - LR), with the ICE or EV learning rate (a blended line: blended by
+/// its EV share); an NEV line's battery share θ of its initial cost follows the battery pack cost
+/// index B instead ([`PlanContext::battery_cost`]), c = c0 [(1 - θ)(X/X0)^-b + θ B].
+pub fn unit_cost(a: &Automaker, p: &AutomakerParams, battery: f64) -> f64 {
     let lr = match a.powertrain {
         Powertrain::Blend => a.ev_share * p.learning_rate_ev + (1.0 - a.ev_share) * p.learning_rate_ice,
         Powertrain::Nev => p.learning_rate_ev,
@@ -414,7 +418,7 @@ pub fn unit_cost(a: &Automaker, p: &AutomakerParams, years: f64) -> f64 {
     match a.powertrain {
         Powertrain::Nev => {
             let theta = p.battery_cost_share;
-            a.cost0 * ((1.0 - theta) * learning + theta * (1.0 - p.battery_cost_decline).powf(years))
+            a.cost0 * ((1.0 - theta) * learning + theta * battery)
         }
         _ => a.cost0 * learning,
     }
@@ -465,6 +469,8 @@ pub struct PlanContext<'a> {
     pub support: &'a [f64],
     /// Highest exporter rebate (fraction of list).
     pub rebate_max: f64,
+    /// Battery pack cost relative to the first month ([`crate::model::policy::MonthCalendar::battery_cost`]).
+    pub battery_cost: f64,
 }
 
 /// Costs, expectations, production, prices and rebates for one month (phase 3 of `step`).
@@ -486,7 +492,7 @@ pub fn plan(a: &mut Automaker, ctx: &PlanContext<'_>, rival_cut: f64, rng: &mut 
         };
         a.ev_share = (a.ev_share0 + p.ev_shift_per_year * mult * years).min(1.0);
     }
-    a.cost = unit_cost(a, p, years);
+    a.cost = unit_cost(a, p, ctx.battery_cost);
 
     // Adaptive demand expectation.
     let sales = a.orders_last;

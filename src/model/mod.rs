@@ -336,6 +336,7 @@ impl World {
             target_growth: s.governments.target_growth,
             support: &support,
             rebate_max: s.exporters.rebate_max,
+            battery_cost: calendar.battery_cost,
         };
         let plan = automaker::plan_all(&mut self.automakers, &plan_ctx);
         self.price_index *= 1.0 + plan.transaction_change;

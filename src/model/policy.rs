@@ -49,6 +49,10 @@ pub struct MonthCalendar {
     pub entry_factor: f64,
     /// One-off capacity consolidations dated exactly this month.
     pub consolidations: Vec<CapacityConsolidation>,
+    /// Battery pack cost relative to the first month: the index of the latest `battery_cost`
+    /// event in force times (1 − d)^(years since its date), or (1 − d)^(years since the start)
+    /// without one (d = `automakers.battery_cost_decline`).
+    pub battery_cost: f64,
 }
 
 /// The calendar of `date`: one pass over the events in file order. Events in force
@@ -84,7 +88,34 @@ pub fn calendar(s: &Scenario, date: YearMonth) -> MonthCalendar {
             entry_factor *= d.factor;
         }
     }
-    MonthCalendar { policy, markets, entry_factor, consolidations }
+    let battery_cost = battery_cost(s, date);
+    MonthCalendar { policy, markets, entry_factor, consolidations, battery_cost }
+}
+
+/// Battery pack cost in `date` relative to the first month: the enabled `battery_cost` events
+/// are points (date, index) of a path, in date order, interpolated linearly in months from
+/// (start, 1); after the last point (or from the start, without one) it falls at
+/// `automakers.battery_cost_decline` a year.
+fn battery_cost(s: &Scenario, date: YearMonth) -> f64 {
+    let mut points: Vec<(i64, f64)> = s
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::BatteryCost(b) if e.enabled => Some((e.date.index(), b.index)),
+            _ => None,
+        })
+        .collect();
+    points.sort_by_key(|p| p.0);
+    let mut last = (s.start.index(), 1.0);
+    for (at, index) in points {
+        if at > date.index() {
+            let w = (date.index() - last.0) as f64 / (at - last.0).max(1) as f64;
+            return last.1 + w * (index - last.1);
+        }
+        last = (at, index);
+    }
+    let years = (date.index() - last.0) as f64 / 12.0;
+    last.1 * (1.0 - s.automakers.battery_cost_decline).powf(years)
 }
 
 #[cfg(test)]
@@ -139,5 +170,25 @@ mod tests {
         assert_eq!(calendar(&s, YearMonth::new(2020, 5).unwrap()).consolidations.len(), 1);
         assert!(calendar(&s, YearMonth::new(2020, 6).unwrap()).consolidations.is_empty());
         assert!(calendar(&s, YearMonth::new(2020, 4).unwrap()).consolidations.is_empty());
+    }
+
+    #[test]
+    fn battery_cost_interpolates_its_points_and_then_declines() {
+        // Points written out of date order: the path sorts them.
+        let s = scenario(
+            "[[events]]\nid = \"b2\"\nkind = \"battery_cost\"\ndate = \"2021-01\"\nindex = 1.2\n\
+             [[events]]\nid = \"b1\"\nkind = \"battery_cost\"\ndate = \"2020-07\"\nindex = 0.7\n",
+        );
+        let d = s.automakers.battery_cost_decline;
+        let at = |y, m| calendar(&s, YearMonth::new(y, m).unwrap()).battery_cost;
+        assert_eq!(at(2020, 1), 1.0, "the start is 1");
+        assert!((at(2020, 4) - 0.85).abs() < 1e-12, "half way from (start, 1) to (Jul, 0.7)");
+        assert!((at(2020, 7) - 0.7).abs() < 1e-12);
+        assert!((at(2020, 10) - 0.95).abs() < 1e-12, "half way from 0.7 to 1.2: the 2022-style rise");
+        assert!((at(2021, 7) - 1.2 * (1.0 - d).powf(0.5)).abs() < 1e-12, "after the last point it declines");
+        // Without points: the constant decline from the start.
+        let none = scenario("");
+        let b = calendar(&none, YearMonth::new(2021, 7).unwrap()).battery_cost;
+        assert_eq!(b, (1.0 - d).powf(18.0 / 12.0));
     }
 }

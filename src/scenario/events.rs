@@ -161,6 +161,17 @@ params! {
 }
 
 params! {
+    /// `kind = "battery_cost"`: the battery pack cost from its `date` on, as an index of the
+    /// scenario's first month (1 = the start), after which it falls at
+    /// `automakers.battery_cost_decline` a year until the next `battery_cost` event; market data,
+    /// not a policy: the baseline dates BNEF's yearly pack prices (the 2022 rise with lithium).
+    pub struct BatteryCost {
+        /// Battery pack cost at the event's date relative to the first month.
+        index: f64 = 1.0, unit "1", range [0.01, 10.0], source "BNEF Battery Price Survey (yearly volume-weighted pack prices)";
+    }
+}
+
+params! {
     /// `kind = "retail_price_factor"`: a measurement lever, not a policy: every line's retail
     /// transaction price times `factor` (automakers absorb the cut in their revenue), used by
     /// `scenarios/tests/price_cut_10.toml` to measure the market's price elasticity.
@@ -233,6 +244,7 @@ event_kinds! {
     ForeignDemandShift(ForeignDemandShift) = "foreign_demand_shift",
     DomesticDemandShift(DomesticDemandShift) = "domestic_demand_shift",
     RetailPriceFactor(RetailPriceFactor) = "retail_price_factor",
+    BatteryCost(BatteryCost) = "battery_cost",
 }
 
 /// A key that an event of one kind must write because its default would silently mean
@@ -306,6 +318,11 @@ pub const REQUIRED_KEYS: &[RequiredKey] = &[
     ),
     required("domestic_demand_shift", "factor", "the multiplier of households' market-entry hazards (1 = no change)"),
     required("retail_price_factor", "factor", "the multiplier of every retail transaction price (0.9 = a 10 % cut)"),
+    required(
+        "battery_cost",
+        "index",
+        "the battery pack cost at the event's date relative to the first month (1 = unchanged)",
+    ),
 ];
 
 /// The first required key that an event of kind `kind` with keys `table` does not write, with
@@ -393,7 +410,8 @@ impl Event {
             EventKind::CapacityConsolidation(_)
             | EventKind::Tariff(_)
             | EventKind::ForeignDemandShift(_)
-            | EventKind::DomesticDemandShift(_) => {}
+            | EventKind::DomesticDemandShift(_)
+            | EventKind::BatteryCost(_) => {}
         }
     }
 

@@ -77,9 +77,9 @@ params! {
         /// Months in the market after which a household buys if it has positive surplus, else leaves.
         patience_months: u32 = 6, unit "months", range [1, 60], source "assumption";
         /// Households' utility of the NEV nest over the ICE nest at the start, before prices (split powertrains): range anxiety, charging, model choice in 2019.
-        nev_utility_initial: f64 = -1.0, unit "utils", range [-20.0, 20.0], source "assumption, set to the CPCA NEV retail share of 2019 (about 5 %)";
+        nev_utility_initial: f64 = -0.65, unit "utils", range [-20.0, 20.0], source "assumption, set to the CPCA NEV retail share of 2019 (about 5 %)";
         /// Yearly rise of the NEV nest's utility (split powertrains): the public charging network (0.52m points end-2019, 3.58m end-2024) and the NEV model range.
-        nev_utility_trend: f64 = 0.65, unit "utils/year", range [-5.0, 5.0], source "China Charging Alliance (EVCIPA) charging-point counts; slope set to the CPCA NEV retail share path";
+        nev_utility_trend: f64 = 0.85, unit "utils/year", range [-5.0, 5.0], source "China Charging Alliance (EVCIPA) charging-point counts; slope set to the CPCA NEV retail share path";
         /// Nesting parameter of the powertrain nests (lambda; 1 = a flat logit over all lines, smaller = stronger substitution within a powertrain).
         powertrain_nest: f64 = 0.8, unit "1", range [0.05, 1.0], source "assumption; nested logit of car demand: Goldberg 1995, Berry, Levinsohn & Pakes 1995";
         /// Burn-in months of household entry and buy-or-wait at the initial prices before the first month (every buyer served), so the run starts with the stationary stock of households in the market and, with the keep-or-replace gate, a car-age distribution near its stationary shape (the initial ages are drawn from the entry hazard's renewal distribution, which is younger; 60 months removes most of the resulting rise of sales in the first years).
@@ -147,6 +147,8 @@ params! {
         powertrains: Powertrains = Powertrains::Split, unit "-", range [Powertrains::Split, Powertrains::Single], source "docs/model.md sec. 7.2a";
         /// Share of the private groups smaller than the median group that make only NEVs at the start (new entrants: NIO, Xpeng, Li Auto, Leapmotor, Tesla Shanghai); they have no ICE line (split powertrains).
         nev_only_share: f64 = 0.4, unit "fraction", range [0.0, 1.0], source "assumption: about 8 of some 40 private groups in 2019 (CAAM/AlixPartners brand counts)";
+        /// Price position of the NEV-only entrants: their list price, unit cost and hedonic value are the drawn group's times this factor (split powertrains); 1 = drawn like any other group.
+        nev_entrant_price_factor: f64 = 1.5, unit "1", range [0.2, 5.0], source "2019-20 launch prices of the entrants (NIO ES6, Li ONE, Xpeng G3, Tesla Model 3, Weltmeister EX5, Leapmotor S01, Neta N01), about 1.5x CPCA's 151k average (docs/model.md sec. 7.2a)";
         /// Unit cost of an NEV line over an ICE line of the same group at the start (split powertrains).
         nev_cost_premium: f64 = 0.25, unit "fraction", range [0.0, 3.0], source "ICCT, Lutsey & Nicholas 2019 (BEV-ICE cost gap); assumption for China";
         /// Battery share of an NEV line's unit cost at the start (split powertrains).

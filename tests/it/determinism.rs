@@ -141,11 +141,11 @@ fn smoke_run_bytes_are_pinned() {
     assert_smoke_pins(
         &[],
         &[
-            ("summary.csv", "f2092342ada14e78"),
-            ("annual.csv", "653006fd4e82f583"),
+            ("summary.csv", "108a1949a66f2428"),
+            ("annual.csv", "7600ec8c670ab57f"),
             ("deltas.csv", "33fdced2241bf235"),
             ("annual_deltas.csv", "85cf6b6f5279df83"),
-            ("trajectories.csv", "5423ba01532522cc"),
+            ("trajectories.csv", "aeecd85388c3b85c"),
         ],
     );
 }
@@ -174,8 +174,9 @@ fn zero_valuation_persistence_reproduces_the_redrawn_valuations_model() {
 /// The entry scale and burn-in that went with the round-1 replacement rule (before the owners'
 /// keep-or-replace gate re-identified them), and the price weight that followed the valuation
 /// drift (smoke's 0.02) before it followed real income, and the fixed cost and exit rules
-/// before fixed cost followed the car's value and large failing groups were reorganised.
-const BEFORE_KEEP_GATE: [&str; 10] = [
+/// before fixed cost followed the car's value and large failing groups were reorganised, and the
+/// NEV entrants priced like any group with the NEV nest utility set for them.
+const BEFORE_KEEP_GATE: [&str; 16] = [
     "--set",
     "consumers.replacement_scale_months=110",
     "--set",
@@ -186,6 +187,12 @@ const BEFORE_KEEP_GATE: [&str; 10] = [
     "automakers.fixed_cost_value_elasticity=0",
     "--set",
     "automakers.restructuring_share=2",
+    "--set",
+    "automakers.nev_entrant_price_factor=1",
+    "--set",
+    "consumers.nev_utility_initial=-1",
+    "--set",
+    "consumers.nev_utility_trend=0.65",
 ];
 
 /// The ablation switch of the keep-or-replace gate: with `keep_value = 0` (and the entry scale

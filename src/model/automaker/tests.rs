@@ -28,7 +28,15 @@ fn quiet() -> AutomakerParams {
 }
 
 fn ctx<'a>(p: &'a AutomakerParams, policy: &'a PolicyParams, at: Month) -> PlanContext<'a> {
-    PlanContext { p, policy, at, target_growth: 0.0, support: &[0.0], rebate_max: 0.0 }
+    PlanContext {
+        p,
+        policy,
+        at,
+        target_growth: 0.0,
+        support: &[0.0],
+        rebate_max: 0.0,
+        battery_cost: (1.0 - p.battery_cost_decline).powf(at.years()),
+    }
 }
 
 fn run_plan(a: &mut Automaker, p: &AutomakerParams, policy: &PolicyParams, at: Month) {
@@ -261,4 +269,29 @@ fn fixed_cost_follows_the_value_of_the_car() {
     assert!(close(a.fixed_cost(&p), 2.0 * base));
     let flat = AutomakerParams { fixed_cost_value_elasticity: 0.0, ..p.clone() };
     assert_eq!(flat.fixed_cost_per_capacity * 1000.0, a.fixed_cost(&flat));
+}
+
+#[test]
+fn nev_only_entrants_carry_the_entrant_price_factor_in_cost_price_and_value() {
+    let lines = |factor: f64| {
+        let p =
+            AutomakerParams { count: 40, nev_only_share: 1.0, nev_entrant_price_factor: factor, ..Default::default() };
+        init(&p, &[1.0], &mut rng::stream(7, purpose::INIT_AUTOMAKERS, 0, 0))
+    };
+    let (plain, dear) = (lines(1.0), lines(1.5));
+    assert_eq!(plain.len(), dear.len(), "the factor changes no draw");
+    // An NEV-only group has one line; the other groups have an ICE line beside the NEV one.
+    let only: Vec<usize> = (0..plain.len())
+        .filter(|&i| {
+            plain[i].powertrain == Powertrain::Nev && plain.iter().filter(|b| b.group == plain[i].group).count() == 1
+        })
+        .collect();
+    assert!(!only.is_empty(), "40 groups with nev_only_share 1 have entrants");
+    for (i, (a, b)) in plain.iter().zip(&dear).enumerate() {
+        let f = if only.contains(&i) { 1.5 } else { 1.0 };
+        assert!((b.cost0 / a.cost0 - f).abs() < 1e-12, "line {i}: cost");
+        assert!((b.value / a.value - f).abs() < 1e-12, "line {i}: value");
+        // Lines are re-based on demand, so prices are compared before that: list = (1 + markup) c0.
+        assert!((b.markup - a.markup).abs() < 1e-12, "line {i}: the mark-up is the group's");
+    }
 }
