@@ -593,6 +593,27 @@ pub struct PlanOutcome {
     /// Change of regular prices (list less street discount, without the year-end push) on the
     /// same weights: the change households extrapolate.
     pub regular_change: f64,
+    /// Change of list prices on the same weights: the like-for-like list change, without the
+    /// mix.
+    pub list_change: f64,
+}
+
+/// Change of a price on fixed weights, Σ w_j now_j / Σ w_j prev_j − 1 over the active lines with
+/// w_j > 0 (last month's retail sales): a like-for-like change, blind to shifts of the mix; 0
+/// without weights.
+pub fn chained_change(firms: &[Automaker], weights: &[f64], prev: &[f64], now: impl Fn(&Automaker) -> f64) -> f64 {
+    let (mut num, mut den) = (0.0, 0.0);
+    for (i, a) in firms.iter().enumerate() {
+        if a.active && weights[i] > 0.0 {
+            num += weights[i] * now(a);
+            den += weights[i] * prev[i];
+        }
+    }
+    if den > 0.0 {
+        num / den - 1.0
+    } else {
+        0.0
+    }
 }
 
 /// Phase 3, automakers plan: this month's flows are reset and every active group plans
@@ -603,6 +624,7 @@ pub fn plan_all(firms: &mut [Automaker], ctx: &PlanContext<'_>) -> PlanOutcome {
     let rival = rival_cuts(firms);
     let tx_prev: Vec<f64> = firms.iter().map(|a| a.transaction_price()).collect();
     let regular_prev: Vec<f64> = firms.iter().map(|a| a.regular_price()).collect();
+    let list_prev: Vec<f64> = firms.iter().map(|a| a.list_price).collect();
     let weights_prev: Vec<f64> = firms.iter().map(|a| a.retail_sales).collect();
     let cash_before = firms.iter().map(|a| a.cash).sum();
     let mut production_cost = 0.0;
@@ -623,21 +645,13 @@ pub fn plan_all(firms: &mut [Automaker], ctx: &PlanContext<'_>) -> PlanOutcome {
         production_cost += a.cost * a.production;
     }
     let available = firms.iter().filter(|a| a.active).map(|a| a.inventory).sum();
-    let (mut num, mut den, mut num_r, mut den_r) = (0.0, 0.0, 0.0, 0.0);
-    for (i, a) in firms.iter().enumerate() {
-        if a.active && weights_prev[i] > 0.0 {
-            num += weights_prev[i] * a.transaction_price();
-            den += weights_prev[i] * tx_prev[i];
-            num_r += weights_prev[i] * a.regular_price();
-            den_r += weights_prev[i] * regular_prev[i];
-        }
-    }
     PlanOutcome {
         cash_before,
         production_cost,
         available,
-        transaction_change: if den > 0.0 { num / den - 1.0 } else { 0.0 },
-        regular_change: if den_r > 0.0 { num_r / den_r - 1.0 } else { 0.0 },
+        transaction_change: chained_change(firms, &weights_prev, &tx_prev, Automaker::transaction_price),
+        regular_change: chained_change(firms, &weights_prev, &regular_prev, Automaker::regular_price),
+        list_change: chained_change(firms, &weights_prev, &list_prev, |a| a.list_price),
     }
 }
 

@@ -192,6 +192,7 @@ pub const CORE_METRICS: &[MetricDef] = &[
     metric("total_welfare", Flow, Sum, "yuan/month", FISCAL, "buyer_surplus + automaker profits + trader margins realised abroad + dealer margins (0: no dealers) - fiscal_cost_national - fiscal_cost_local."),
     metric("restructurings", Flow, Sum, "count/month", ACCOUNTING, "Groups reorganised in bankruptcy this month (too big to liquidate, not bailed out)."),
     metric("debt_writedowns", Flow, Sum, "yuan/month", ACCOUNTING, "Debt written down by creditors in reorganisations: the creditors' loss, paid by no budget and not in total_welfare (a transfer)."),
+    metric("list_price_index", Price, Mean, "index, first month = 100", PRICES, "Chained like-for-like list-price index (last month's retail weights): avg_list_price / (its first month x list_price_index / 100) is the mix."),
 ];
 
 /// Smallest fall of a line's list price in a month, as a fraction of last month's list, that
@@ -290,8 +291,9 @@ pub mod idx {
     pub const TOTAL_WELFARE: usize = 55;
     pub const RESTRUCTURINGS: usize = 56;
     pub const DEBT_WRITEDOWNS: usize = 57;
+    pub const LIST_PRICE_INDEX: usize = 58;
     /// First `exports_<market>` column.
-    pub const FIRST_MARKET: usize = 58;
+    pub const FIRST_MARKET: usize = 59;
 }
 
 /// Names, annual aggregations and units of every metric of a scenario, in output order.
@@ -412,6 +414,8 @@ pub struct MonthResults<'a> {
     pub accounts: &'a Accounts,
     /// Transaction price index after this month's change.
     pub price_index: f64,
+    /// Like-for-like list price index after this month's change.
+    pub list_index: f64,
 }
 
 /// The agents whose end-of-month state the metrics row reads.
@@ -494,6 +498,7 @@ pub fn fill_row(row: &mut [f64], agents: &Agents<'_>, r: &MonthResults<'_>) {
     row[idx::BAILOUTS] = r.accounts.bailouts as f64;
     row[idx::RESTRUCTURINGS] = r.accounts.restructurings as f64;
     row[idx::DEBT_WRITEDOWNS] = r.accounts.debt_writedowns;
+    row[idx::LIST_PRICE_INDEX] = r.list_index;
     row[idx::INDUSTRY_PROFIT_MARGIN] = if revenue > 0.0 { profit / revenue } else { 0.0 };
     row[idx::LOCAL_SUBSIDY_SPEND] = agents.governments.iter().map(|g| g.spend).sum();
     row[idx::PARTICIPATING_GOVERNMENTS] = agents.governments.iter().filter(|g| g.participating).count() as f64;

@@ -121,6 +121,7 @@ pub struct World {
     hazard: Vec<f32>,
     p_ref: f64,
     price_index: f64,
+    list_index: f64,
     expectations: Expectations,
 }
 
@@ -217,6 +218,7 @@ impl World {
             hazard: consumer::hazard_table(&s.consumers),
             p_ref,
             price_index: 100.0,
+            list_index: 100.0,
             expectations: Expectations::new(s.consumers.initial_trend_share),
         }
     }
@@ -340,6 +342,7 @@ impl World {
         };
         let plan = automaker::plan_all(&mut self.automakers, &plan_ctx);
         self.price_index *= 1.0 + plan.transaction_change;
+        self.list_index *= 1.0 + plan.list_change;
         self.expectations.observe(plan.regular_change, &s.consumers);
 
         // 4. Domestic market.
@@ -423,6 +426,7 @@ impl World {
             zero_mileage: &zero_mileage,
             accounts: &accounts,
             price_index: self.price_index,
+            list_index: self.list_index,
         };
         metrics::fill_row(&mut self.row, &agents, &results);
         self.t += 1;

@@ -77,9 +77,9 @@ params! {
         /// Months in the market after which a household buys if it has positive surplus, else leaves.
         patience_months: u32 = 6, unit "months", range [1, 60], source "assumption";
         /// Households' utility of the NEV nest over the ICE nest at the start, before prices (split powertrains): range anxiety, charging, model choice in 2019.
-        nev_utility_initial: f64 = -0.65, unit "utils", range [-20.0, 20.0], source "assumption, set to the CPCA NEV retail share of 2019 (about 5 %)";
+        nev_utility_initial: f64 = -1.0, unit "utils", range [-20.0, 20.0], source "assumption, set to the CPCA NEV retail share of 2019 (about 5 %)";
         /// Yearly rise of the NEV nest's utility (split powertrains): the public charging network (0.52m points end-2019, 3.58m end-2024) and the NEV model range.
-        nev_utility_trend: f64 = 0.85, unit "utils/year", range [-5.0, 5.0], source "China Charging Alliance (EVCIPA) charging-point counts; slope set to the CPCA NEV retail share path";
+        nev_utility_trend: f64 = 0.65, unit "utils/year", range [-5.0, 5.0], source "China Charging Alliance (EVCIPA) charging-point counts; slope set to the CPCA NEV retail share path";
         /// Nesting parameter of the powertrain nests (lambda; 1 = a flat logit over all lines, smaller = stronger substitution within a powertrain).
         powertrain_nest: f64 = 0.8, unit "1", range [0.05, 1.0], source "assumption; nested logit of car demand: Goldberg 1995, Berry, Levinsohn & Pakes 1995";
         /// Burn-in months of household entry and buy-or-wait at the initial prices before the first month (every buyer served), so the run starts with the stationary stock of households in the market and, with the keep-or-replace gate, a car-age distribution near its stationary shape (the initial ages are drawn from the entry hazard's renewal distribution, which is younger; 60 months removes most of the resulting rise of sales in the first years).

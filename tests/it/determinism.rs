@@ -141,11 +141,11 @@ fn smoke_run_bytes_are_pinned() {
     assert_smoke_pins(
         &[],
         &[
-            ("summary.csv", "108a1949a66f2428"),
-            ("annual.csv", "7600ec8c670ab57f"),
-            ("deltas.csv", "33fdced2241bf235"),
-            ("annual_deltas.csv", "85cf6b6f5279df83"),
-            ("trajectories.csv", "aeecd85388c3b85c"),
+            ("summary.csv", "40d128576d5a883a"),
+            ("annual.csv", "2680beee5931d999"),
+            ("deltas.csv", "d3960522aa048bee"),
+            ("annual_deltas.csv", "9fcf23eca2e1e401"),
+            ("trajectories.csv", "ee62ee7bc96888a5"),
         ],
     );
 }
@@ -162,11 +162,11 @@ fn zero_valuation_persistence_reproduces_the_redrawn_valuations_model() {
             .chain(BEFORE_KEEP_GATE)
             .collect::<Vec<_>>(),
         &[
-            ("summary.csv", "93b6ed7c3dcbd5dc"),
-            ("annual.csv", "c60bda2d892a43bd"),
-            ("deltas.csv", "33fdced2241bf235"),
-            ("annual_deltas.csv", "85cf6b6f5279df83"),
-            ("trajectories.csv", "96fa21a034fb9eaa"),
+            ("summary.csv", "98219fdd11f65a82"),
+            ("annual.csv", "e607420143db1947"),
+            ("deltas.csv", "d3960522aa048bee"),
+            ("annual_deltas.csv", "9fcf23eca2e1e401"),
+            ("trajectories.csv", "4e161c9b983afc35"),
         ],
     );
 }
@@ -175,8 +175,8 @@ fn zero_valuation_persistence_reproduces_the_redrawn_valuations_model() {
 /// keep-or-replace gate re-identified them), and the price weight that followed the valuation
 /// drift (smoke's 0.02) before it followed real income, and the fixed cost and exit rules
 /// before fixed cost followed the car's value and large failing groups were reorganised, and the
-/// NEV entrants priced like any group with the NEV nest utility set for them.
-const BEFORE_KEEP_GATE: [&str; 16] = [
+/// NEV entrants priced like any group.
+const BEFORE_KEEP_GATE: [&str; 12] = [
     "--set",
     "consumers.replacement_scale_months=110",
     "--set",
@@ -189,10 +189,6 @@ const BEFORE_KEEP_GATE: [&str; 16] = [
     "automakers.restructuring_share=2",
     "--set",
     "automakers.nev_entrant_price_factor=1",
-    "--set",
-    "consumers.nev_utility_initial=-1",
-    "--set",
-    "consumers.nev_utility_trend=0.65",
 ];
 
 /// The ablation switch of the keep-or-replace gate: with `keep_value = 0` (and the entry scale
@@ -204,11 +200,11 @@ fn zero_keep_value_reproduces_the_model_before_the_gate() {
     assert_smoke_pins(
         &["--set", "consumers.keep_value=0"].into_iter().chain(BEFORE_KEEP_GATE).collect::<Vec<_>>(),
         &[
-            ("summary.csv", "6edcd70b044f4c02"),
-            ("annual.csv", "6daf444d436eb343"),
-            ("deltas.csv", "33fdced2241bf235"),
-            ("annual_deltas.csv", "85cf6b6f5279df83"),
-            ("trajectories.csv", "5fdfcd83b084be28"),
+            ("summary.csv", "eeb62dfffe896850"),
+            ("annual.csv", "d947882a57d472f7"),
+            ("deltas.csv", "d3960522aa048bee"),
+            ("annual_deltas.csv", "9fcf23eca2e1e401"),
+            ("trajectories.csv", "e6c7391e50f7a23d"),
         ],
     );
 }

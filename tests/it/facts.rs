@@ -179,7 +179,7 @@ fn calibrate_recovers_parameters_from_synthetic_targets() {
     let truth = [0.13, 0.009];
     // The estimator is tested on the household rule without the owners' keep-or-replace gate
     // (its entry scale and burn-in too, the price weight that followed the valuation drift, and the
-    // fixed-cost and exit rules before issue 17's cost slice, the NEV entrants and nest utility
+    // fixed-cost and exit rules before issue 17's cost slice, the NEV entrants' price
     // before its price-path slice),
     // where the 3 % recovery bound was set. With the gate, at
     // 2 replicates, the rest-of-world share was recovered 4 % off at a distance of 1.3e-4 (the
@@ -188,7 +188,7 @@ fn calibrate_recovers_parameters_from_synthetic_targets() {
     std::fs::write(
         &base,
         format!(
-            "extends = {:?}\nname = \"smoke_no_gate\"\n[consumers]\nkeep_value = 0.0\nreplacement_scale_months = 110.0\nwarmup_months = 12\nreal_income_growth = 0.02\nnev_utility_initial = -1.0\nnev_utility_trend = 0.65\n[automakers]\nfixed_cost_value_elasticity = 0.0\nrestructuring_share = 2.0\nnev_entrant_price_factor = 1.0\n",
+            "extends = {:?}\nname = \"smoke_no_gate\"\n[consumers]\nkeep_value = 0.0\nreplacement_scale_months = 110.0\nwarmup_months = 12\nreal_income_growth = 0.02\n[automakers]\nfixed_cost_value_elasticity = 0.0\nrestructuring_share = 2.0\nnev_entrant_price_factor = 1.0\n",
             scenario_path("smoke.toml").display().to_string()
         ),
     )

@@ -295,3 +295,25 @@ fn nev_only_entrants_carry_the_entrant_price_factor_in_cost_price_and_value() {
         assert!((b.markup - a.markup).abs() < 1e-12, "line {i}: the mark-up is the group's");
     }
 }
+
+#[test]
+fn chained_change_is_like_for_like_and_blind_to_the_mix() {
+    let mut f = firms(3);
+    for (a, price) in f.iter_mut().zip([100.0, 200.0, 400.0]) {
+        a.list_price = price;
+    }
+    let prev: Vec<f64> = f.iter().map(|a| a.list_price).collect();
+    // Unchanged prices: no change whatever the weights, though the weighted average moves.
+    for w in [[1.0, 0.0, 0.0], [0.0, 1.0, 3.0], [5.0, 1.0, 1.0]] {
+        assert_eq!(chained_change(&f, &w, &prev, |a| a.list_price), 0.0);
+    }
+    // The dearest line cuts 10 %: the change is its weight share of list value times -10 %.
+    f[2].list_price = 360.0;
+    let w = [2.0, 1.0, 1.0];
+    let got = chained_change(&f, &w, &prev, |a| a.list_price);
+    assert!((got - (-40.0 / 800.0)).abs() < 1e-12, "{got}");
+    // An exited line and a line without last month's sales are left out.
+    f[2].active = false;
+    assert_eq!(chained_change(&f, &w, &prev, |a| a.list_price), 0.0);
+    assert_eq!(chained_change(&f, &[0.0, 0.0, 0.0], &prev, |a| a.list_price), 0.0);
+}
