@@ -153,7 +153,7 @@ params! {
         nev_cost_premium: f64 = 0.25, unit "fraction", range [0.0, 3.0], source "ICCT, Lutsey & Nicholas 2019 (BEV-ICE cost gap); assumption for China";
         /// Battery share of an NEV line's unit cost at the start (split powertrains).
         battery_cost_share: f64 = 0.35, unit "fraction", range [0.0, 1.0], source "BNEF Battery Price Survey 2019; assumption";
-        /// Yearly decline of battery pack cost (split powertrains): the battery part of NEV unit cost falls by this share a year, on top of learning by doing.
+        /// Yearly decline of battery pack cost (split powertrains): the battery part of NEV unit cost falls by this share a year, on top of learning by doing, from the start or, with `battery_cost` events, after the last of them.
         battery_cost_decline: f64 = 0.08, unit "1/year", range [0.0, 0.5], source "BNEF Battery Price Survey: 156 $/kWh (2019) to 115 $/kWh (2024), 94 in China";
         /// Share of the smaller of an ICE line's idle capacity and its sibling NEV line's capacity gap converted per quarter (split powertrains).
         conversion_rate: f64 = 0.6, unit "1/quarter", range [0.0, 1.0], source "assumption (plant retooling, e.g. VW Anting, GAC)";
