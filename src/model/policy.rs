@@ -49,9 +49,9 @@ pub struct MonthCalendar {
     pub entry_factor: f64,
     /// One-off capacity consolidations dated exactly this month.
     pub consolidations: Vec<CapacityConsolidation>,
-    /// Battery pack cost relative to the first month: the index of the latest `battery_cost`
-    /// event in force times (1 − d)^(years since its date), or (1 − d)^(years since the start)
-    /// without one (d = `automakers.battery_cost_decline`).
+    /// Battery pack cost relative to the first month: the path of the `battery_cost` events
+    /// (`policy::battery_cost`), or (1 − d)^(years since the start) without one
+    /// (d = `automakers.battery_cost_decline`).
     pub battery_cost: f64,
 }
 

@@ -161,10 +161,11 @@ params! {
 }
 
 params! {
-    /// `kind = "battery_cost"`: the battery pack cost from its `date` on, as an index of the
-    /// scenario's first month (1 = the start), after which it falls at
-    /// `automakers.battery_cost_decline` a year until the next `battery_cost` event; market data,
-    /// not a policy: the baseline dates BNEF's yearly pack prices (the 2022 rise with lithium).
+    /// `kind = "battery_cost"`: one point of the battery pack cost path, the cost at `date` as an
+    /// index of the scenario's first month (1 = the start). The points are interpolated linearly
+    /// in months from (start, 1); after the last the cost falls at
+    /// `automakers.battery_cost_decline` a year; `until` has no effect. Market data, not a
+    /// policy: the baseline dates BNEF's yearly pack prices (the 2022 rise with lithium).
     pub struct BatteryCost {
         /// Battery pack cost at the event's date relative to the first month.
         index: f64 = 1.0, unit "1", range [0.01, 10.0], source "BNEF Battery Price Survey (yearly volume-weighted pack prices)";
