@@ -83,3 +83,8 @@ mod powertrains;
 /// downloaded scenario's round trip through `app::run`.
 #[path = "it/serve.rs"]
 mod serve;
+
+/// The dealer tier: pushed wholesale fills dealers' stock, discounts and the dealer export route;
+/// the switch reproduces the model without dealers.
+#[path = "it/dealers.rs"]
+mod dealers;

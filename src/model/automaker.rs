@@ -130,6 +130,23 @@ pub struct Automaker {
     pub hidden_discount: f64,
     /// Extra rebate offered to exporters (fraction of list).
     pub rebate: f64,
+    /// The dealer network's own discount this month (fraction of list; 0 without dealers).
+    pub dealer_discount: f64,
+    /// The dealers' invoice margin (fraction of list; 0 without dealers).
+    pub dealer_margin: f64,
+    /// The line sells through a dealer network (`dealers.enabled`); else it retails directly.
+    pub via_dealers: bool,
+    /// Share φ of its discounts beyond the initial one that the line passes into its invoice
+    /// price (`dealers.discount_pass_through`).
+    pub dealer_pass_through: f64,
+    /// The initial street discount d0 the invoice price is set from.
+    pub dealer_base_discount: f64,
+    /// Cars shipped to the line's dealer network this month (wholesale).
+    pub wholesale: f64,
+    /// Output planned this month for the local target beyond demand (vehicles): the push term.
+    pub push_units: f64,
+    /// Cars the line's dealer network sold to zero-mileage traders this month.
+    pub dealer_zero_mileage: f64,
     /// Unsold new cars (vehicles).
     pub inventory: f64,
     /// Expected monthly sales.
@@ -184,14 +201,51 @@ pub struct Automaker {
 }
 
 impl Automaker {
-    /// Total sales this month (retail + zero-mileage registrations + official exports).
+    /// Total sales this month: domestic sales ([`Automaker::domestic_sales`]) + zero-mileage
+    /// registrations from the factory + official exports.
     pub fn total_sales(&self) -> f64 {
-        self.retail_sales + self.zero_mileage_sales + self.export_sales
+        self.domestic_sales() + self.zero_mileage_sales + self.export_sales
     }
 
-    /// Transaction price (list less street and push discounts).
+    /// End sales of the line's cars this month: retail to households + zero-mileage
+    /// registrations from both routes (factory and dealers) + official exports; with dealers it
+    /// differs from [`Automaker::total_sales`] by the change of the dealers' stock.
+    pub fn end_sales(&self) -> f64 {
+        self.retail_sales + self.zero_mileage_sales + self.dealer_zero_mileage + self.export_sales
+    }
+
+    /// The line's own domestic sales: wholesale to its dealers, or retail to households when it
+    /// sells directly (no dealer tier).
+    pub fn domestic_sales(&self) -> f64 {
+        if self.via_dealers {
+            self.wholesale
+        } else {
+            self.retail_sales
+        }
+    }
+
+    /// Transaction price households pay (list less the street, push and dealer's own discounts).
     pub fn transaction_price(&self) -> f64 {
+        self.list_price * (1.0 - self.discount - self.push_discount - self.dealer_discount).max(0.0)
+    }
+
+    /// The automaker's own transaction price (list less its street and push discounts): what
+    /// its price floor bounds and official exports fetch.
+    pub fn factory_price(&self) -> f64 {
         self.list_price * (1.0 - self.discount - self.push_discount).max(0.0)
+    }
+
+    /// Price the dealer network pays (docs/model.md §7.2b): list less the initial discount d0,
+    /// a share φ of the street and push discounts beyond d0 and the dealers' margin m,
+    /// list × (1 − d0 − φ (d + d_push − d0) − m); the factory price without dealers. With φ < 1
+    /// dealers bear part of the price war (the price inversion they complained of).
+    pub fn invoice_price(&self) -> f64 {
+        if !self.via_dealers {
+            return self.factory_price();
+        }
+        let d0 = self.dealer_base_discount;
+        let passed = self.dealer_pass_through * (self.discount + self.push_discount - d0);
+        self.list_price * (1.0 - d0 - passed - self.dealer_margin).max(0.0)
     }
 
     /// Price households pay and the line receives for a retail sale: the invoice transaction
@@ -200,14 +254,15 @@ impl Automaker {
         (self.transaction_price() - self.hidden_discount).max(0.0)
     }
 
-    /// Regular transaction price: list less the street discount, without the year-end push.
+    /// Regular transaction price: list less the street and dealer's discounts, without the
+    /// year-end push.
     pub fn regular_price(&self) -> f64 {
-        self.list_price * (1.0 - self.discount).max(0.0)
+        self.list_price * (1.0 - self.discount - self.dealer_discount).max(0.0)
     }
 
-    /// Price exporters pay (transaction price less the exporter rebate).
+    /// Price exporters pay the factory (invoice price less the exporter rebate).
     pub fn exporter_price(&self) -> f64 {
-        self.list_price * (1.0 - self.discount - self.push_discount - self.rebate).max(0.05)
+        self.list_price * (1.0 - self.discount - self.push_discount - self.dealer_margin - self.rebate).max(0.05)
     }
 
     /// Households' logit appeal of the group apart from price: quality, brand and range breadth.
@@ -308,6 +363,14 @@ pub fn init(p: &AutomakerParams, region_weights: &[f64], rng: &mut Rng) -> Vec<A
             push_discount: 0.0,
             hidden_discount: 0.0,
             rebate: 0.0,
+            dealer_discount: 0.0,
+            dealer_margin: 0.0,
+            via_dealers: false,
+            dealer_pass_through: 1.0,
+            dealer_base_discount: 0.0,
+            wholesale: 0.0,
+            push_units: 0.0,
+            dealer_zero_mileage: 0.0,
             inventory: 0.0,
             demand_exp: 0.0,
             target_base: 0.0,
@@ -403,6 +466,25 @@ fn split_lines(groups: Vec<Automaker>, p: &AutomakerParams, rng: &mut Rng) -> Ve
     lines
 }
 
+/// Puts a dealer tier between every line and its households (docs/model.md §7.2b): the line
+/// sells at the invoice price ([`Automaker::invoice_price`]), at first its list less the initial
+/// discount and the dealers' margin m, so its initial unit cost is
+/// the cost share of the initial invoice price, c0 × (1 − d0 − m) / (1 − d0), and its mark-up
+/// over cost covers the dealers' margin; list prices stay where they are.
+pub fn sell_via_dealers(firms: &mut [Automaker], p: &crate::scenario::DealerParams, initial_discount: f64) {
+    let margin = p.invoice_margin;
+    let scale = (1.0 - initial_discount - margin) / (1.0 - initial_discount);
+    for a in firms {
+        a.via_dealers = true;
+        a.dealer_margin = margin;
+        a.dealer_pass_through = p.discount_pass_through;
+        a.dealer_base_discount = initial_discount;
+        a.cost0 *= scale;
+        a.cost = a.cost0;
+        a.markup = a.list_price / a.cost0 - 1.0;
+    }
+}
+
 /// Unit cost of a line (yuan/vehicle) with cumulative experience X: the learning curve
 /// c0 (X/X0)^-b, b = -log2(1 - LR), with the ICE or EV learning rate (a blended line: blended by
 /// its EV share); an NEV line's battery share θ of its initial cost follows the battery pack cost
@@ -471,11 +553,19 @@ pub struct PlanContext<'a> {
     pub rebate_max: f64,
     /// Battery pack cost relative to the first month ([`crate::model::policy::MonthCalendar::battery_cost`]).
     pub battery_cost: f64,
+    /// Stock each line's dealer network holds at the start of the month (empty without dealers):
+    /// the line plans on the stock of its whole channel.
+    pub channel: &'a [f64],
+    /// Dealers' own discounts this month, one per line (empty without dealers; set by the
+    /// dealer phase before planning).
+    pub dealer_discounts: &'a [f64],
 }
 
 /// Costs, expectations, production, prices and rebates for one month (phase 3 of `step`).
 /// `rival_cut` is the largest relative list cut last month among the three best-selling rivals.
-pub fn plan(a: &mut Automaker, ctx: &PlanContext<'_>, rival_cut: f64, rng: &mut Rng) {
+/// `channel` is the stock of the line's dealers (0 without dealers): cover, production and the
+/// exporter rebate read the stock of the whole channel, factory and dealers.
+pub fn plan(a: &mut Automaker, ctx: &PlanContext<'_>, rival_cut: f64, channel: f64, rng: &mut Rng) {
     let p = ctx.p;
     let (years, calendar_month) = (ctx.at.years(), ctx.at.date.month);
     // Capacity on order arrives.
@@ -503,9 +593,11 @@ pub fn plan(a: &mut Automaker, ctx: &PlanContext<'_>, rival_cut: f64, rng: &mut 
     let target = a.target_base * (1.0 + ctx.target_growth).powf(years);
     let gap = (target - a.demand_exp).max(0.0);
     let push = p.target_push * a.push_factor(p) * support;
-    let desired = (1.0 + p.inventory_buffer) * a.demand_exp - a.inventory + push * gap;
+    let held = a.inventory + channel;
+    a.push_units = push * gap;
+    let desired = (1.0 + p.inventory_buffer) * a.demand_exp - held + push * gap;
     // Cover of the stock carried into the month, before this month's output.
-    let cover = a.inventory / a.demand_exp.max(1.0);
+    let cover = held / a.demand_exp.max(1.0);
     a.production = desired.clamp(0.0, a.capacity);
     a.capacity_month = a.capacity;
     a.inventory += a.production;
@@ -553,7 +645,7 @@ pub fn plan(a: &mut Automaker, ctx: &PlanContext<'_>, rival_cut: f64, rng: &mut 
     a.ring_slot = (a.ring_slot + 1) % 12;
 
     // Exporter rebate grows with the gap to target and with excess stock.
-    let excess = (a.inventory - p.inventory_high_months * a.demand_exp).max(0.0);
+    let excess = (a.inventory + channel - p.inventory_high_months * a.demand_exp).max(0.0);
     let pressure = (gap + excess) / a.demand_exp.max(1.0);
     a.rebate = ctx.rebate_max * pressure.clamp(0.0, 1.0);
 }
@@ -632,6 +724,10 @@ pub fn plan_all(firms: &mut [Automaker], ctx: &PlanContext<'_>) -> PlanOutcome {
         a.retail_sales = 0.0;
         a.zero_mileage_sales = 0.0;
         a.export_sales = 0.0;
+        (a.wholesale, a.dealer_zero_mileage) = (0.0, 0.0);
+        if let Some(&d) = ctx.dealer_discounts.get(i) {
+            a.dealer_discount = d;
+        }
         a.revenue = 0.0;
         a.orders = 0.0;
         (a.subsidy_received, a.bailout_received, a.bailed_out, a.exited_now) = (0.0, 0.0, false, false);
@@ -641,7 +737,7 @@ pub fn plan_all(firms: &mut [Automaker], ctx: &PlanContext<'_>) -> PlanOutcome {
             continue;
         }
         let mut r = rng::stream(ctx.at.key, purpose::AUTOMAKERS, ctx.at.index, i as u64);
-        plan(a, ctx, rival[i], &mut r);
+        plan(a, ctx, rival[i], ctx.channel.get(i).copied().unwrap_or(0.0), &mut r);
         production_cost += a.cost * a.production;
     }
     let available = firms.iter().filter(|a| a.active).map(|a| a.inventory).sum();

@@ -2,11 +2,12 @@
 //! register them (a domestic "sale"), hold them, ship them and sell them abroad as used cars.
 
 use super::automaker::{Automaker, Powertrain};
+use super::dealer::{self, Dealer};
 use super::foreign_market::{ForeignMarket, Lot};
 use super::government::Government;
 use super::policy::Month;
 use super::rng::{self, purpose, Rng};
-use crate::scenario::{ExporterParams, MarketParams, PolicyParams};
+use crate::scenario::{DealerParams, ExporterParams, MarketParams, PolicyParams};
 use rand::Rng as _;
 use rand_distr::{Distribution, LogNormal};
 
@@ -257,12 +258,16 @@ fn destination_weights(traders: &[Exporter], params: &[MarketParams]) -> Vec<f64
     w
 }
 
-/// Where traders buy this month: each group's pull (stock × e^(λ·rebate)), and the
-/// pull-weighted exporter price and EV share.
+/// Where traders buy this month: each source's pull (cars available × e^(λ·rebate)), and the
+/// pull-weighted purchase price and EV share. The sources are the lines' factories and, with a
+/// dealer tier, their dealer networks (docs/model.md §7.2b): the traders' two routes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PurchaseMix {
-    /// Pull of each group (0 without stock or when inactive).
+    /// Pull of each source: the n lines' factories, then (with dealers) their n networks (0
+    /// without stock or offer, or when inactive).
     pub weights: Vec<f64>,
+    /// Each source's price (yuan/vehicle), in the order of `weights`.
+    pub prices: Vec<f64>,
     /// Sum of the pulls.
     pub total: f64,
     /// Pull-weighted exporter price (yuan); the reference price without any stock.
@@ -290,16 +295,17 @@ pub struct Sourcing<'a> {
 }
 
 impl Sourcing<'_> {
-    /// Multiplier of line `a`'s pull: exp(κ m_a) with m_a its destination-weighted margin
-    /// share ([`margin_share`] at its exporter price), times 1 - blocked for an NEV line.
-    fn factor(&self, a: &Automaker) -> f64 {
+    /// Multiplier of the pull of line `a`'s cars bought at `price`: exp(κ m_a) with m_a their
+    /// destination-weighted margin share ([`margin_share`] at that price), times 1 - blocked for
+    /// an NEV line.
+    fn factor(&self, a: &Automaker, price: f64) -> f64 {
         let total: f64 = self.destinations.iter().sum::<f64>().max(1e-12);
         let m: f64 = self
             .markets
             .iter()
             .zip(self.params)
             .zip(self.destinations)
-            .map(|((m, mp), w)| w * margin_share(a.exporter_price(), a.ev_share, self.p, self.policy, self.rule, m, mp))
+            .map(|((m, mp), w)| w * margin_share(price, a.ev_share, self.p, self.policy, self.rule, m, mp))
             .sum::<f64>()
             / total;
         let blocked = if a.powertrain == Powertrain::Nev { self.policy.nev_export_blocked } else { 0.0 };
@@ -308,29 +314,54 @@ impl Sourcing<'_> {
 }
 
 impl PurchaseMix {
-    /// The mix over `firms`, with `p_ref` as the price when no group has stock; `sourcing` (split
-    /// powertrains) weighs each line by its margin abroad and the NEV licence.
-    pub fn new(firms: &[Automaker], p: &ExporterParams, p_ref: f64, sourcing: Option<&Sourcing<'_>>) -> Self {
-        let weights: Vec<f64> = firms
-            .iter()
-            .map(|a| {
-                if a.active && a.inventory > 0.0 {
-                    let pull = a.inventory * (p.rebate_attraction * a.rebate).exp();
-                    sourcing.map_or(pull, |s| pull * s.factor(a))
-                } else {
-                    0.0
-                }
-            })
-            .collect();
+    /// The mix over `firms` and their `dealers` (empty without a dealer tier), with `p_ref` as
+    /// the price when no source has stock; `sourcing` (split powertrains) weighs each source by
+    /// its margin abroad and the NEV licence. A factory pulls with its stock and its exporter
+    /// rebate, a network with its offer ([`dealer::offer_all`]) and its price below the invoice,
+    /// (d_dealer + ζ − m) of list.
+    pub fn new(
+        firms: &[Automaker],
+        dealers: &[Dealer],
+        dp: &DealerParams,
+        p: &ExporterParams,
+        p_ref: f64,
+        sourcing: Option<&Sourcing<'_>>,
+    ) -> Self {
+        let n = firms.len() + dealers.len();
+        let (mut weights, mut prices) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for a in firms {
+            let price = a.exporter_price();
+            let w = if a.active && a.inventory > 0.0 {
+                let pull = a.inventory * (p.rebate_attraction * a.rebate).exp();
+                sourcing.map_or(pull, |s| pull * s.factor(a, price))
+            } else {
+                0.0
+            };
+            weights.push(w);
+            prices.push(price);
+        }
+        for (a, d) in firms.iter().zip(dealers) {
+            let price = dealer::export_price(a, dp);
+            let w = if a.active && d.offer > 0.0 {
+                let below_invoice = d.discount + dp.export_discount - a.dealer_margin;
+                let pull = d.offer * (p.rebate_attraction * below_invoice).exp();
+                sourcing.map_or(pull, |s| pull * s.factor(a, price))
+            } else {
+                0.0
+            };
+            weights.push(w);
+            prices.push(price);
+        }
         let total: f64 = weights.iter().sum();
+        let lines = firms.len();
         let (price, ev_share) = if total > 0.0 {
-            let pb = firms.iter().zip(&weights).map(|(a, w)| w * a.exporter_price()).sum::<f64>() / total;
-            let ev = firms.iter().zip(&weights).map(|(a, w)| w * a.ev_share).sum::<f64>() / total;
+            let pb = weights.iter().zip(&prices).map(|(w, price)| w * price).sum::<f64>() / total;
+            let ev = weights.iter().enumerate().map(|(k, w)| w * firms[k % lines].ev_share).sum::<f64>() / total;
             (pb, ev)
         } else {
             (p_ref, 0.0)
         };
-        PurchaseMix { weights, total, price, ev_share }
+        PurchaseMix { weights, prices, total, price, ev_share }
     }
 }
 
@@ -360,20 +391,33 @@ struct Purchases {
     value: f64,
 }
 
-/// Traders' orders `wanted` split over the groups by pull; each group delivers what its stock
-/// allows, as zero-mileage "sales" at its exporter price.
-fn buy(firms: &mut [Automaker], mix: &PurchaseMix, wanted: f64) -> Purchases {
+/// Traders' orders `wanted` split over the sources by pull; each delivers what its stock or
+/// offer allows, as zero-mileage "sales" at its price: a factory from its stock
+/// (`zero_mileage_sales`), a network from its offer ([`dealer::sell_to_traders`]). Every
+/// order counts in the line's orders.
+fn buy(firms: &mut [Automaker], dealers: &mut [Dealer], mix: &PurchaseMix, wanted: f64) -> Purchases {
     let mut bought = Purchases { qty: 0.0, ev: 0.0, value: 0.0 };
     if mix.total > 0.0 && wanted > 0.0 {
-        for (a, w) in firms.iter_mut().zip(&mix.weights) {
+        let lines = firms.len();
+        for (k, (w, price)) in mix.weights.iter().zip(&mix.prices).enumerate() {
+            let a = &mut firms[k % lines];
             a.orders += wanted * w / mix.total;
-            let z = (wanted * w / mix.total).min(a.inventory);
-            a.zero_mileage_sales = z;
-            a.inventory -= z;
-            a.revenue += z * a.exporter_price();
+            let z = if k < lines {
+                let z = (wanted * w / mix.total).min(a.inventory);
+                a.zero_mileage_sales = z;
+                a.inventory -= z;
+                a.revenue += z * price;
+                z
+            } else {
+                let d = &mut dealers[k - lines];
+                let z = (wanted * w / mix.total).min(d.offer);
+                a.dealer_zero_mileage = z;
+                dealer::sell_to_traders(d, z, *price);
+                z
+            };
             bought.qty += z;
             bought.ev += z * a.ev_share;
-            bought.value += z * a.exporter_price();
+            bought.value += z * price;
         }
     }
     bought
@@ -409,6 +453,8 @@ pub struct TradeContext<'a> {
     pub at: Month,
     /// Groups have NEV and ICE lines (sourcing by line margin and licence).
     pub split: bool,
+    /// Dealer parameters (the dealers' price to traders).
+    pub dealers: &'a DealerParams,
 }
 
 /// Phase 5, exporters: prospective margins; entry, exit and destination; purchases
@@ -418,6 +464,7 @@ pub fn trade(
     traders: &mut [Exporter],
     pipelines: &mut [Pipeline],
     firms: &mut [Automaker],
+    dealers: &mut [Dealer],
     governments: &mut [Government],
     markets: &mut [ForeignMarket],
     ctx: &TradeContext<'_>,
@@ -426,7 +473,7 @@ pub fn trade(
     let rule = HoldingRule::from_policy(policy);
     let destinations = destination_weights(traders, ctx.markets);
     let sourcing = Sourcing { p: e, policy, rule: &rule, markets, params: ctx.markets, destinations: &destinations };
-    let mix = PurchaseMix::new(firms, e, ctx.p_ref, ctx.split.then_some(&sourcing));
+    let mix = PurchaseMix::new(firms, dealers, ctx.dealers, e, ctx.p_ref, ctx.split.then_some(&sourcing));
     let margins = prospective_margins(&mix, e, policy, &rule, markets, ctx.markets);
     let licensed: Vec<bool> = governments.iter().map(|g| (g.rank as u32) < policy.licensed_regions).collect();
     let participating: Vec<bool> = governments.iter().map(|g| g.participating).collect();
@@ -434,7 +481,7 @@ pub fn trade(
     adjust_population(traders, e, &margins, &licensed, &participating, &mut rx);
     let wanted = desired(traders, e, &margins).min(policy.zero_mileage_quota);
     let wanted_raw: f64 = traders.iter().map(|t| t.bought).sum();
-    let bought = buy(firms, &mix, wanted);
+    let bought = buy(firms, dealers, &mix, wanted);
     let fill = if wanted_raw > 0.0 { bought.qty / wanted_raw } else { 0.0 };
     let (p_avg, ev_share) =
         if bought.qty > 0.0 { (bought.value / bought.qty, bought.ev / bought.qty) } else { (mix.price, 0.0) };
@@ -632,7 +679,8 @@ mod tests {
         let policy = PolicyParams::default();
         let mp = [MarketParams::default()];
         let market = [ForeignMarket::new(&mp[0], 150_000.0, 135_000.0, p.foreign_discount)];
-        let mix = PurchaseMix { weights: vec![1.0], total: 1.0, price: 100_000.0, ev_share: 0.0 };
+        let mix =
+            PurchaseMix { weights: vec![1.0], prices: vec![100_000.0], total: 1.0, price: 100_000.0, ev_share: 0.0 };
         let margin = |mix: &PurchaseMix, rule: HoldingRule, markets: &[ForeignMarket]| {
             prospective_margins(mix, &p, &policy, &rule, markets, &mp)[0]
         };

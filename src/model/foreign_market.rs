@@ -211,13 +211,13 @@ pub fn export_split(automakers: &[Automaker], sigma: f64) -> Option<(f64, Vec<f6
     if w_sum <= 0.0 {
         return None;
     }
-    let mean = automakers.iter().zip(&weights).map(|(a, w)| w * a.transaction_price()).sum::<f64>() / w_sum;
+    let mean = automakers.iter().zip(&weights).map(|(a, w)| w * a.factory_price()).sum::<f64>() / w_sum;
     if mean <= 0.0 {
         return None;
     }
     // Relative prices, floored so that a zero price (a 100 % discount) gives a finite pull, not
     // inf or NaN.
-    let rel: Vec<f64> = automakers.iter().map(|a| (a.transaction_price() / mean).max(1e-6)).collect();
+    let rel: Vec<f64> = automakers.iter().map(|a| (a.factory_price() / mean).max(1e-6)).collect();
     let pulls: Vec<f64> = weights.iter().zip(&rel).map(|(w, r)| w * r.powf(-sigma)).collect();
     let pull_sum: f64 = pulls.iter().sum();
     // Near σ = 1 the exponent 1/(1 − σ) would magnify rounding in the mean: use the limit.
@@ -257,7 +257,7 @@ pub fn official_exports(
             let x = ordered.min(a.inventory);
             a.export_sales = x;
             a.inventory -= x;
-            a.revenue += x * a.transaction_price();
+            a.revenue += x * a.factory_price();
             exported += x;
         }
     }

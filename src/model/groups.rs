@@ -100,7 +100,7 @@ pub fn fill_groups(row: &mut [f64], firms: &[Automaker]) {
         let end = start + firms[start..].iter().take_while(|a| a.group == group).count();
         let lines = &firms[start..end];
         if lines.iter().any(|a| a.active || a.exited_now) {
-            groups.push((start, end, lines.iter().map(Automaker::total_sales).sum()));
+            groups.push((start, end, lines.iter().map(Automaker::end_sales).sum()));
         }
         start = end;
     }
@@ -150,7 +150,7 @@ pub const GROUP_METRICS: &[GroupMetric] = &[
     gm("groups", "count", "Groups of the key with an active line at the month's end, averaged over the year's months."),
     gm("exits", "count/year", "Groups of the key that exited, banded by their sales in the month they exited."),
     gm("bailouts", "count/year", "Bailouts granted to groups of the key."),
-    gm("sales", "vehicles/year", "Sales of the key's groups: retail to households + zero-mileage registrations + official new-car exports."),
+    gm("sales", "vehicles/year", "Sales of the key's groups: retail to households + zero-mileage registrations (factory and dealer routes) + official new-car exports."),
     gm("sales_share", "fraction", "sales / the sales of all groups in the year (replicates without any sales do not count)."),
     gm("retail_sales", "vehicles/year", "Retail sales to households."),
     gm("revenue", "yuan/year", "Revenue from all buyers."),

@@ -3,6 +3,7 @@
 
 use super::automaker::{Accounts, Automaker};
 use super::consumer::Tally;
+use super::dealer::{Dealer, DealerAccounts};
 use super::exporter::{ExportFlows, Exporter};
 use super::foreign_market::{ForeignMarket, ZeroMileageSales};
 use super::government::{Government, National};
@@ -127,6 +128,7 @@ const GOVERNMENTS: &str = "docs/model.md#75-local-governments-phase-2-government
 const MARKETS: &str = "docs/model.md#76-foreign-markets-phases-67-foreign_market";
 const ACCOUNTING: &str = "docs/model.md#77-accounting-finance-capacity-and-brands-phase-8";
 const FISCAL: &str = "docs/model.md#78-fiscal-accounts-and-welfare";
+const DEALERS: &str = "docs/model.md#72b-dealers-phases-3-5-and-8-dealer";
 
 /// The fixed metrics, in output order. `exports_<market_id>` follow them, one per foreign
 /// market, in the scenario's market order (see [`MARKET_EXPORTS`]). Append a metric with one
@@ -140,8 +142,8 @@ pub const CORE_METRICS: &[MetricDef] = &[
     metric("domestic_retail_sales", Flow, Sum, "vehicles/month", HOUSEHOLDS, "Retail sales to households."),
     metric("zero_mileage_exports", Flow, Sum, "vehicles/month", EXPORTERS, "Zero-mileage cars shipped out of the export pipelines, all destinations (shipments, not registrations)."),
     metric("new_car_exports", Flow, Sum, "vehicles/month", MARKETS, "Official new-car exports supplied."),
-    metric("reported_domestic_sales", Flow, Sum, "vehicles/month", EXPORTERS, "domestic_retail_sales + zero-mileage registrations: the sales statistic that includes cars later exported."),
-    metric("inventory", Level, Mean, "vehicles", AUTOMAKERS, "Unsold new cars of active groups at the month's end."),
+    metric("reported_domestic_sales", Flow, Sum, "vehicles/month", EXPORTERS, "domestic_retail_sales + zero-mileage registrations from both routes (factories and dealers): the registration statistic that includes cars later exported."),
+    metric("inventory", Level, Mean, "vehicles", AUTOMAKERS, "Unsold new cars of active groups at their factories at the month's end (dealers' stock is dealer_inventory)."),
     metric("avg_list_price", Price, Mean, "yuan", AUTOMAKERS, "List price weighted by retail sales (plain mean over active groups in a month without retail sales)."),
     metric("avg_transaction_price", Price, Mean, "yuan", AUTOMAKERS, "Transaction price (list price less discounts), with the weights of avg_list_price."),
     metric("price_index", Price, Mean, "index, first month = 100", PRICES, "Chained transaction-price index."),
@@ -189,10 +191,20 @@ pub const CORE_METRICS: &[MetricDef] = &[
     metric("tax_expenditure_nev", Flow, Sum, "yuan/month", FISCAL, "NEV purchase tax forgone on retail sales against the ICE rate: a tax expenditure, not cash."),
     metric("bailout_spend", Flow, Sum, "yuan/month", FISCAL, "Bailout money paid by local governments."),
     metric("export_support_spend", Flow, Sum, "yuan/month", FISCAL, "Local per-car export support paid to traders."),
-    metric("total_welfare", Flow, Sum, "yuan/month", FISCAL, "buyer_surplus + automaker profits + trader margins realised abroad + dealer margins (0: no dealers) - fiscal_cost_national - fiscal_cost_local."),
+    metric("total_welfare", Flow, Sum, "yuan/month", FISCAL, "buyer_surplus + automaker profits + trader margins realised abroad + dealer networks' profits - fiscal_cost_national - fiscal_cost_local."),
     metric("restructurings", Flow, Sum, "count/month", ACCOUNTING, "Groups reorganised in bankruptcy this month (too big to liquidate, not bailed out)."),
     metric("debt_writedowns", Flow, Sum, "yuan/month", ACCOUNTING, "Debt written down by creditors in reorganisations: the creditors' loss, paid by no budget and not in total_welfare (a transfer)."),
     metric("list_price_index", Price, Mean, "index, first month = 100", PRICES, "Chained like-for-like list-price index (last month's retail weights): avg_list_price / (its first month x list_price_index / 100) is the mix."),
+    metric("wholesale_sales", Flow, Sum, "vehicles/month", DEALERS, "Cars shipped by automakers to their dealer networks (CAAM's domestic sales); domestic_retail_sales without a dealer tier (automakers retail directly)."),
+    metric("dealer_inventory", Level, Mean, "vehicles", DEALERS, "New cars in the dealer networks' stock at the month's end (0 without dealers)."),
+    metric("dealer_inventory_coefficient", Ratio, Mean, "months of retail", DEALERS, "CADA's inventory coefficient: dealer_inventory / domestic_retail_sales of the month (0 without dealers or retail sales)."),
+    metric("industry_stock_days", Ratio, Mean, "days of retail", DEALERS, "Stock of the whole channel, automakers' inventory + dealer_inventory, in days of this month's retail sales: 30 x stock / domestic_retail_sales (0 without retail sales)."),
+    metric("dealer_margin", Ratio, Mean, "fraction", DEALERS, "Dealer networks' profit / their revenue from retail and traders (0 without revenue)."),
+    metric("active_dealers", Level, Mean, "outlets", DEALERS, "Dealer outlets (4S stores) of the active networks at the month's end."),
+    metric("zero_mileage_from_dealers", Flow, Sum, "vehicles/month", DEALERS, "Zero-mileage registrations bought by traders from dealer networks."),
+    metric("zero_mileage_from_factories", Flow, Sum, "vehicles/month", EXPORTERS, "Zero-mileage registrations bought by traders from automakers' factory stock."),
+    metric("dealer_discount", Ratio, Mean, "fraction", DEALERS, "Dealers' own discount beyond the automakers' (fraction of list), weighted by retail sales (plain mean over active networks without retail sales; 0 without dealers); part of avg_discount."),
+    metric("dealer_closures", Flow, Sum, "outlets/month", DEALERS, "Dealer outlets closed this month (loss-making networks, and the networks of exiting lines)."),
 ];
 
 /// Smallest fall of a line's list price in a month, as a fraction of last month's list, that
@@ -292,8 +304,18 @@ pub mod idx {
     pub const RESTRUCTURINGS: usize = 56;
     pub const DEBT_WRITEDOWNS: usize = 57;
     pub const LIST_PRICE_INDEX: usize = 58;
+    pub const WHOLESALE_SALES: usize = 59;
+    pub const DEALER_INVENTORY: usize = 60;
+    pub const DEALER_INVENTORY_COEFFICIENT: usize = 61;
+    pub const INDUSTRY_STOCK_DAYS: usize = 62;
+    pub const DEALER_MARGIN: usize = 63;
+    pub const ACTIVE_DEALERS: usize = 64;
+    pub const ZERO_MILEAGE_FROM_DEALERS: usize = 65;
+    pub const ZERO_MILEAGE_FROM_FACTORIES: usize = 66;
+    pub const DEALER_DISCOUNT: usize = 67;
+    pub const DEALER_CLOSURES: usize = 68;
     /// First `exports_<market>` column.
-    pub const FIRST_MARKET: usize = 59;
+    pub const FIRST_MARKET: usize = 69;
 }
 
 /// Names, annual aggregations and units of every metric of a scenario, in output order.
@@ -412,6 +434,8 @@ pub struct MonthResults<'a> {
     pub zero_mileage: &'a ZeroMileageSales,
     /// Accounting of the groups (phase 8).
     pub accounts: &'a Accounts,
+    /// Accounting of the dealer networks (phase 8b; zero without dealers).
+    pub dealers: &'a DealerAccounts,
     /// Transaction price index after this month's change.
     pub price_index: f64,
     /// Like-for-like list price index after this month's change.
@@ -430,6 +454,8 @@ pub struct Agents<'a> {
     pub traders: &'a [Exporter],
     /// Foreign markets.
     pub markets: &'a [ForeignMarket],
+    /// Dealer networks (empty without dealers).
+    pub dealers: &'a [Dealer],
 }
 
 /// Phase 9: one month's metric row (order of [`MetricSet`]) from the agents' end-of-month state
@@ -472,7 +498,8 @@ pub fn fill_row(row: &mut [f64], agents: &Agents<'_>, r: &MonthResults<'_>) {
     row[idx::DOMESTIC_RETAIL_SALES] = retail;
     row[idx::ZERO_MILEAGE_EXPORTS] = shipped;
     row[idx::NEW_CAR_EXPORTS] = r.new_car_exports;
-    row[idx::REPORTED_DOMESTIC_SALES] = retail + zm_reg;
+    let zm_dealers: f64 = agents.dealers.iter().map(|d| d.to_exporters).sum();
+    row[idx::REPORTED_DOMESTIC_SALES] = retail + zm_reg + zm_dealers;
     row[idx::INVENTORY] = active.iter().map(|a| a.inventory).sum();
     row[idx::AVG_LIST_PRICE] = if w > 0.0 { wl / w } else { 0.0 };
     row[idx::AVG_TRANSACTION_PRICE] = if w > 0.0 { wt / w } else { 0.0 };
@@ -517,6 +544,35 @@ pub fn fill_row(row: &mut [f64], agents: &Agents<'_>, r: &MonthResults<'_>) {
     }
     fill_powertrains(row, firms, r.exports);
     fill_fiscal(row, agents, r, profit);
+    fill_dealers(row, agents, r, retail);
+    row[idx::ZERO_MILEAGE_FROM_DEALERS] = zm_dealers;
+    row[idx::ZERO_MILEAGE_FROM_FACTORIES] = zm_reg;
+}
+
+/// The dealer tier's metrics (docs/model.md §7.2b); `retail` is this month's retail sales.
+fn fill_dealers(row: &mut [f64], agents: &Agents<'_>, r: &MonthResults<'_>, retail: f64) {
+    let (firms, dealers) = (agents.firms, agents.dealers);
+    let factory: f64 = firms.iter().filter(|a| a.active).map(|a| a.inventory).sum();
+    let stock: f64 = dealers.iter().map(|d| d.stock).sum();
+    row[idx::WHOLESALE_SALES] = if dealers.is_empty() { retail } else { firms.iter().map(|a| a.wholesale).sum() };
+    row[idx::DEALER_INVENTORY] = stock;
+    row[idx::DEALER_INVENTORY_COEFFICIENT] = if retail > 0.0 && !dealers.is_empty() { stock / retail } else { 0.0 };
+    row[idx::INDUSTRY_STOCK_DAYS] = if retail > 0.0 { 30.0 * (factory + stock) / retail } else { 0.0 };
+    row[idx::DEALER_MARGIN] = if r.dealers.revenue > 0.0 { r.dealers.profit / r.dealers.revenue } else { 0.0 };
+    row[idx::ACTIVE_DEALERS] = dealers.iter().filter(|d| d.active).map(|d| d.outlets).sum();
+    row[idx::DEALER_CLOSURES] = r.dealers.closed;
+    let (mut wd, mut w) = (0.0, 0.0);
+    for (a, d) in firms.iter().zip(dealers) {
+        wd += a.retail_sales * d.discount;
+        w += a.retail_sales;
+    }
+    if w <= 0.0 {
+        for d in dealers.iter().filter(|d| d.active) {
+            wd += d.discount;
+            w += 1.0;
+        }
+    }
+    row[idx::DEALER_DISCOUNT] = if w > 0.0 { wd / w } else { 0.0 };
 }
 
 /// The fiscal and welfare metrics (docs/model.md §7.8). `profit` is the groups' profit as in
@@ -541,7 +597,7 @@ fn fill_fiscal(row: &mut [f64], agents: &Agents<'_>, r: &MonthResults<'_>, profi
         buyer_surplus: surplus,
         profit,
         trader_margin: r.zero_mileage.margin,
-        dealer_margin: 0.0,
+        dealer_margin: r.dealers.profit,
         fiscal_cost: national + local_total,
     });
 }

@@ -5,16 +5,19 @@
 //!
 //! 1. policy calendar and foreign schedules;
 //! 2. local governments;
-//! 3. automakers plan (costs, expectations, production, prices, rebates);
-//! 4. domestic market (households choose, stock is rationed);
-//! 5. exporters enter/exit, buy and register, hold and ship;
+//! 3. dealers price; automakers plan (costs, expectations, production, prices, rebates);
+//!    wholesale to dealers;
+//! 4. domestic market (households choose, dealers' stock is rationed);
+//! 5. dealers offer surplus stock; exporters enter/exit, buy from factories and dealers and
+//!    register, hold and ship;
 //! 6. official exports;
 //! 7. foreign zero-mileage markets clear, backlash;
-//! 8. accounting, bailouts and exits, investment, brands;
+//! 8. accounting, bailouts and exits, investment, brands; dealers' accounts and closures;
 //! 9. metrics.
 
 pub mod automaker;
 pub mod consumer;
+pub mod dealer;
 pub mod exporter;
 pub mod foreign_market;
 pub mod government;
@@ -26,6 +29,7 @@ pub mod rng;
 use crate::scenario::{PolicyParams, Powertrains, Scenario, YearMonth};
 use automaker::{Accounts, Automaker, PlanOutcome, Powertrain};
 use consumer::{ChoiceTables, Consumers, Expectations, MarketSignals, Nests};
+use dealer::Dealer;
 use exporter::{Exporter, Pipeline};
 use foreign_market::{export_split, ForeignMarket};
 use government::{Government, National};
@@ -113,6 +117,8 @@ pub struct World {
     pub markets: Vec<ForeignMarket>,
     /// Zero-mileage cars held before export, per destination.
     pub pipelines: Vec<Pipeline>,
+    /// Dealer networks, one per line (empty with `dealers.enabled = false`).
+    pub dealers: Vec<Dealer>,
     /// Flows of the last month.
     pub ledger: Ledger,
     metric_set: MetricSet,
@@ -138,6 +144,9 @@ impl World {
         let mut ra = rng::stream(key, purpose::INIT_AUTOMAKERS, 0, 0);
         let mut automakers = automaker::init(&s.automakers, &weights, &mut ra);
         automaker::assign_central(&mut automakers, s.automakers.central_state_share, key);
+        if s.dealers.enabled {
+            automaker::sell_via_dealers(&mut automakers, &s.dealers, s.automakers.initial_discount);
+        }
         let split = s.automakers.powertrains == Powertrains::Split;
         if split {
             // Foreign buyers of new cars weigh an NEV line by the markets' NEV value, averaged
@@ -180,6 +189,7 @@ impl World {
         }
         let demand: Vec<f64> = shares.iter().map(|sh| s.automakers.initial_demand * sh).collect();
         rebase_firms(&mut automakers, &demand, &s.automakers);
+        let dealers = if s.dealers.enabled { seat_dealers(&mut automakers, &demand, &s.dealers) } else { Vec::new() };
         let consumers = Consumers::new(&s.consumers, &weights, key);
         let mut re = rng::stream(key, purpose::INIT_EXPORTERS, 0, 0);
         let exporters = exporter::init(&s.exporters, &weights, s.markets.len(), &mut re);
@@ -211,6 +221,7 @@ impl World {
             consumers,
             markets,
             pipelines,
+            dealers,
             ledger: Ledger::default(),
             metric_set,
             row: vec![0.0; width],
@@ -262,7 +273,7 @@ impl World {
         if c.warmup_months == 0 {
             return;
         }
-        let offers = consumer::offers(&self.automakers, &self.policy, c, |a| a.active);
+        let offers = consumer::offers(&self.automakers, &self.policy, c, |_, a| a.active);
         let nests = Nests::of(c, self.split(), 0.0);
         consumer::build_tables(c, &offers, self.governments.len(), self.p_ref, 1.0, nests.as_ref(), &mut self.tables);
         let signals = MarketSignals {
@@ -291,6 +302,9 @@ impl World {
                 .map_or_else(|| vec![0.0; retail.len()], |(_, split)| split);
             let demand: Vec<f64> = retail.iter().zip(&split).map(|(r, x)| r + orders * x).collect();
             rebase_firms(&mut self.automakers, &demand, &s.automakers);
+        }
+        if s.dealers.enabled {
+            self.dealers = seat_dealers(&mut self.automakers, &retail, &s.dealers);
         }
         // p_ref stays the one the burn-in priced against; the foreign references follow the
         // re-based weights.
@@ -329,7 +343,11 @@ impl World {
         // 2. Local governments.
         government::update(&mut self.governments, &s.governments, policy, years, self.t);
 
-        // 3. Automakers plan; the price index and the households' expectations follow.
+        // 3. Dealers price on their stock; automakers plan on the stock of their channel; the
+        //    price index and the households' expectations follow; wholesale to the dealers.
+        dealer::reset_flows(&mut self.dealers);
+        let dealer_discounts = dealer::price_all(&mut self.dealers, &s.dealers);
+        let channel: Vec<f64> = self.dealers.iter().map(|d| d.stock).collect();
         let support: Vec<f64> = self.governments.iter().map(|g| g.support).collect();
         let plan_ctx = automaker::PlanContext {
             p: &s.automakers,
@@ -339,8 +357,13 @@ impl World {
             support: &support,
             rebate_max: s.exporters.rebate_max,
             battery_cost: calendar.battery_cost,
+            channel: &channel,
+            dealer_discounts: &dealer_discounts,
         };
         let plan = automaker::plan_all(&mut self.automakers, &plan_ctx);
+        if s.dealers.enabled {
+            dealer::wholesale_all(&mut self.dealers, &mut self.automakers, &s.dealers, policy);
+        }
         self.price_index *= 1.0 + plan.transaction_change;
         self.list_index *= 1.0 + plan.list_change;
         self.expectations.observe(plan.regular_change, &s.consumers);
@@ -357,11 +380,18 @@ impl World {
             hazard: &self.hazard,
             nests: Nests::of(&s.consumers, s.automakers.powertrains == Powertrains::Split, years),
         };
-        let tally =
-            consumer::domestic_market(&mut self.automakers, &mut self.consumers, &mut self.tables, &retail_ctx, exec);
+        let tally = consumer::domestic_market(
+            &mut self.automakers,
+            &mut self.dealers,
+            &mut self.consumers,
+            &mut self.tables,
+            &retail_ctx,
+            exec,
+        );
         government::charge_purchases(&mut self.governments, &mut self.national, &tally.purchases, policy);
 
-        // 5. Exporters.
+        // 5. Dealers offer stock above the warning line; exporters buy from both routes.
+        dealer::offer_all(&mut self.dealers, &s.dealers);
         let e = &s.exporters;
         let trade_ctx = exporter::TradeContext {
             p: e,
@@ -371,11 +401,13 @@ impl World {
             p_ref: self.p_ref,
             at,
             split: s.automakers.powertrains == Powertrains::Split,
+            dealers: &s.dealers,
         };
         let exports = exporter::trade(
             &mut self.exporters,
             &mut self.pipelines,
             &mut self.automakers,
+            &mut self.dealers,
             &mut self.governments,
             &mut self.markets,
             &trade_ctx,
@@ -406,6 +438,7 @@ impl World {
         // 8. Accounting, payables, bailouts and exits, investment, brands; local budgets.
         let accounting_ctx = automaker::AccountingContext { p: &s.automakers, g: &s.governments, policy, at };
         let accounts = automaker::account(&mut self.automakers, &mut self.governments, &accounting_ctx);
+        let dealer_accounts = dealer::account_all(&mut self.dealers, &self.automakers, &s.dealers);
         government::close_month(&mut self.governments, &self.automakers, &s.governments);
         self.national.close_month();
         let cash_after = self.automakers.iter().map(|a| a.cash).sum();
@@ -418,6 +451,7 @@ impl World {
             national: &self.national,
             traders: &self.exporters,
             markets: &self.markets,
+            dealers: &self.dealers,
         };
         let results = metrics::MonthResults {
             tally: &tally,
@@ -425,6 +459,7 @@ impl World {
             new_car_exports,
             zero_mileage: &zero_mileage,
             accounts: &accounts,
+            dealers: &dealer_accounts,
             price_index: self.price_index,
             list_index: self.list_index,
         };
@@ -458,6 +493,17 @@ fn rebase_firms(automakers: &mut [Automaker], demand: &[f64], p: &crate::scenari
     for ((a, d), u) in automakers.iter_mut().zip(demand).zip(&u0) {
         automaker::set_initial_demand(a, *d, d / total, *u, p);
     }
+}
+
+/// The dealer networks at the start, one per line, on each line's expected monthly retail
+/// `retail`; the factory keeps the rest of the channel's initial stock, so that the channel
+/// (factory + dealers) starts at the automakers' buffer.
+fn seat_dealers(automakers: &mut [Automaker], retail: &[f64], p: &crate::scenario::DealerParams) -> Vec<Dealer> {
+    let dealers = dealer::init(automakers, retail, p);
+    for (a, d) in automakers.iter_mut().zip(&dealers) {
+        a.inventory = (a.inventory - d.stock).max(0.0);
+    }
+    dealers
 }
 
 /// Initial demand-weighted mean list and transaction prices, and the export price computed as

@@ -182,6 +182,18 @@ params! {
     }
 }
 
+params! {
+    /// `kind = "dealer_relief"`: what dealers' associations asked of automakers in 2024-25:
+    /// lower wholesale targets (less of the production pushed toward local targets is pushed
+    /// into dealers' stock) and support per car retailed, paid by the automakers.
+    pub struct DealerRelief {
+        /// Share of the target push that is still pushed into dealers' stock (1 = none of the relief, 0 = none pushed).
+        wholesale_push: f64 = 0.5, unit "fraction", range [0.0, 1.0], source "CADA appeal to automakers, Jun 2024 (docs/model.md sec. 7.2b)";
+        /// Support an automaker pays its dealers per car retailed.
+        support_yuan: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "policy lever";
+    }
+}
+
 macro_rules! event_kinds {
     ($($variant:ident($ty:ident) = $tag:literal,)*) => {
         /// What an event changes.
@@ -246,6 +258,7 @@ event_kinds! {
     DomesticDemandShift(DomesticDemandShift) = "domestic_demand_shift",
     RetailPriceFactor(RetailPriceFactor) = "retail_price_factor",
     BatteryCost(BatteryCost) = "battery_cost",
+    DealerRelief(DealerRelief) = "dealer_relief",
 }
 
 /// A key that an event of one kind must write because its default would silently mean
@@ -319,6 +332,11 @@ pub const REQUIRED_KEYS: &[RequiredKey] = &[
     ),
     required("domestic_demand_shift", "factor", "the multiplier of households' market-entry hazards (1 = no change)"),
     required("retail_price_factor", "factor", "the multiplier of every retail transaction price (0.9 = a 10 % cut)"),
+    required(
+        "dealer_relief",
+        "wholesale_push",
+        "the share of the target push still pushed into dealers' stock (1 = unchanged, 0 = none)",
+    ),
     required(
         "battery_cost",
         "index",
@@ -408,6 +426,10 @@ impl Event {
             EventKind::LocalSubsidyCap(e) => policy.local_subsidy_cap = e.yuan_per_vehicle,
             EventKind::HardBudget(e) => policy.hard_budget = e.enabled,
             EventKind::RetailPriceFactor(e) => policy.retail_price_factor = e.factor,
+            EventKind::DealerRelief(e) => {
+                policy.wholesale_push = e.wholesale_push;
+                policy.dealer_support = e.support_yuan;
+            }
             EventKind::CapacityConsolidation(_)
             | EventKind::Tariff(_)
             | EventKind::ForeignDemandShift(_)

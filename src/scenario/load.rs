@@ -7,7 +7,8 @@ use super::limits;
 use super::params::Violation;
 use super::resolution::{keep_households, keep_households_over_defaults, Scale, Writes};
 use super::schema::{
-    default_markets, AutomakerParams, ConsumerParams, ExporterParams, GovernmentParams, MarketParams, PolicyParams,
+    default_markets, AutomakerParams, ConsumerParams, DealerParams, ExporterParams, GovernmentParams, MarketParams,
+    PolicyParams,
 };
 use super::spans::{deserialize_section, unknown_key_message, Elements, Spans};
 use super::words::{found_value, in_user_words, is_type_error};
@@ -35,6 +36,7 @@ pub(super) const TOP_KEYS: &[&str] = &[
     "automakers",
     "governments",
     "exporters",
+    "dealers",
     "markets",
     "policy",
     "events",
@@ -385,6 +387,8 @@ fn from_table(mut table: toml::Table, spans: &Spans, name_default: &str) -> Resu
     check_all(spans, "governments", governments.check())?;
     let exporters: ExporterParams = take_section(&mut table, "exporters", spans)?;
     check_all(spans, "exporters", exporters.check())?;
+    let dealers: DealerParams = take_section(&mut table, "dealers", spans)?;
+    check_all(spans, "dealers", dealers.check())?;
     let policy: PolicyParams = take_section(&mut table, "policy", spans)?;
     check_all(spans, "policy", policy.check())?;
 
@@ -465,6 +469,7 @@ fn from_table(mut table: toml::Table, spans: &Spans, name_default: &str) -> Resu
         automakers,
         governments,
         exporters,
+        dealers,
         markets,
         policy,
         events,
@@ -564,6 +569,15 @@ fn cross_checks(s: &Scenario, spans: &Spans) -> Result<()> {
                 a.count
             ),
         ));
+    }
+    let d = &s.dealers;
+    if d.target_coefficient > d.max_coefficient {
+        return Err(spans.error("dealers.target_coefficient", "must not exceed max_coefficient"));
+    }
+    if d.invoice_margin + a.initial_discount >= 1.0 {
+        return Err(
+            spans.error("dealers.invoice_margin", "invoice_margin + automakers.initial_discount must be below 1")
+        );
     }
     let g = &s.governments;
     let w = g.weight_production + g.weight_export + g.weight_bailout;

@@ -19,8 +19,8 @@ pub use load::{from_str, load};
 pub use params::KeyDoc;
 pub use resolution::{check_paired, Pairing};
 pub use schema::{
-    AutomakerParams, ConsumerParams, CostBasis, ExporterParams, GovernmentParams, MarketParams, PolicyParams,
-    Powertrains,
+    AutomakerParams, ConsumerParams, CostBasis, DealerParams, ExporterParams, GovernmentParams, MarketParams,
+    PolicyParams, Powertrains,
 };
 
 /// A validated scenario. Built by [`load`] or [`from_str`]; `Default` is the built-in baseline
@@ -47,6 +47,8 @@ pub struct Scenario {
     pub governments: GovernmentParams,
     /// Zero-mileage traders.
     pub exporters: ExporterParams,
+    /// Dealer networks.
+    pub dealers: DealerParams,
     /// Foreign markets.
     pub markets: Vec<MarketParams>,
     /// National policy at the start.
@@ -68,6 +70,7 @@ impl Default for Scenario {
             automakers: AutomakerParams::default(),
             governments: GovernmentParams::default(),
             exporters: ExporterParams::default(),
+            dealers: DealerParams::default(),
             markets: schema::default_markets(),
             policy: PolicyParams::default(),
             events: Vec::new(),
@@ -95,6 +98,7 @@ impl Scenario {
         t.insert("automakers".into(), section(&self.automakers).into());
         t.insert("governments".into(), section(&self.governments).into());
         t.insert("exporters".into(), section(&self.exporters).into());
+        t.insert("dealers".into(), section(&self.dealers).into());
         t.insert("policy".into(), section(&self.policy).into());
         let markets: Vec<toml::Value> = self.markets.iter().map(|m| section(m).into()).collect();
         t.insert("markets".into(), markets.into());
@@ -163,6 +167,7 @@ pub fn describe() -> Vec<KeyDoc> {
     out.extend(AutomakerParams::describe("automakers."));
     out.extend(GovernmentParams::describe("governments."));
     out.extend(ExporterParams::describe("exporters."));
+    out.extend(DealerParams::describe("dealers."));
     out.extend(MarketParams::describe("markets[]."));
     out.extend(PolicyParams::describe("policy."));
     out.push(top(

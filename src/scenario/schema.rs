@@ -357,6 +357,54 @@ params! {
 }
 
 params! {
+    /// `[dealers]`: one franchised dealer network per line (docs/model.md sec. 7.2b): it buys
+    /// the line's cars at the invoice price (wholesale), holds them on floor-plan credit,
+    /// retails them to households and sells surplus stock to zero-mileage traders.
+    pub struct DealerParams {
+        /// The dealer tier; false runs the model without dealers (automakers retail directly, the model before issue 18).
+        enabled: bool = true, unit "-", range [false, true], source "ablation switch (docs/model.md sec. 7.2b)";
+        /// Dealer's invoice margin m: list less invoice price, as a share of list (the dealer's gross margin before its own discount, rebates and support).
+        invoice_margin: f64 = 0.05, unit "fraction of list", range [0.0, 0.5], source "assumption: 4S-store new-car gross margins of a few per cent before the price war (CADA dealer surveys; docs/model.md sec. 7.2b)";
+        /// Share φ of the automaker's street and push discounts beyond the initial one that its invoice price follows; dealers bear the rest (1 = dealers' margin protected).
+        discount_pass_through: f64 = 0.85, unit "fraction", range [0.0, 1.0], source "set for dealers' net margin to fall from about +2 % (2019) toward -2 % (2025) (CPCA via SCMP; CADA: 41.7 % of dealers lost money in 2024)";
+        /// Stock a dealer network restocks to, in months of its expected retail sales (CADA's inventory coefficient; 0.8-1.2 is CADA's reasonable range).
+        target_coefficient: f64 = 1.0, unit "months of retail", range [0.0, 12.0], source "CADA inventory early-warning survey: reasonable coefficient 0.8-1.2";
+        /// Most stock a network accepts, in months of expected retail, after this month's retail (floor-plan credit and yard space).
+        max_coefficient: f64 = 3.0, unit "months of retail", range [0.0, 24.0], source "assumption (CADA monthly coefficients stayed below 2.5 in 2019-2024)";
+        /// Coefficient above which a network starts to discount on its own account.
+        healthy_coefficient: f64 = 1.2, unit "months of retail", range [0.0, 24.0], source "CADA: coefficient above 1.2 is above the reasonable range";
+        /// Dealer's own discount per month of stock above the healthy coefficient (fraction of list per month of cover).
+        discount_per_month: f64 = 0.02, unit "fraction of list per month", range [0.0, 1.0], source "assumption (docs/model.md sec. 7.2b)";
+        /// Largest discount a dealer gives on its own account.
+        max_discount: f64 = 0.10, unit "fraction of list", range [0.0, 0.9], source "assumption";
+        /// Share of the gap to the target discount closed each month.
+        discount_adjustment: f64 = 0.25, unit "1/month", range [0.0, 1.0], source "assumption: slow enough not to start a waiting cycle (docs/model.md sec. 7.2b)";
+        /// Weight of this month's household orders in the network's expected retail sales.
+        retail_expectation_weight: f64 = 0.3, unit "1", range [0.0, 1.0], source "as automakers.demand_expectation_weight";
+        /// Coefficient above which a network sells stock to zero-mileage traders (CADA's warning line).
+        export_coefficient: f64 = 1.5, unit "months of retail", range [0.0, 24.0], source "CADA inventory early-warning survey: 1.5 warning line";
+        /// Share of the stock above the export coefficient offered to traders each month.
+        export_offer_share: f64 = 0.5, unit "1/month", range [0.0, 1.0], source "assumption";
+        /// Extra discount to traders below the dealer's retail price (fraction of list).
+        export_discount: f64 = 0.02, unit "fraction of list", range [0.0, 0.9], source "assumption";
+        /// Rebate the automaker pays per car a network takes above its restocking need (fraction of the invoice price): the reward for taking pushed stock.
+        push_rebate: f64 = 0.03, unit "fraction of invoice", range [0.0, 0.5], source "assumption: volume rebates of a few per cent of price (CADA; docs/model.md sec. 7.2b)";
+        /// Floor-plan interest rate on the stock's book value.
+        floor_plan_rate: f64 = 0.06, unit "1/year", range [0.0, 1.0], source "assumption: Chinese dealer floor-plan loans (docs/model.md sec. 7.2b)";
+        /// Operating cost net of after-sales income, as a share of the network's initial monthly retail revenue; fixed per outlet.
+        operating_cost_share: f64 = 0.025, unit "fraction of revenue", range [0.0, 1.0], source "set for a net margin of about 2 % in 2019 (CPCA: dealers' average net margin +2 % in 2019, -2 % in 2025, via SCMP)";
+        /// New cars retailed per outlet per month at the start (sets the number of outlets).
+        sales_per_outlet: f64 = 60.0, unit "vehicles/month/outlet", range [1.0, 1.0e5], source "about 33,000 4S outlets (CADA, 32,878 at end-2024) and 21-23 million retail sales a year (CPCA)";
+        /// Initial cash of a network, in months of its fixed operating cost.
+        initial_cash_months: f64 = 3.0, unit "months", range [0.0, 240.0], source "assumption";
+        /// Highest share of a loss-making network's outlets that close in a month (reached at 3 months of fixed cost in losses).
+        exit_rate: f64 = 0.03, unit "1/month", range [0.0, 1.0], source "assumption (CADA: 4,419 of about 33,800 outlets closed in 2024)";
+        /// Share of the gap to R / sales_per_outlet outlets that a profitable network opens each month.
+        entry_rate: f64 = 0.02, unit "1/month", range [0.0, 1.0], source "assumption (CADA: about 3,500 outlets opened in 2024, net -2.7 %)";
+    }
+}
+
+params! {
     /// `[exporters]`: traders who buy new cars, register them, hold and ship them abroad.
     pub struct ExporterParams {
         /// Potential traders (active or not).
@@ -501,6 +549,10 @@ params! {
         local_subsidy_cap: f64 = f64::INFINITY, unit "yuan/vehicle", range [0.0, f64::INFINITY], source "policy lever";
         /// No bailouts (hard budget constraint).
         hard_budget: bool = false, unit "-", range [false, true], source "Kornai et al. 2003; policy lever";
+        /// Share of the production pushed toward local targets that automakers also push into their dealers' stock (`dealer_relief` events).
+        wholesale_push: f64 = 1.0, unit "fraction", range [0.0, 1.0], source "policy lever: dealers' associations asked for lower wholesale targets in 2024-25 (docs/model.md sec. 7.2b)";
+        /// Support an automaker pays its dealers per car retailed (`dealer_relief` events).
+        dealer_support: f64 = 0.0, unit "yuan/vehicle", range [0.0, 1.0e6], source "policy lever (dealer compensation, 2024-25)";
     }
 }
 

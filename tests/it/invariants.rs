@@ -20,6 +20,8 @@ struct Small {
     hard_budget: bool,
     below_cost_ban: bool,
     split: bool,
+    /// The dealer tier, and the push into dealers' stock (automakers.target_push).
+    dealers: (bool, f64),
     /// Trade-in subsidies (NEV, ICE), NEV purchase subsidy (yuan) and the central share.
     fiscal: (f64, f64, f64, f64),
 }
@@ -32,9 +34,10 @@ impl Small {
         let text = format!(
             "name = \"prop\"\nstart = \"2019-01\"\nend = \"{end}\"\n\
              [consumers]\nagents = {}\nhouseholds_per_agent = {households:?}\nprice_sensitivity = {:?}\n\
-             [automakers]\ncount = {}\ndiscount_step_max = {:?}\npowertrains = \"{}\"\n\
+             [automakers]\ncount = {}\ndiscount_step_max = {:?}\npowertrains = \"{}\"\ntarget_push = {:?}\n\
              [governments]\ncount = {}\nsupport_raise = {:?}\n\
              [exporters]\npool = 300\nscale_mean = 150.0\nmargin_sensitivity = {:?}\n\
+             [dealers]\nenabled = {}\n\
              [policy]\nmin_holding_months = {}\nlicensed_regions = {}\nhard_budget = {}\nbelow_cost_ban = {}\n\
              trade_in_nev = {:?}\ntrade_in_ice = {:?}\nnev_purchase_subsidy = {:?}\ntrade_in_central_share = {:?}\n",
             self.agents,
@@ -42,9 +45,11 @@ impl Small {
             self.automakers,
             self.discount_step_max,
             if self.split { "split" } else { "single" },
+            self.dealers.1,
             self.governments,
             self.support_raise,
             self.margin_sensitivity,
+            self.dealers.0,
             self.min_holding_months,
             self.licensed_regions,
             self.hard_budget,
@@ -64,11 +69,19 @@ fn small() -> impl Strategy<Value = Small> {
         (0.0f64..=20.0, 0.0f64..=0.1, 0.0f64..=200.0),
         (0u32..=12, 0.0f64..=10.0, 0u32..=12, any::<bool>(), any::<bool>(), any::<bool>()),
         (0.0f64..=30_000.0, 0.0f64..=30_000.0, 0.0f64..=20_000.0, 0.0f64..=1.0),
+        (any::<bool>(), 0.0f64..=2.0),
     )
         .prop_map(
-            |((agents, automakers, governments, months), (ps, dsm, ms), (hold, sr, lic, hb, ban, split), fiscal)| {
+            |(
+                (agents, automakers, governments, months),
+                (ps, dsm, ms),
+                (hold, sr, lic, hb, ban, split),
+                fiscal,
+                dealers,
+            )| {
                 Small {
                     split,
+                    dealers,
                     fiscal,
                     agents,
                     automakers,
@@ -226,12 +239,14 @@ fn world_invariants(small: &Small, key: u64) -> Result<(), TestCaseError> {
     let mut cars = CarBook::default();
     for month in 0..s.months() {
         let before: Vec<(bool, f64)> = world.automakers.iter().map(|a| (a.active, a.inventory)).collect();
+        let dealer_stock: Vec<f64> = world.dealers.iter().map(|d| d.stock).collect();
         let budgets = Budgets::of(&world);
         let row = world.step().to_vec();
         exits += row[idx::EXITS];
         check_month(&world, &row, month, exits)?;
         check_fiscal(&world, &row, &budgets, month)?;
         check_lines(&world, &before, &mut cars, month)?;
+        check_dealers(&world, &row, &dealer_stock, month)?;
     }
     Ok(())
 }
@@ -255,6 +270,8 @@ fn national_budget_change_is_exact_to_the_rounding_of_the_balance() {
         hard_budget: false,
         below_cost_ban: false,
         split: false,
+        // Found before the dealer tier, with the default push.
+        dealers: (false, 0.4),
         fiscal: (25328.501029979543, 18831.591701839927, 237.62960506728783, 0.0),
     };
     world_invariants(&small, 6315432860701136553).unwrap();
@@ -339,8 +356,9 @@ fn check_fiscal(world: &World, row: &[f64], before: &Budgets, month: usize) -> R
     let surplus = row[idx::BUYER_SURPLUS];
     prop_assert!(surplus.is_finite() && surplus >= 0.0, "{}", at(&format!("buyer_surplus {surplus}")));
     prop_assert!(row[idx::DOMESTIC_RETAIL_SALES] <= 0.0 || surplus > 0.0, "{}", at("buyers without surplus"));
-    // Welfare = surplus + profits + trader margins (+ 0 dealers) - fiscal cost.
-    let profit: f64 = world.automakers.iter().filter(|a| a.revenue != 0.0 || a.active).map(|a| a.profit).sum();
+    // Welfare = surplus + profits of automakers and dealers + trader margins - fiscal cost.
+    let profit: f64 = world.automakers.iter().filter(|a| a.revenue != 0.0 || a.active).map(|a| a.profit).sum::<f64>()
+        + world.dealers.iter().map(|d| d.profit).sum::<f64>();
     let margin: f64 = world.markets.iter().map(|m| m.zm_margin).sum();
     let components = surplus + profit + margin - national - local;
     let scale = surplus.abs() + profit.abs() + margin.abs() + national + local;
@@ -366,7 +384,8 @@ struct CarBook {
 fn check_lines(world: &World, before: &[(bool, f64)], cars: &mut CarBook, month: usize) -> Result<(), TestCaseError> {
     let at = |what: String| format!("month {month}: {what}");
     for (i, (a, &(was_active, stock))) in world.automakers.iter().zip(before).enumerate() {
-        let expected = stock + a.production - a.retail_sales - a.zero_mileage_sales - a.export_sales;
+        // With dealers the line's domestic sale is its wholesale; retail leaves the dealers' stock.
+        let expected = stock + a.production - a.domestic_sales() - a.zero_mileage_sales - a.export_sales;
         let scale = stock.abs() + a.production + 1.0;
         if month == 0 {
             // The first month re-bases every line's stock on its demand (docs/model.md sec. 5).
@@ -390,8 +409,8 @@ fn check_lines(world: &World, before: &[(bool, f64)], cars: &mut CarBook, month:
             Powertrain::Blend => a.ev_share,
         };
         prop_assert_eq!(a.ev_share, ev, "{}", at(format!("line {i} ({:?}) EV share", a.powertrain)));
-        cars.registered[0] += a.zero_mileage_sales;
-        cars.registered[1] += a.zero_mileage_sales * a.ev_share;
+        cars.registered[0] += a.zero_mileage_sales + a.dealer_zero_mileage;
+        cars.registered[1] += (a.zero_mileage_sales + a.dealer_zero_mileage) * a.ev_share;
     }
     for m in &world.markets {
         cars.sold_abroad[0] += m.zm_sold;
@@ -413,6 +432,51 @@ fn check_lines(world: &World, before: &[(bool, f64)], cars: &mut CarBook, month:
             at(format!("{name} registered for export {} but held or sold abroad {total}", cars.registered[k]))
         );
     }
+    Ok(())
+}
+
+/// The dealer tier's identities (docs/model.md sec. 7.2b), given each network's stock before the
+/// month: stock ≥ 0; wholesale = dealer inflow; the network's stock changes by its inflow less
+/// its retail, its sales to traders and its write-offs, so retail + sales to traders +
+/// write-offs ≤ stock + inflow; the line's retail and dealer-route registrations are the
+/// network's; without dealers there are none and wholesale is retail.
+fn check_dealers(world: &World, row: &[f64], before: &[f64], month: usize) -> Result<(), TestCaseError> {
+    let at = |what: String| format!("month {month}: {what}");
+    if world.dealers.is_empty() {
+        prop_assert!(!world.scenario().dealers.enabled, "{}", at("no dealer networks with dealers enabled".into()));
+        prop_assert_eq!(row[idx::WHOLESALE_SALES], row[idx::DOMESTIC_RETAIL_SALES]);
+        prop_assert_eq!(row[idx::DEALER_INVENTORY] + row[idx::ZERO_MILEAGE_FROM_DEALERS], 0.0);
+        return Ok(());
+    }
+    prop_assert_eq!(world.dealers.len(), world.automakers.len());
+    let mut wholesale = 0.0;
+    for (i, (d, a)) in world.dealers.iter().zip(&world.automakers).enumerate() {
+        let scale = before[i] + d.inflow + 1.0;
+        prop_assert!(d.stock >= 0.0 && d.book >= -1e-6 * scale * a.list_price, "{}", at(format!("network {i}: {d:?}")));
+        prop_assert_eq!(d.inflow, a.wholesale, "{}", at(format!("network {i}: inflow vs wholesale")));
+        prop_assert_eq!(d.retail, a.retail_sales, "{}", at(format!("network {i}: retail")));
+        prop_assert_eq!(d.to_exporters, a.dealer_zero_mileage, "{}", at(format!("network {i}: to traders")));
+        let out = d.retail + d.to_exporters + d.written_off;
+        // The first month re-seats every network on the burn-in's retail (docs/model.md sec. 5).
+        if month > 0 {
+            prop_assert!(
+                out <= before[i] + d.inflow + 1e-9 * scale,
+                "{}",
+                at(format!("network {i}: {out} of {scale}"))
+            );
+            let expected = before[i] + d.inflow - out;
+            prop_assert!(
+                (d.stock - expected).abs() <= 1e-9 * scale,
+                "{}",
+                at(format!("network {i}: stock {} vs {expected}", d.stock))
+            );
+        }
+        prop_assert!(d.active || (d.stock == 0.0 && d.outlets == 0.0), "{}", at(format!("closed network {i}: {d:?}")));
+        wholesale += a.wholesale;
+    }
+    prop_assert!((row[idx::WHOLESALE_SALES] - wholesale).abs() <= 1e-9 * wholesale.max(1.0));
+    let stock: f64 = world.dealers.iter().map(|d| d.stock).sum();
+    prop_assert!((row[idx::DEALER_INVENTORY] - stock).abs() <= 1e-9 * stock.max(1.0));
     Ok(())
 }
 

@@ -55,9 +55,21 @@ fn single_powertrain_model_is_pinned() {
     // The price weight followed the valuation drift before it followed real income.
     // Fixed cost did not follow the car's value, and failing groups of any size exited.
     let old_costs = ["automakers.fixed_cost_value_elasticity=0", "automakers.restructuring_share=2"];
+    // No dealer tier (issue 18): the automakers retailed directly.
+    let direct = "dealers.enabled=false";
     let smoke = load(
         "smoke.toml",
-        &[single, redraw, no_gate, scale, burn, "consumers.real_income_growth=0.02", old_costs[0], old_costs[1]],
+        &[
+            single,
+            redraw,
+            no_gate,
+            scale,
+            burn,
+            "consumers.real_income_growth=0.02",
+            old_costs[0],
+            old_costs[1],
+            direct,
+        ],
     );
     let baseline = load(
         "baseline.toml",
@@ -71,6 +83,7 @@ fn single_powertrain_model_is_pinned() {
             "consumers.real_income_growth=0.024862",
             old_costs[0],
             old_costs[1],
+            direct,
             "consumers.agents=20000",
             "end=\"2021-06\"",
         ],

@@ -9,6 +9,7 @@ pub const SHIPPED_SCENARIOS: &[&str] = &[
     "baseline.toml",
     "below_cost_ban.toml",
     "capacity_consolidation.toml",
+    "dealer_relief.toml",
     "foreign_backlash.toml",
     "hard_budget.toml",
     "no_zero_mileage.toml",

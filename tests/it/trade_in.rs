@@ -20,11 +20,11 @@ fn smoke_with_trade_in(keys: &str) -> Scenario {
     s
 }
 
-/// Totals over 8 months and 4 replicates: retail sales, scrapping claims, replacement claims.
+/// Totals over 8 months and 8 replicates: retail sales, scrapping claims, replacement claims.
 fn totals(keys: &str) -> [f64; 3] {
     let s = smoke_with_trade_in(keys);
     let mut out = [0.0; 3];
-    for key in 0..4u64 {
+    for key in 0..8u64 {
         let mut world = World::new(&s, key);
         for _ in 0..8 {
             let row = world.step();

@@ -138,3 +138,36 @@ pub const CONTRACT_METRICS: &[&str] = &[
 
 pub const SUMMARY_HEADER: &str = "scenario,month,date,metric,mean,sd,p05,p25,p50,p75,p95,n";
 pub const ANNUAL_HEADER: &str = "scenario,year,metric,mean,sd,p05,p25,p50,p75,p95,n";
+
+/// The metrics the dealer tier added (issue 18): without dealers the outputs less these are the
+/// bytes of the model before it.
+pub const DEALER_METRICS: &[&str] = &[
+    "wholesale_sales",
+    "dealer_inventory",
+    "dealer_inventory_coefficient",
+    "industry_stock_days",
+    "dealer_margin",
+    "active_dealers",
+    "zero_mileage_from_dealers",
+    "zero_mileage_from_factories",
+    "dealer_discount",
+    "dealer_closures",
+];
+
+/// `text` (a CSV file of the run) without the dealer metrics: their rows in a long file (a
+/// `metric` column), their columns in a wide one.
+pub fn without_dealer_metrics(text: &str) -> String {
+    let mut lines = text.split('\n');
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    let mut out = vec![header.clone()];
+    let rows = lines.map(|l| l.split(',').collect::<Vec<_>>());
+    match header.iter().position(|h| *h == "metric") {
+        Some(m) => out.extend(rows.filter(|r| r.len() <= m || !DEALER_METRICS.contains(&r[m]))),
+        None => {
+            let keep: Vec<usize> = (0..header.len()).filter(|&i| !DEALER_METRICS.contains(&header[i])).collect();
+            out[0] = keep.iter().map(|&i| header[i]).collect();
+            out.extend(rows.map(|r| if r.len() == header.len() { keep.iter().map(|&i| r[i]).collect() } else { r }));
+        }
+    }
+    out.iter().map(|r| r.join(",")).collect::<Vec<_>>().join("\n")
+}

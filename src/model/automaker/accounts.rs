@@ -156,7 +156,7 @@ fn pay_month(a: &mut Automaker, g: &mut Government, ctx: &AccountingContext<'_>,
     acc.fixed_cost += fixed;
     acc.interest += interest;
     acc.sold += sold;
-    a.ytd_reported += a.retail_sales + a.zero_mileage_sales;
+    a.ytd_reported += a.domestic_sales() + a.zero_mileage_sales;
     fixed
 }
 
@@ -169,11 +169,13 @@ fn update_standing(a: &mut Automaker, total_sales: f64, p: &AutomakerParams) -> 
     a.low_util_months = if u < p.closure_utilization { a.low_util_months + 1 } else { 0 };
     let share = sold / total_sales;
     a.share_hist = [share, a.share_hist[0]];
-    let zm_share = if sold > 0.0 { a.zero_mileage_sales / sold } else { 0.0 };
+    // Zero-mileage cars of the brand from both routes, factory and dealers.
+    let zm = a.zero_mileage_sales + a.dealer_zero_mileage;
+    let zm_share = if sold > 0.0 { zm / sold } else { 0.0 };
     a.brand += p.brand_recovery * (a.brand_base - a.brand)
         - p.brand_cut_erosion * a.last_cut
         - p.brand_zero_mileage_erosion * zm_share;
-    a.zm_last = a.zero_mileage_sales;
+    a.zm_last = zm;
     a.sales_last = sold;
     a.orders_last = a.orders;
     share

@@ -37,7 +37,7 @@ pub fn apply(a: &mut Automaker, p: &AutomakerParams, policy: &PolicyParams) {
     let soft_floor = a.cost * (1.0 - omega);
     let floor = if policy.below_cost_ban {
         let basis = cost_basis(a, p, policy);
-        let planned = a.transaction_price() - a.hidden_discount;
+        let planned = a.factory_price() - a.hidden_discount;
         let effective_floor = basis - policy.below_cost_leakage * (basis - soft_floor).max(0.0);
         a.hidden_discount = (planned.max(basis) - planned.max(effective_floor)).max(0.0);
         basis
@@ -48,7 +48,7 @@ pub fn apply(a: &mut Automaker, p: &AutomakerParams, policy: &PolicyParams) {
     if a.list_price < floor {
         a.list_price = floor;
     }
-    if a.transaction_price() < floor {
+    if a.factory_price() < floor {
         let total = 1.0 - floor / a.list_price;
         a.push_discount = a.push_discount.min(total.max(0.0));
         a.discount = (total - a.push_discount).max(0.0);

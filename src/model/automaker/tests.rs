@@ -36,11 +36,13 @@ fn ctx<'a>(p: &'a AutomakerParams, policy: &'a PolicyParams, at: Month) -> PlanC
         support: &[0.0],
         rebate_max: 0.0,
         battery_cost: (1.0 - p.battery_cost_decline).powf(at.years()),
+        channel: &[],
+        dealer_discounts: &[],
     }
 }
 
 fn run_plan(a: &mut Automaker, p: &AutomakerParams, policy: &PolicyParams, at: Month) {
-    plan(a, &ctx(p, policy, at), 0.0, &mut rng::stream(1, purpose::AUTOMAKERS, 0, 0));
+    plan(a, &ctx(p, policy, at), 0.0, 0.0, &mut rng::stream(1, purpose::AUTOMAKERS, 0, 0));
 }
 
 fn close(a: f64, b: f64) -> bool {

@@ -5,6 +5,7 @@ use super::trade_in::{Amounts, TradeInRule};
 use super::{build_tables, decide_all, settle, ChoiceTables, Consumers, Executor, MarketSignals, Nests, Offer, Tally};
 use crate::model::automaker::{Automaker, Powertrain};
 use crate::model::consumer::Expectations;
+use crate::model::dealer::{self, Dealer};
 use crate::model::policy::Month;
 use crate::scenario::{ConsumerParams, PolicyParams};
 
@@ -16,11 +17,12 @@ pub fn offers(
     automakers: &[Automaker],
     policy: &PolicyParams,
     c: &ConsumerParams,
-    available: impl Fn(&Automaker) -> bool,
+    available: impl Fn(usize, &Automaker) -> bool,
 ) -> Vec<Offer> {
     automakers
         .iter()
-        .map(|a| {
+        .enumerate()
+        .map(|(j, a)| {
             let tx = a.transaction_price() * policy.retail_price_factor;
             let price = match a.powertrain {
                 Powertrain::Blend => {
@@ -31,7 +33,7 @@ pub fn offers(
             } - a.hidden_discount; // taxed on the invoice; the hidden discount comes off after
             let sales = a.sales_last;
             Offer {
-                available: available(a),
+                available: available(j, a),
                 region: a.region,
                 price: price.max(0.0),
                 trade_in: Amounts::of(policy, a.ev_share, tx),
@@ -73,10 +75,13 @@ pub struct RetailContext<'a> {
 }
 
 /// Phase 4, the domestic market: offers and logit tables, household entry, expectations, brand
-/// and buy-or-wait ([`decide_all`]); demand is rationed by each brand's stock ([`settle`]) and
-/// sold at its transaction price. Returns the households' tallies.
+/// and buy-or-wait ([`decide_all`]); demand is rationed by the stock each line retails from
+/// ([`settle`]) and sold at its transaction price. A line retails from its dealer network's
+/// stock (`dealers`, one per line; [`dealer::sell_retail`]), or from its own stock without a
+/// dealer tier (`dealers` empty). Returns the households' tallies.
 pub fn domestic_market(
     firms: &mut [Automaker],
+    dealers: &mut [Dealer],
     consumers: &mut Consumers,
     tables: &mut ChoiceTables,
     ctx: &RetailContext<'_>,
@@ -84,7 +89,11 @@ pub fn domestic_market(
 ) -> Tally {
     let c = ctx.p;
     let scale = c.households_per_agent;
-    let offers = offers(firms, ctx.policy, c, |a| a.active && a.inventory >= scale.min(1.0));
+    let shelf: Vec<f64> = match dealers.is_empty() {
+        true => firms.iter().map(|a| a.inventory).collect(),
+        false => dealers.iter().map(|d| d.stock).collect(),
+    };
+    let offers = offers(firms, ctx.policy, c, |j, a| a.active && shelf[j] >= scale.min(1.0));
     build_tables(c, &offers, ctx.regions, ctx.p_ref, income_factor(c, ctx.at.years()), ctx.nests.as_ref(), tables);
     let signals = MarketSignals {
         pi_last: ctx.expectations.last_change(),
@@ -99,13 +108,17 @@ pub fn domestic_market(
     let fill: Vec<f64> = firms
         .iter_mut()
         .zip(&tally.demand)
-        .map(|(a, &d)| {
+        .enumerate()
+        .map(|(j, (a, &d))| {
             let want = d as f64 * scale;
             a.orders += want;
-            if want <= a.inventory {
+            if let Some(dealer) = dealers.get_mut(j) {
+                dealer.orders = want;
+            }
+            if want <= shelf[j] {
                 1.0
             } else {
-                a.inventory / want
+                shelf[j] / want
             }
         })
         .collect();
@@ -115,12 +128,16 @@ pub fn domestic_market(
     let (policy, out) = (ctx.policy, &mut tally.purchases);
     out.trade_in = vec![0.0; ctx.regions];
     for (j, (a, &n)) in firms.iter_mut().zip(&served.count).enumerate() {
-        let sold = (n as f64 * scale).min(a.inventory);
+        let sold = (n as f64 * scale).min(shelf[j]);
         a.retail_sales = sold;
-        a.inventory -= sold;
-        // The line receives what households pay before tax: the invoice (scaled by a measurement
-        // `retail_price_factor`) less the hidden discount, as in [`offers`].
-        a.revenue += sold * (a.transaction_price() * ctx.policy.retail_price_factor - a.hidden_discount).max(0.0);
+        if let Some(d) = dealers.get_mut(j) {
+            dealer::sell_retail(d, a, sold, policy);
+        } else {
+            a.inventory -= sold;
+            // The line receives what households pay before tax: the invoice (scaled by a
+            // measurement `retail_price_factor`) less the hidden discount, as in [`offers`].
+            a.revenue += sold * (a.transaction_price() * ctx.policy.retail_price_factor - a.hidden_discount).max(0.0);
+        }
         // Households per served agent, less any stock the draw could not deliver.
         let per_agent = if n > 0 { sold / n as f64 } else { 0.0 };
         out.surplus += per_agent * served.surplus[j];
@@ -167,7 +184,7 @@ mod tests {
             trade_in_ice: 15_000.0,
             ..PolicyParams::default()
         };
-        let o = offers(&firms, &policy, &p, |a| a.ev_share > 0.0);
+        let o = offers(&firms, &policy, &p, |_, a| a.ev_share > 0.0);
         let scrap = super::super::trade_in::SCRAP;
         assert_eq!((o[0].price, o[0].price_for(scrap)), (102_000.0, 82_000.0));
         assert_eq!((o[1].price, o[1].price_for(scrap)), (100_000.0, 85_000.0));
@@ -176,7 +193,7 @@ mod tests {
         assert_eq!(o[0].zero_mileage_share, 0.25);
         // A trade-in by price share is capped and the same for both powertrains.
         let share = PolicyParams { trade_in_price_share: 0.12, trade_in_cap: 10_000.0, ..PolicyParams::default() };
-        let o = offers(&firms, &share, &p, |_| true);
+        let o = offers(&firms, &share, &p, |_, _| true);
         assert_eq!(o[0].price - o[0].price_for(scrap), 10_000.0);
         assert_eq!(o[2].price - o[2].price_for(scrap), 1_200.0);
     }
