@@ -195,7 +195,7 @@ pub const CORE_METRICS: &[MetricDef] = &[
     metric("restructurings", Flow, Sum, "count/month", ACCOUNTING, "Groups reorganised in bankruptcy this month (too big to liquidate, not bailed out)."),
     metric("debt_writedowns", Flow, Sum, "yuan/month", ACCOUNTING, "Debt written down by creditors in reorganisations: the creditors' loss, paid by no budget and not in total_welfare (a transfer)."),
     metric("list_price_index", Price, Mean, "index, first month = 100", PRICES, "Chained like-for-like list-price index (last month's retail weights): avg_list_price / (its first month x list_price_index / 100) is the mix."),
-    metric("wholesale_sales", Flow, Sum, "vehicles/month", DEALERS, "Cars shipped by automakers to their dealer networks (CAAM's domestic sales); domestic_retail_sales without a dealer tier (automakers retail directly)."),
+    metric("wholesale_sales", Flow, Sum, "vehicles/month", DEALERS, "Automakers' domestic sales, CAAM's: cars shipped to their dealer networks + cars sold from the factory to zero-mileage traders (without a dealer tier, retail + those: reported_domestic_sales)."),
     metric("dealer_inventory", Level, Mean, "vehicles", DEALERS, "New cars in the dealer networks' stock at the month's end (0 without dealers)."),
     metric("dealer_inventory_coefficient", Ratio, Mean, "months of retail", DEALERS, "CADA's inventory coefficient: dealer_inventory / domestic_retail_sales of the month (0 without dealers or retail sales)."),
     metric("industry_stock_days", Ratio, Mean, "days of retail", DEALERS, "Stock of the whole channel, automakers' inventory + dealer_inventory, in days of this month's retail sales: 30 x stock / domestic_retail_sales (0 without retail sales)."),
@@ -554,7 +554,9 @@ fn fill_dealers(row: &mut [f64], agents: &Agents<'_>, r: &MonthResults<'_>, reta
     let (firms, dealers) = (agents.firms, agents.dealers);
     let factory: f64 = firms.iter().filter(|a| a.active).map(|a| a.inventory).sum();
     let stock: f64 = dealers.iter().map(|d| d.stock).sum();
-    row[idx::WHOLESALE_SALES] = if dealers.is_empty() { retail } else { firms.iter().map(|a| a.wholesale).sum() };
+    let factory_route: f64 = firms.iter().map(|a| a.zero_mileage_sales).sum();
+    let shipped: f64 = if dealers.is_empty() { retail } else { firms.iter().map(|a| a.wholesale).sum() };
+    row[idx::WHOLESALE_SALES] = shipped + factory_route;
     row[idx::DEALER_INVENTORY] = stock;
     row[idx::DEALER_INVENTORY_COEFFICIENT] = if retail > 0.0 && !dealers.is_empty() { stock / retail } else { 0.0 };
     row[idx::INDUSTRY_STOCK_DAYS] = if retail > 0.0 { 30.0 * (factory + stock) / retail } else { 0.0 };

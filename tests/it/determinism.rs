@@ -143,11 +143,11 @@ fn smoke_run_bytes_are_pinned() {
     assert_smoke_pins(
         &[],
         &[
-            ("summary.csv", "88037df469cf6844"),
-            ("annual.csv", "507b698f1f3a7201"),
-            ("deltas.csv", "6832bff521e61e24"),
-            ("annual_deltas.csv", "1f5ab09432b05bdb"),
-            ("trajectories.csv", "e99475dc632700ac"),
+            ("summary.csv", "055a6880c8f43c25"),
+            ("annual.csv", "7685494fa8bb5a58"),
+            ("deltas.csv", "8b7a4b9909e41f33"),
+            ("annual_deltas.csv", "316cb5726ca29496"),
+            ("trajectories.csv", "400e57dbcf99f2af"),
         ],
     );
 }

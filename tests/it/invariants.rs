@@ -439,12 +439,13 @@ fn check_lines(world: &World, before: &[(bool, f64)], cars: &mut CarBook, month:
 /// month: stock ≥ 0; wholesale = dealer inflow; the network's stock changes by its inflow less
 /// its retail, its sales to traders and its write-offs, so retail + sales to traders +
 /// write-offs ≤ stock + inflow; the line's retail and dealer-route registrations are the
-/// network's; without dealers there are none and wholesale is retail.
+/// network's; `wholesale_sales` is the shipments to dealers plus the factory route's
+/// registrations; without dealers there are none and it is `reported_domestic_sales`.
 fn check_dealers(world: &World, row: &[f64], before: &[f64], month: usize) -> Result<(), TestCaseError> {
     let at = |what: String| format!("month {month}: {what}");
     if world.dealers.is_empty() {
         prop_assert!(!world.scenario().dealers.enabled, "{}", at("no dealer networks with dealers enabled".into()));
-        prop_assert_eq!(row[idx::WHOLESALE_SALES], row[idx::DOMESTIC_RETAIL_SALES]);
+        prop_assert_eq!(row[idx::WHOLESALE_SALES], row[idx::REPORTED_DOMESTIC_SALES]);
         prop_assert_eq!(row[idx::DEALER_INVENTORY] + row[idx::ZERO_MILEAGE_FROM_DEALERS], 0.0);
         return Ok(());
     }
@@ -472,7 +473,7 @@ fn check_dealers(world: &World, row: &[f64], before: &[f64], month: usize) -> Re
             );
         }
         prop_assert!(d.active || (d.stock == 0.0 && d.outlets == 0.0), "{}", at(format!("closed network {i}: {d:?}")));
-        wholesale += a.wholesale;
+        wholesale += a.wholesale + a.zero_mileage_sales;
     }
     prop_assert!((row[idx::WHOLESALE_SALES] - wholesale).abs() <= 1e-9 * wholesale.max(1.0));
     let stock: f64 = world.dealers.iter().map(|d| d.stock).sum();
