@@ -164,20 +164,6 @@ pub fn wholesale_all(dealers: &mut [Dealer], firms: &mut [Automaker], p: &Dealer
     }
 }
 
-/// Phase 4, before a retail sale of `sold` cars: what the network's stock lacks it orders from
-/// its line's factory stock, a second wholesale within the month at the invoice price (pulled
-/// by households' orders, so without push rebate).
-pub fn order_shortfall(d: &mut Dealer, a: &mut Automaker, sold: f64) {
-    let x = (sold - d.stock).max(0.0).min(a.inventory);
-    if x > 0.0 {
-        let invoice = a.invoice_price();
-        a.inventory -= x;
-        a.wholesale += x;
-        a.revenue += x * invoice;
-        (d.stock, d.book, d.inflow) = (d.stock + x, d.book + x * invoice, d.inflow + x);
-    }
-}
-
 /// Phase 4, a retail sale of `sold` cars from the network's stock. Households pay the
 /// transaction price less the hidden discount (times `retail_price_factor`, a measurement
 /// lever); the network receives the full transaction price: the automaker pays it the

@@ -143,11 +143,11 @@ fn smoke_run_bytes_are_pinned() {
     assert_smoke_pins(
         &[],
         &[
-            ("summary.csv", "171dabe576abd580"),
-            ("annual.csv", "a6d14ad9b87713c7"),
-            ("deltas.csv", "600a87c172aa83b8"),
-            ("annual_deltas.csv", "3854e775d8b8a8c7"),
-            ("trajectories.csv", "e8a6375f6de33da3"),
+            ("summary.csv", "055a6880c8f43c25"),
+            ("annual.csv", "7685494fa8bb5a58"),
+            ("deltas.csv", "8b7a4b9909e41f33"),
+            ("annual_deltas.csv", "316cb5726ca29496"),
+            ("trajectories.csv", "400e57dbcf99f2af"),
         ],
     );
 }

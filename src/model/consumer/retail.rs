@@ -89,10 +89,9 @@ pub fn domestic_market(
 ) -> Tally {
     let c = ctx.p;
     let scale = c.households_per_agent;
-    // A dealer sells from its stock and orders what it lacks from its line's factory stock.
     let shelf: Vec<f64> = match dealers.is_empty() {
         true => firms.iter().map(|a| a.inventory).collect(),
-        false => dealers.iter().zip(firms.iter()).map(|(d, a)| d.stock + a.inventory).collect(),
+        false => dealers.iter().map(|d| d.stock).collect(),
     };
     let offers = offers(firms, ctx.policy, c, |j, a| a.active && shelf[j] >= scale.min(1.0));
     build_tables(c, &offers, ctx.regions, ctx.p_ref, income_factor(c, ctx.at.years()), ctx.nests.as_ref(), tables);
@@ -132,7 +131,6 @@ pub fn domestic_market(
         let sold = (n as f64 * scale).min(shelf[j]);
         a.retail_sales = sold;
         if let Some(d) = dealers.get_mut(j) {
-            dealer::order_shortfall(d, a, sold);
             dealer::sell_retail(d, a, sold, policy);
         } else {
             a.inventory -= sold;

@@ -126,19 +126,3 @@ fn losses_close_outlets_and_exits_write_stock_off() {
     assert_eq!(acc.written_off, 600.0);
     assert!(gone.profit < 0.0);
 }
-
-/// What the network lacks for a sale it orders from the factory at the invoice price, as
-/// wholesale without push rebate; never more than the factory holds.
-#[test]
-fn a_shortfall_is_ordered_from_the_factory() {
-    let p = DealerParams::default();
-    let mut firms = vec![line()];
-    let mut dealers = init(&firms, &[1000.0], &p);
-    firms[0].inventory = 300.0;
-    order_shortfall(&mut dealers[0], &mut firms[0], 1200.0);
-    let (a, d) = (&firms[0], &dealers[0]);
-    assert_eq!((d.stock, d.inflow, a.wholesale, a.inventory), (1200.0, 200.0, 200.0, 100.0));
-    assert!((a.revenue - 200.0 * a.invoice_price()).abs() < 1e-6 && d.rebates == 0.0);
-    order_shortfall(&mut dealers[0], &mut firms[0], 5000.0);
-    assert_eq!((dealers[0].stock, firms[0].inventory), (1300.0, 0.0));
-}
