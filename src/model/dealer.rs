@@ -59,6 +59,17 @@ pub struct Dealer {
     pub opened: f64,
     /// Debt written down by creditors at closures (yuan).
     pub writedowns: f64,
+    /// This quarter's sales target (vehicles): retail plus sales to traders that earn the
+    /// quarterly target rebate ([`set_targets`]).
+    pub target: f64,
+    /// Cars sold this quarter so far, to households and to traders (vehicles).
+    pub quarter_sold: f64,
+    /// Cars offered to traders this month to reach the quarter's target (part of `offer`).
+    pub target_offer: f64,
+    /// The network's price to traders this month (yuan; [`offer_all`]).
+    pub trader_price: f64,
+    /// Target rebate received this month (yuan; part of `rebates`).
+    pub target_rebate: f64,
 }
 
 impl Dealer {
@@ -134,6 +145,28 @@ pub fn reset_flows(dealers: &mut [Dealer]) {
             (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
         (d.revenue, d.cogs, d.rebates, d.profit, d.closed, d.opened, d.writedowns) =
             (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+        (d.target_offer, d.target_rebate) = (0.0, 0.0);
+    }
+}
+
+/// Whether calendar month `month` (1–12) closes a quarter.
+pub fn closes_quarter(month: u32) -> bool {
+    month.is_multiple_of(3)
+}
+
+/// Phase 3a, the quarterly sales targets: in a quarter's first month (and in the run's first
+/// month, for what is left of its quarter) each network's target is
+/// T = (1 + ω σ) R × (months left in the quarter), R its expected retail, σ = `target_stretch`
+/// and ω = `policy.wholesale_push` (the automakers' target pressure, which `dealer_relief`
+/// lowers); the quarter's sales start again from 0.
+pub fn set_targets(dealers: &mut [Dealer], p: &DealerParams, policy: &PolicyParams, month: u32, first: bool) {
+    if !(first || month % 3 == 1) {
+        return;
+    }
+    let months_left = (3 - (month - 1) % 3) as f64;
+    for d in dealers.iter_mut() {
+        d.target = (1.0 + policy.wholesale_push * p.target_stretch) * d.retail_exp * months_left;
+        d.quarter_sold = 0.0;
     }
 }
 
@@ -177,18 +210,53 @@ pub fn sell_retail(d: &mut Dealer, a: &mut Automaker, sold: f64, policy: &Policy
     d.revenue += sold * tx;
     d.rebates += support;
     d.retail = sold;
+    d.quarter_sold += sold;
     d.take(sold);
 }
 
-/// Phase 5a, offers to traders: a share `export_offer_share` of the stock above the export
-/// coefficient (CADA's 1.5 warning line) of expected retail, after this month's retail.
-pub fn offer_all(dealers: &mut [Dealer], p: &DealerParams) {
-    for d in dealers.iter_mut() {
-        d.offer = if d.active {
-            p.export_offer_share * (d.stock - p.export_coefficient * d.retail_exp).max(0.0)
-        } else {
-            0.0
-        };
+/// Phase 5a, offers to traders after this month's retail, for two motives. Stock: a share
+/// `export_offer_share` of the stock above the export coefficient (CADA's 1.5 warning line) of
+/// expected retail, at p^Z ([`export_price`]). Target, in a quarter's last month (`month`): the
+/// gap G = max(0, T − sold) to the quarter's target, whose rebate is B = β w T (β =
+/// `target_rebate`, w the invoice price). The network passes a share χ = `target_pass_through`
+/// of B to traders as a lower price, p^T = p^Z − min(χ B / G, d^D_max P) (P the list price,
+/// d^D_max = `max_discount`), and offers G if what it keeps beats what selling G cars to traders
+/// instead of households gives up: B − G (p − p^T) > 0. The offer is the larger of the two
+/// motives' (at p^T when the target's is made), at most the stock.
+pub fn offer_all(dealers: &mut [Dealer], firms: &[Automaker], p: &DealerParams, month: u32) {
+    for (d, a) in dealers.iter_mut().zip(firms) {
+        (d.offer, d.target_offer, d.trader_price) = (0.0, 0.0, export_price(a, p));
+        if !d.active {
+            continue;
+        }
+        let surplus = p.export_offer_share * (d.stock - p.export_coefficient * d.retail_exp).max(0.0);
+        let gap = (d.target - d.quarter_sold).max(0.0);
+        if closes_quarter(month) && gap > 0.0 {
+            let bonus = p.target_rebate * a.invoice_price() * d.target;
+            let cut = (p.target_pass_through * bonus / gap).min(p.max_discount * a.list_price);
+            let price = (d.trader_price - cut).max(0.05 * a.list_price);
+            if bonus - gap * (a.transaction_price() - price) > 0.0 {
+                (d.target_offer, d.trader_price) = (gap.min(d.stock), price);
+            }
+        }
+        d.offer = surplus.max(d.target_offer).min(d.stock);
+    }
+}
+
+/// Phase 5b, the quarterly target rebates, in a quarter's last month (`month`) after the
+/// traders have bought: a network that sold at least its target this quarter receives
+/// β w × its quarter's sales from its automaker (`target_rebate`, part of its `rebates`).
+pub fn settle_targets(dealers: &mut [Dealer], firms: &mut [Automaker], p: &DealerParams, month: u32) {
+    if !closes_quarter(month) {
+        return;
+    }
+    for (d, a) in dealers.iter_mut().zip(firms.iter_mut()) {
+        if d.active && a.active && d.target > 0.0 && d.quarter_sold >= d.target {
+            let rebate = p.target_rebate * a.invoice_price() * d.quarter_sold;
+            a.revenue -= rebate;
+            d.rebates += rebate;
+            d.target_rebate = rebate;
+        }
     }
 }
 
@@ -202,6 +270,7 @@ pub fn export_price(a: &Automaker, p: &DealerParams) -> f64 {
 pub fn sell_to_traders(d: &mut Dealer, qty: f64, price: f64) {
     d.revenue += qty * price;
     d.to_exporters += qty;
+    d.quarter_sold += qty;
     d.take(qty);
 }
 

@@ -341,9 +341,10 @@ impl PurchaseMix {
             prices.push(price);
         }
         for (a, d) in firms.iter().zip(dealers) {
-            let price = dealer::export_price(a, dp);
+            let price = d.trader_price;
             let w = if a.active && d.offer > 0.0 {
-                let below_invoice = d.discount + dp.export_discount - a.dealer_margin;
+                let target_cut = (dealer::export_price(a, dp) - price) / a.list_price.max(1.0);
+                let below_invoice = d.discount + dp.export_discount - a.dealer_margin + target_cut;
                 let pull = d.offer * (p.rebate_attraction * below_invoice).exp();
                 sourcing.map_or(pull, |s| pull * s.factor(a, price))
             } else {

@@ -205,6 +205,7 @@ pub const CORE_METRICS: &[MetricDef] = &[
     metric("zero_mileage_from_factories", Flow, Sum, "vehicles/month", EXPORTERS, "Zero-mileage registrations bought by traders from automakers' factory stock."),
     metric("dealer_discount", Ratio, Mean, "fraction", DEALERS, "Dealers' own discount beyond the automakers' (fraction of list), weighted by retail sales (plain mean over active networks without retail sales; 0 without dealers); part of avg_discount."),
     metric("dealer_closures", Flow, Sum, "outlets/month", DEALERS, "Dealer outlets closed this month (loss-making networks, and the networks of exiting lines)."),
+    metric("dealer_target_rebates", Flow, Sum, "yuan/month", DEALERS, "Quarterly sales-target rebates automakers paid to the networks that reached their target (in a quarter's last month; part of their rebates)."),
 ];
 
 /// Smallest fall of a line's list price in a month, as a fraction of last month's list, that
@@ -314,8 +315,9 @@ pub mod idx {
     pub const ZERO_MILEAGE_FROM_FACTORIES: usize = 66;
     pub const DEALER_DISCOUNT: usize = 67;
     pub const DEALER_CLOSURES: usize = 68;
+    pub const DEALER_TARGET_REBATES: usize = 69;
     /// First `exports_<market>` column.
-    pub const FIRST_MARKET: usize = 69;
+    pub const FIRST_MARKET: usize = 70;
 }
 
 /// Names, annual aggregations and units of every metric of a scenario, in output order.
@@ -563,6 +565,7 @@ fn fill_dealers(row: &mut [f64], agents: &Agents<'_>, r: &MonthResults<'_>, reta
     row[idx::DEALER_MARGIN] = if r.dealers.revenue > 0.0 { r.dealers.profit / r.dealers.revenue } else { 0.0 };
     row[idx::ACTIVE_DEALERS] = dealers.iter().filter(|d| d.active).map(|d| d.outlets).sum();
     row[idx::DEALER_CLOSURES] = r.dealers.closed;
+    row[idx::DEALER_TARGET_REBATES] = dealers.iter().map(|d| d.target_rebate).sum();
     let (mut wd, mut w) = (0.0, 0.0);
     for (a, d) in firms.iter().zip(dealers) {
         wd += a.retail_sales * d.discount;

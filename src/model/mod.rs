@@ -346,6 +346,7 @@ impl World {
         // 3. Dealers price on their stock; automakers plan on the stock of their channel; the
         //    price index and the households' expectations follow; wholesale to the dealers.
         dealer::reset_flows(&mut self.dealers);
+        dealer::set_targets(&mut self.dealers, &s.dealers, policy, date.month, self.t == 0);
         let dealer_discounts = dealer::price_all(&mut self.dealers, &s.dealers);
         let channel: Vec<f64> = self.dealers.iter().map(|d| d.stock).collect();
         let support: Vec<f64> = self.governments.iter().map(|g| g.support).collect();
@@ -390,8 +391,9 @@ impl World {
         );
         government::charge_purchases(&mut self.governments, &mut self.national, &tally.purchases, policy);
 
-        // 5. Dealers offer stock above the warning line; exporters buy from both routes.
-        dealer::offer_all(&mut self.dealers, &s.dealers);
+        // 5. Dealers offer stock above the warning line or short of their quarter's target;
+        //    exporters buy from both routes; quarterly target rebates.
+        dealer::offer_all(&mut self.dealers, &self.automakers, &s.dealers, date.month);
         let e = &s.exporters;
         let trade_ctx = exporter::TradeContext {
             p: e,
@@ -413,6 +415,7 @@ impl World {
             &trade_ctx,
         );
         self.national.vat_rebates = exports.vat_rebates;
+        dealer::settle_targets(&mut self.dealers, &mut self.automakers, &s.dealers, date.month);
 
         // 6. Official new-car exports.
         let new_car_exports = foreign_market::official_exports(

@@ -389,10 +389,16 @@ params! {
         export_discount: f64 = 0.02, unit "fraction of list", range [0.0, 0.9], source "assumption";
         /// Rebate the automaker pays per car a network takes above its restocking need (fraction of the invoice price): the reward for taking pushed stock.
         push_rebate: f64 = 0.03, unit "fraction of invoice", range [0.0, 0.5], source "assumption: volume rebates of a few per cent of price (CADA; docs/model.md sec. 7.2b)";
+        /// Quarterly sales target of a network above its expected retail (σ; times policy.wholesale_push): T = (1 + ω σ) R per month of the quarter.
+        target_stretch: f64 = 0.05, unit "fraction", range [0.0, 5.0], source "assumption: automakers' sales targets above dealers' retail (ACFIC dealers' chamber, June 2025: 'reasonable targets'; docs/model.md sec. 7.2b)";
+        /// Rebate an automaker pays on all of a network's quarter's sales (retail and to traders) when they reach the target (β, fraction of the invoice price).
+        target_rebate: f64 = 0.02, unit "fraction of invoice", range [0.0, 0.5], source "assumption: target-linked rebates of a few per cent of price, paid only on reaching the target (CADA dealer surveys; ACFIC, June 2025; docs/model.md sec. 7.2b)";
+        /// Share of the target rebate a network short of its target passes to traders as a lower price on the cars that close the gap (χ).
+        target_pass_through: f64 = 0.5, unit "fraction", range [0.0, 1.0], source "assumption (docs/model.md sec. 7.2b)";
         /// Floor-plan interest rate on the stock's book value.
         floor_plan_rate: f64 = 0.06, unit "1/year", range [0.0, 1.0], source "assumption: Chinese dealer floor-plan loans (docs/model.md sec. 7.2b)";
         /// Operating cost net of after-sales income, as a share of the network's initial monthly retail revenue; fixed per outlet.
-        operating_cost_share: f64 = 0.025, unit "fraction of revenue", range [0.0, 1.0], source "set for a net margin of about 2 % in 2019 (CPCA: dealers' average net margin +2 % in 2019, -2 % in 2025, via SCMP)";
+        operating_cost_share: f64 = 0.032, unit "fraction of revenue", range [0.0, 1.0], source "set for a net margin of about 2 % in 2019 with the target rebates (CPCA: dealers' average net margin +2 % in 2019, -2 % in 2025, via SCMP)";
         /// New cars retailed per outlet per month at the start (sets the number of outlets).
         sales_per_outlet: f64 = 60.0, unit "vehicles/month/outlet", range [1.0, 1.0e5], source "about 33,000 4S outlets (CADA, 32,878 at end-2024) and 21-23 million retail sales a year (CPCA)";
         /// Initial cash of a network, in months of its fixed operating cost.

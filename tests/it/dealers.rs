@@ -70,3 +70,39 @@ fn no_dealers_reproduces_the_model_before_the_dealer_tier() {
         assert_eq!(hash_hex(stripped.as_bytes()), want, "{file} without the dealer metrics changed bytes");
     }
 }
+
+/// The target-rebate switch: with `dealers.target_rebate = 0` (and the operating cost set
+/// without the rebates, 0.025) no network sells to traders for its target and none is paid,
+/// and the smoke run's outputs, less the `dealer_target_rebates` metric, are byte for byte the
+/// ones pinned before the quarterly targets existed.
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+#[test]
+fn no_target_rebate_reproduces_the_dealer_tier_before_quarterly_targets() {
+    use zeromile::output::hash_hex;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let ban = smoke_variant(dir.path(), "smoke_ban", "[policy]\nbelow_cost_ban = true\n");
+    let args = [
+        "-n",
+        "3",
+        "--trajectories",
+        "--no-plots",
+        "--set",
+        "dealers.target_rebate=0",
+        "--set",
+        "dealers.operating_cost_share=0.025",
+    ];
+    run_scenarios(&[&scenario_path("smoke.toml"), &ban], &out, &args);
+    let pinned = [
+        ("summary.csv", "055a6880c8f43c25"),
+        ("annual.csv", "7685494fa8bb5a58"),
+        ("deltas.csv", "8b7a4b9909e41f33"),
+        ("annual_deltas.csv", "316cb5726ca29496"),
+        ("trajectories.csv", "400e57dbcf99f2af"),
+    ];
+    for (file, want) in pinned {
+        let text = std::fs::read_to_string(out.join(file)).unwrap();
+        let stripped = without_metrics(&text, &["dealer_target_rebates"]);
+        assert_eq!(hash_hex(stripped.as_bytes()), want, "{file} without dealer_target_rebates changed bytes");
+    }
+}

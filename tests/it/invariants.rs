@@ -439,8 +439,9 @@ fn check_lines(world: &World, before: &[(bool, f64)], cars: &mut CarBook, month:
 /// month: stock ≥ 0; wholesale = dealer inflow; the network's stock changes by its inflow less
 /// its retail, its sales to traders and its write-offs, so retail + sales to traders +
 /// write-offs ≤ stock + inflow; the line's retail and dealer-route registrations are the
-/// network's; `wholesale_sales` is the shipments to dealers plus the factory route's
-/// registrations; without dealers there are none and it is `reported_domestic_sales`.
+/// network's; target rebates are paid in a quarter's last month to networks at their target and
+/// are in `dealer_target_rebates`; a network's price to traders is at most p^Z; `wholesale_sales`
+/// is the shipments to dealers plus the factory route's registrations; without dealers there are none and it is `reported_domestic_sales`.
 fn check_dealers(world: &World, row: &[f64], before: &[f64], month: usize) -> Result<(), TestCaseError> {
     let at = |what: String| format!("month {month}: {what}");
     if world.dealers.is_empty() {
@@ -450,7 +451,7 @@ fn check_dealers(world: &World, row: &[f64], before: &[f64], month: usize) -> Re
         return Ok(());
     }
     prop_assert_eq!(world.dealers.len(), world.automakers.len());
-    let mut wholesale = 0.0;
+    let (mut wholesale, mut target_rebates) = (0.0, 0.0);
     for (i, (d, a)) in world.dealers.iter().zip(&world.automakers).enumerate() {
         let scale = before[i] + d.inflow + 1.0;
         prop_assert!(d.stock >= 0.0 && d.book >= -1e-6 * scale * a.list_price, "{}", at(format!("network {i}: {d:?}")));
@@ -473,8 +474,18 @@ fn check_dealers(world: &World, row: &[f64], before: &[f64], month: usize) -> Re
             );
         }
         prop_assert!(d.active || (d.stock == 0.0 && d.outlets == 0.0), "{}", at(format!("closed network {i}: {d:?}")));
+        // Target rebates: paid only in a quarter's last month, to a network that reached its
+        // target, and part of its rebates.
+        if d.target_rebate != 0.0 {
+            let paid = zeromile::model::dealer::closes_quarter(world.date.month) && d.quarter_sold >= d.target;
+            prop_assert!(paid && d.target_rebate > 0.0, "{}", at(format!("network {i}: target rebate {d:?}")));
+            prop_assert!(d.target_rebate <= d.rebates * (1.0 + 1e-12), "{}", at(format!("network {i}: {d:?}")));
+        }
+        prop_assert!(d.trader_price <= zeromile::model::dealer::export_price(a, &world.scenario().dealers));
+        target_rebates += d.target_rebate;
         wholesale += a.wholesale + a.zero_mileage_sales;
     }
+    prop_assert_eq!(row[idx::DEALER_TARGET_REBATES], target_rebates);
     prop_assert!((row[idx::WHOLESALE_SALES] - wholesale).abs() <= 1e-9 * wholesale.max(1.0));
     let stock: f64 = world.dealers.iter().map(|d| d.stock).sum();
     prop_assert!((row[idx::DEALER_INVENTORY] - stock).abs() <= 1e-9 * stock.max(1.0));

@@ -143,6 +143,7 @@ pub const ANNUAL_HEADER: &str = "scenario,year,metric,mean,sd,p05,p25,p50,p75,p9
 /// bytes of the model before it.
 pub const DEALER_METRICS: &[&str] = &[
     "wholesale_sales",
+    "dealer_target_rebates",
     "dealer_inventory",
     "dealer_inventory_coefficient",
     "industry_stock_days",
@@ -154,17 +155,22 @@ pub const DEALER_METRICS: &[&str] = &[
     "dealer_closures",
 ];
 
-/// `text` (a CSV file of the run) without the dealer metrics: their rows in a long file (a
-/// `metric` column), their columns in a wide one.
+/// `text` (a CSV file of the run) without the dealer metrics ([`without_metrics`]).
 pub fn without_dealer_metrics(text: &str) -> String {
+    without_metrics(text, DEALER_METRICS)
+}
+
+/// `text` (a CSV file of the run) without the metrics `names`: their rows in a long file (a
+/// `metric` column), their columns in a wide one.
+pub fn without_metrics(text: &str, names: &[&str]) -> String {
     let mut lines = text.split('\n');
     let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
     let mut out = vec![header.clone()];
     let rows = lines.map(|l| l.split(',').collect::<Vec<_>>());
     match header.iter().position(|h| *h == "metric") {
-        Some(m) => out.extend(rows.filter(|r| r.len() <= m || !DEALER_METRICS.contains(&r[m]))),
+        Some(m) => out.extend(rows.filter(|r| r.len() <= m || !names.contains(&r[m]))),
         None => {
-            let keep: Vec<usize> = (0..header.len()).filter(|&i| !DEALER_METRICS.contains(&header[i])).collect();
+            let keep: Vec<usize> = (0..header.len()).filter(|&i| !names.contains(&header[i])).collect();
             out[0] = keep.iter().map(|&i| header[i]).collect();
             out.extend(rows.map(|r| if r.len() == header.len() { keep.iter().map(|&i| r[i]).collect() } else { r }));
         }

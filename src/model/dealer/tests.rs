@@ -69,7 +69,7 @@ fn discount_and_offers_follow_the_coefficient() {
     let firms = vec![line()];
     let mut dealers = init(&firms, &[1000.0], &p);
     price_all(&mut dealers, &p);
-    offer_all(&mut dealers, &p);
+    offer_all(&mut dealers, &firms, &p, 1);
     assert_eq!((dealers[0].discount, dealers[0].offer), (0.0, 0.0));
     dealers[0].stock = 2500.0;
     for _ in 0..80 {
@@ -77,13 +77,56 @@ fn discount_and_offers_follow_the_coefficient() {
     }
     let target = p.discount_per_month * (2.5 - p.healthy_coefficient);
     assert!((dealers[0].discount - target).abs() < 1e-5, "{}", dealers[0].discount);
-    offer_all(&mut dealers, &p);
+    offer_all(&mut dealers, &firms, &p, 1);
     assert!((dealers[0].offer - p.export_offer_share * 1000.0).abs() < 1e-9);
     dealers[0].stock = 800.0;
     for _ in 0..80 {
         price_all(&mut dealers, &p);
     }
     assert!(dealers[0].discount < 1e-5);
+}
+
+/// The quarterly target: set in a quarter's first month at (1 + σ) R for each of its months;
+/// in its last month a network near the target offers the gap at a price cut by part of the
+/// rebate, one far from it does not; the rebate is paid on reaching the target, by the automaker.
+#[test]
+fn a_network_near_its_quarterly_target_sells_the_gap_to_traders() {
+    let p = DealerParams::default();
+    let policy = PolicyParams::default();
+    let mut firms = vec![line()];
+    let mut dealers = init(&firms, &[1000.0], &p);
+    set_targets(&mut dealers, &p, &policy, 2, false);
+    assert_eq!(dealers[0].target, 0.0, "no target outside a quarter's first month");
+    set_targets(&mut dealers, &p, &policy, 2, true);
+    assert!((dealers[0].target - (1.0 + p.target_stretch) * 1000.0 * 2.0).abs() < 1e-9, "run's first month: 2 left");
+    set_targets(&mut dealers, &p, &policy, 4, false);
+    let target = (1.0 + p.target_stretch) * 3000.0;
+    assert!((dealers[0].target - target).abs() < 1e-9);
+    dealers[0].stock = 1000.0;
+    dealers[0].quarter_sold = target - 100.0;
+    offer_all(&mut dealers, &firms, &p, 5);
+    assert_eq!((dealers[0].offer, dealers[0].trader_price), (0.0, export_price(&firms[0], &p)), "not the last month");
+    offer_all(&mut dealers, &firms, &p, 6);
+    let bonus = p.target_rebate * firms[0].invoice_price() * target;
+    let cut = (p.target_pass_through * bonus / 100.0).min(p.max_discount * firms[0].list_price);
+    assert!((dealers[0].offer - 100.0).abs() < 1e-9 && (dealers[0].target_offer - 100.0).abs() < 1e-9);
+    assert!((dealers[0].trader_price - (export_price(&firms[0], &p) - cut)).abs() < 1e-6);
+    // Far from the target the loss on the gap exceeds the rebate: no offer.
+    dealers[0].quarter_sold = 0.0;
+    offer_all(&mut dealers, &firms, &p, 6);
+    assert_eq!(dealers[0].offer, 0.0);
+    // Paid on reaching the target, by the automaker: the money adds up.
+    let (revenue, rebates) = (firms[0].revenue, dealers[0].rebates);
+    sell_to_traders(&mut dealers[0], 100.0, 80_000.0);
+    settle_targets(&mut dealers, &mut firms, &p, 6);
+    assert_eq!(dealers[0].target_rebate, 0.0, "100 cars short");
+    dealers[0].quarter_sold = target;
+    settle_targets(&mut dealers, &mut firms, &p, 5);
+    assert_eq!(dealers[0].target_rebate, 0.0, "not the last month");
+    settle_targets(&mut dealers, &mut firms, &p, 6);
+    let paid = p.target_rebate * firms[0].invoice_price() * target;
+    assert!((dealers[0].target_rebate - paid).abs() < 1e-6);
+    assert!((dealers[0].rebates - rebates - paid).abs() < 1e-6 && (revenue - firms[0].revenue - paid).abs() < 1e-6);
 }
 
 /// A retail sale pays the network the full transaction price: households pay it less the
