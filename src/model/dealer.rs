@@ -170,9 +170,16 @@ pub fn set_targets(dealers: &mut [Dealer], p: &DealerParams, policy: &PolicyPara
     }
 }
 
+/// The display stock a network keeps whatever its expected retail (vehicles): `display_stock`
+/// (0 by default; docs/model.md §7.2b).
+fn display_floor(p: &DealerParams) -> f64 {
+    p.display_stock
+}
+
 /// Phase 3c, wholesale: each active line ships to its network the restocking need
-/// N = max(0, (1 + k*) R − S) plus the pushed part P = `wholesale_push` × the line's target push
-/// (`Automaker::push_units`), limited by the network's acceptance, max(0, (1 + k_max) R − S),
+/// N = max(0, max((1 + k*) R, F) − S) plus the pushed part P = `wholesale_push` × the line's
+/// target push (`Automaker::push_units`), limited by the network's acceptance,
+/// max(0, max((1 + k_max) R, F) − S), F the display stock ([`display_floor`]),
 /// and by the factory stock: W = min(I, min(N + P, acceptance)). The network books W at the
 /// invoice price (its floor-plan loan); the automaker earns W × invoice less the push rebate ρ
 /// on what it shipped above the need, ρ × invoice × max(0, W − N), which the network receives.
@@ -182,10 +189,10 @@ pub fn wholesale_all(dealers: &mut [Dealer], firms: &mut [Automaker], p: &Dealer
         if !(a.active && d.active) {
             continue;
         }
-        let r = d.retail_exp;
-        let need = ((1.0 + p.target_coefficient) * r - d.stock).max(0.0);
+        let (r, floor) = (d.retail_exp, display_floor(p));
+        let need = (((1.0 + p.target_coefficient) * r).max(floor) - d.stock).max(0.0);
         let pushed = policy.wholesale_push * a.push_units;
-        let acceptance = ((1.0 + p.max_coefficient) * r - d.stock).max(0.0);
+        let acceptance = (((1.0 + p.max_coefficient) * r).max(floor) - d.stock).max(0.0);
         let w = (need + pushed).min(acceptance).min(a.inventory).max(0.0);
         let invoice = a.invoice_price();
         let rebate = p.push_rebate * invoice * (w - need).max(0.0);
@@ -216,7 +223,7 @@ pub fn sell_retail(d: &mut Dealer, a: &mut Automaker, sold: f64, policy: &Policy
 
 /// Phase 5a, offers to traders after this month's retail, for two motives. Stock: a share
 /// `export_offer_share` of the stock above the export coefficient (CADA's 1.5 warning line) of
-/// expected retail, at p^Z ([`export_price`]). Target, in a quarter's last month (`month`): the
+/// expected retail (and above the display stock), at p^Z ([`export_price`]). Target, in a quarter's last month (`month`): the
 /// gap G = max(0, T − sold) to the quarter's target, whose rebate is B = β w T (β =
 /// `target_rebate`, w the invoice price). The network passes a share χ = `target_pass_through`
 /// of B to traders as a lower price, p^T = p^Z − min(χ B / G, d^D_max P) (P the list price,
@@ -229,7 +236,8 @@ pub fn offer_all(dealers: &mut [Dealer], firms: &[Automaker], p: &DealerParams, 
         if !d.active {
             continue;
         }
-        let surplus = p.export_offer_share * (d.stock - p.export_coefficient * d.retail_exp).max(0.0);
+        let kept = (p.export_coefficient * d.retail_exp).max(display_floor(p));
+        let surplus = p.export_offer_share * (d.stock - kept).max(0.0);
         let gap = (d.target - d.quarter_sold).max(0.0);
         if closes_quarter(month) && gap > 0.0 {
             let bonus = p.target_rebate * a.invoice_price() * d.target;

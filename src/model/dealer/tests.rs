@@ -61,6 +61,23 @@ fn wholesale_ships_need_plus_push_within_acceptance() {
     assert_eq!(firms[0].wholesale, 1000.0);
 }
 
+/// The display stock: a network with no expected retail is restocked to it and keeps it out of
+/// its offer to traders; without it (the default 0) such a network gets nothing.
+#[test]
+fn the_display_stock_keeps_a_line_without_expected_retail_on_offer() {
+    let policy = PolicyParams { wholesale_push: 0.0, ..PolicyParams::default() };
+    for (floor, want) in [(0.0, 0.0), (10.0, 10.0)] {
+        let p = DealerParams { display_stock: floor, ..DealerParams::default() };
+        let mut firms = vec![line()];
+        let mut dealers = init(&firms, &[0.0], &p);
+        assert_eq!(dealers[0].stock, 0.0);
+        wholesale_all(&mut dealers, &mut firms, &p, &policy);
+        assert_eq!((dealers[0].inflow, dealers[0].stock), (want, want), "display stock {floor}");
+        offer_all(&mut dealers, &firms, &p, 1);
+        assert_eq!(dealers[0].offer, 0.0, "the display stock is not offered to traders");
+    }
+}
+
 /// The dealer's own discount follows the coefficient above the healthy one and returns when
 /// the stock falls; offers to traders start above the warning line.
 #[test]
