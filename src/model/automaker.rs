@@ -161,6 +161,8 @@ pub struct Automaker {
     pub zero_mileage_sales: f64,
     /// Official new-car exports this month.
     pub export_sales: f64,
+    /// Official export orders of the line last month (vehicles; before rationing by its stock).
+    pub export_orders_last: f64,
     /// Market share of total sales, last two months.
     pub share_hist: [f64; 2],
     /// Cash (yuan, may be negative).
@@ -378,6 +380,7 @@ pub fn init(p: &AutomakerParams, region_weights: &[f64], rng: &mut Rng) -> Vec<A
             retail_sales: 0.0,
             zero_mileage_sales: 0.0,
             export_sales: 0.0,
+            export_orders_last: 0.0,
             share_hist: [0.0; 2],
             cash: 0.0,
             payment_days: p.payment_days_initial,

@@ -191,7 +191,8 @@ pub fn wholesale_all(dealers: &mut [Dealer], firms: &mut [Automaker], p: &Dealer
         }
         let (r, floor) = (d.retail_exp, display_floor(p));
         let need = (((1.0 + p.target_coefficient) * r).max(floor) - d.stock).max(0.0);
-        let pushed = policy.wholesale_push * a.push_units;
+        let reserve = p.export_reserve_months * a.export_orders_last;
+        let pushed = (policy.wholesale_push * a.push_units).min((a.inventory - need - reserve).max(0.0));
         let acceptance = (((1.0 + p.max_coefficient) * r).max(floor) - d.stock).max(0.0);
         let w = (need + pushed).min(acceptance).min(a.inventory).max(0.0);
         let invoice = a.invoice_price();

@@ -250,10 +250,14 @@ pub fn official_exports(
         markets.iter().zip(params).map(|(m, mp)| m.new_car_demand(mp, years, export_price)).collect();
     let demand_total: f64 = demand.iter().sum();
     let mut exported = 0.0;
+    for a in firms.iter_mut() {
+        a.export_orders_last = 0.0;
+    }
     if let Some((_, shares)) = split.filter(|_| demand_total > 0.0) {
         for (a, share) in firms.iter_mut().zip(shares).filter(|(a, _)| a.active) {
             let ordered = demand_total * share;
             a.orders += ordered;
+            a.export_orders_last = ordered;
             let x = ordered.min(a.inventory);
             a.export_sales = x;
             a.inventory -= x;

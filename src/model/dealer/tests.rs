@@ -61,6 +61,24 @@ fn wholesale_ships_need_plus_push_within_acceptance() {
     assert_eq!(firms[0].wholesale, 1000.0);
 }
 
+/// The export reserve: with `export_reserve_months` = 1 the push takes only the factory stock
+/// left after the need and last month's export orders; the need itself is not limited.
+#[test]
+fn the_export_reserve_keeps_export_orders_out_of_the_push() {
+    let p = DealerParams { export_reserve_months: 1.0, ..DealerParams::default() };
+    let policy = PolicyParams::default();
+    let mut firms = vec![line()];
+    let mut dealers = init(&firms, &[1000.0], &p);
+    (firms[0].inventory, firms[0].push_units, firms[0].export_orders_last) = (2000.0, 1500.0, 800.0);
+    wholesale_all(&mut dealers, &mut firms, &p, &policy);
+    assert_eq!((dealers[0].restock, firms[0].wholesale, firms[0].inventory), (1000.0, 1200.0, 800.0));
+    // Export orders above the stock: the need is still shipped, the push is not.
+    let mut dealers = init(&firms, &[1000.0], &p);
+    (firms[0].inventory, firms[0].export_orders_last) = (2000.0, 5000.0);
+    wholesale_all(&mut dealers, &mut firms, &p, &policy);
+    assert_eq!(firms[0].wholesale, 1000.0);
+}
+
 /// The display stock: a network with no expected retail is restocked to it and keeps it out of
 /// its offer to traders; without it (the default 0) such a network gets nothing.
 #[test]
