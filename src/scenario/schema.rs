@@ -374,7 +374,7 @@ params! {
         /// Stock a network keeps whatever its expected retail (show-room cars), so that its line stays on offer and its households' orders are seen. 0 (the default) is the tier as calibrated, in which a line whose dealers ran out is not offered, records no orders and is never restocked; 10 ends that trap but brings deep losses in 2028-30 (docs/validation.md, Dealers).
         display_stock: f64 = 0.0, unit "vehicles", range [0.0, 1.0e6], source "assumption (docs/model.md sec. 7.2b); off by default until its late-year losses are understood";
         /// Months of a line's official export orders (last month's) that its automaker keeps at the factory before pushing stock into its dealers: exports are planned output, shipped from the factory, and the push takes only what is left.
-        export_reserve_months: f64 = 0.0, unit "months of export orders", range [0.0, 24.0], source "assumption (docs/model.md sec. 7.2b): export production is scheduled at the plant; off (0) by default until re-estimated (docs/validation.md, Dealers)";
+        export_reserve_months: f64 = 0.0, unit "months of export orders", range [0.0, 24.0], source "assumption (docs/model.md sec. 7.2b): export production is scheduled at the plant; off (0) by default: at 1 its effect is small (docs/validation.md, Dealers)";
         /// Coefficient above which a network starts to discount on its own account.
         healthy_coefficient: f64 = 1.2, unit "months of retail", range [0.0, 24.0], source "CADA: coefficient above 1.2 is above the reasonable range";
         /// Dealer's own discount per month of stock above the healthy coefficient (fraction of list per month of cover).
