@@ -179,7 +179,7 @@ fn display_floor(p: &DealerParams) -> f64 {
 /// Phase 3c, wholesale: each active line ships to its network the restocking need
 /// N = max(0, max((1 + k*) R, F) − S) plus the pushed part P = `wholesale_push` × the line's
 /// target push (`Automaker::push_units`), limited by the network's acceptance,
-/// max(0, max((1 + k_max) R, F) − S), F the display stock ([`display_floor`]),
+/// max(0, max((1 + k_max) R, F) − S), F = `display_stock`,
 /// and by the factory stock: W = min(I, min(N + P, acceptance)). The network books W at the
 /// invoice price (its floor-plan loan); the automaker earns W × invoice less the push rebate ρ
 /// on what it shipped above the need, ρ × invoice × max(0, W − N), which the network receives.
