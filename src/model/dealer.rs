@@ -177,8 +177,9 @@ fn display_floor(p: &DealerParams) -> f64 {
 }
 
 /// Phase 3c, wholesale: each active line ships to its network the restocking need
-/// N = max(0, max((1 + k*) R, F) − S) plus the pushed part P = `wholesale_push` × the line's
-/// target push (`Automaker::push_units`), limited by the network's acceptance,
+/// N = max(0, max((1 + k*) R, F) − S) plus the pushed part P = min(`wholesale_push` × the line's
+/// target push (`Automaker::push_units`), max(0, I − N − h X)), h = `export_reserve_months` and
+/// X the line's last export orders, limited by the network's acceptance,
 /// max(0, max((1 + k_max) R, F) − S), F = `display_stock`,
 /// and by the factory stock: W = min(I, min(N + P, acceptance)). The network books W at the
 /// invoice price (its floor-plan loan); the automaker earns W × invoice less the push rebate ρ
