@@ -170,12 +170,6 @@ pub fn set_targets(dealers: &mut [Dealer], p: &DealerParams, policy: &PolicyPara
     }
 }
 
-/// The display stock a network keeps whatever its expected retail (vehicles): `display_stock`
-/// (0 by default; docs/model.md §7.2b).
-fn display_floor(p: &DealerParams) -> f64 {
-    p.display_stock
-}
-
 /// Phase 3c, wholesale: each active line ships to its network the restocking need
 /// N = max(0, max((1 + k*) R, F) − S) plus the pushed part P = min(`wholesale_push` × the line's
 /// target push (`Automaker::push_units`), max(0, I − N − h X)), h = `export_reserve_months` and
@@ -190,7 +184,7 @@ pub fn wholesale_all(dealers: &mut [Dealer], firms: &mut [Automaker], p: &Dealer
         if !(a.active && d.active) {
             continue;
         }
-        let (r, floor) = (d.retail_exp, display_floor(p));
+        let (r, floor) = (d.retail_exp, p.display_stock);
         let need = (((1.0 + p.target_coefficient) * r).max(floor) - d.stock).max(0.0);
         let reserve = p.export_reserve_months * a.export_orders_last;
         let pushed = (policy.wholesale_push * a.push_units).min((a.inventory - need - reserve).max(0.0));
@@ -238,7 +232,7 @@ pub fn offer_all(dealers: &mut [Dealer], firms: &[Automaker], p: &DealerParams, 
         if !d.active {
             continue;
         }
-        let kept = (p.export_coefficient * d.retail_exp).max(display_floor(p));
+        let kept = (p.export_coefficient * d.retail_exp).max(p.display_stock);
         let surplus = p.export_offer_share * (d.stock - kept).max(0.0);
         let gap = (d.target - d.quarter_sold).max(0.0);
         if closes_quarter(month) && gap > 0.0 {

@@ -51,12 +51,6 @@ fn pushed_wholesale_fills_dealers_and_relaxing_it_empties_them() {
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 #[test]
 fn no_dealers_reproduces_the_model_before_the_dealer_tier() {
-    use zeromile::output::hash_hex;
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let ban = smoke_variant(dir.path(), "smoke_ban", "[policy]\nbelow_cost_ban = true\n");
-    let args = ["-n", "3", "--trajectories", "--no-plots", "--set", "dealers.enabled=false"];
-    run_scenarios(&[&scenario_path("smoke.toml"), &ban], &out, &args);
     let pinned = [
         ("summary.csv", "40d128576d5a883a"),
         ("annual.csv", "2680beee5931d999"),
@@ -64,11 +58,7 @@ fn no_dealers_reproduces_the_model_before_the_dealer_tier() {
         ("annual_deltas.csv", "9fcf23eca2e1e401"),
         ("trajectories.csv", "ee62ee7bc96888a5"),
     ];
-    for (file, want) in pinned {
-        let text = std::fs::read_to_string(out.join(file)).unwrap();
-        let stripped = without_dealer_metrics(&text);
-        assert_eq!(hash_hex(stripped.as_bytes()), want, "{file} without the dealer metrics changed bytes");
-    }
+    assert_smoke_bytes_without(&["dealers.enabled=false"], DEALER_METRICS, &pinned);
 }
 
 /// The target-rebate switch: with `dealers.target_rebate = 0` (and the operating cost set
@@ -78,21 +68,6 @@ fn no_dealers_reproduces_the_model_before_the_dealer_tier() {
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 #[test]
 fn no_target_rebate_reproduces_the_dealer_tier_before_quarterly_targets() {
-    use zeromile::output::hash_hex;
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let ban = smoke_variant(dir.path(), "smoke_ban", "[policy]\nbelow_cost_ban = true\n");
-    let args = [
-        "-n",
-        "3",
-        "--trajectories",
-        "--no-plots",
-        "--set",
-        "dealers.target_rebate=0",
-        "--set",
-        "dealers.operating_cost_share=0.025",
-    ];
-    run_scenarios(&[&scenario_path("smoke.toml"), &ban], &out, &args);
     let pinned = [
         ("summary.csv", "055a6880c8f43c25"),
         ("annual.csv", "7685494fa8bb5a58"),
@@ -100,9 +75,26 @@ fn no_target_rebate_reproduces_the_dealer_tier_before_quarterly_targets() {
         ("annual_deltas.csv", "316cb5726ca29496"),
         ("trajectories.csv", "400e57dbcf99f2af"),
     ];
+    let sets = ["dealers.target_rebate=0", "dealers.operating_cost_share=0.025"];
+    assert_smoke_bytes_without(&sets, &["dealer_target_rebates"], &pinned);
+}
+
+/// Runs smoke and its below-cost-ban variant (3 replicates, trajectories) with the `--set`
+/// overrides `sets`, and compares each output less the metrics `dropped` with its pinned hash.
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+fn assert_smoke_bytes_without(sets: &[&str], dropped: &[&str], pinned: &[(&str, &str)]) {
+    use zeromile::output::hash_hex;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let ban = smoke_variant(dir.path(), "smoke_ban", "[policy]\nbelow_cost_ban = true\n");
+    let mut args = vec!["-n", "3", "--trajectories", "--no-plots"];
+    for set in sets {
+        args.extend(["--set", set]);
+    }
+    run_scenarios(&[&scenario_path("smoke.toml"), &ban], &out, &args);
     for (file, want) in pinned {
         let text = std::fs::read_to_string(out.join(file)).unwrap();
-        let stripped = without_metrics(&text, &["dealer_target_rebates"]);
-        assert_eq!(hash_hex(stripped.as_bytes()), want, "{file} without dealer_target_rebates changed bytes");
+        let stripped = without_metrics(&text, dropped);
+        assert_eq!(hash_hex(stripped.as_bytes()), *want, "{file} without {dropped:?} changed bytes");
     }
 }
